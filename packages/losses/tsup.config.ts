@@ -1,0 +1,4 @@
+import { pirTsup } from '@pir/build-config/tsup';
+import { defineConfig } from 'tsup';
+
+export default defineConfig(pirTsup());

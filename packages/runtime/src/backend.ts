@@ -1,0 +1,281 @@
+/**
+ * `initBackend`: choose, prepare and report a TensorFlow.js backend.
+ *
+ * | environment | backends (in `'auto'` preference order)              | default |
+ * |-------------|------------------------------------------------------|---------|
+ * | Node        | `tensorflow` (if tfjs-node[-gpu] is installed), `webgpu` (npm `webgpu`/Dawn, if an adapter exists), `wasm`, `cpu` | `wasm` |
+ * | browser     | `webgpu` (if an adapter exists), `wasm`, `webgl`, `cpu` | `wasm` |
+ *
+ * An explicit choice that cannot be honoured throws a {@link BackendUnavailableError} that says why — it never
+ * falls back silently. `'auto'` tries the list in order and records why each skipped backend was skipped.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
+import { repairWasmKernels } from './kernels/index.js';
+import { setGlobalSeed } from './rng.js';
+import { setupWasm } from './wasm/setup.js';
+
+/** Backends `initBackend` knows. `tensorflow` is the native binding of `@tensorflow/tfjs-node(-gpu)`. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+
+export interface InitBackendOptions {
+  /** Which backend; `'auto'` picks the best available (see the table above). Default `'wasm'`. */
+  backend?: BackendName | 'auto';
+  /**
+   * wasm worker threads. Default: all logical cores in Node; in the browser all cores when the page is
+   * cross-origin isolated (COOP/COEP headers), else 1. `1` disables threading.
+   */
+  threads?: number;
+  /** Use wasm SIMD (default `true`; every current engine has it). */
+  simd?: boolean;
+  /** Where the wasm binaries are served from (browser bundles): a URL prefix or a file → URL map. */
+  wasmPaths?: string | Record<string, string>;
+  /** Register the `@pir/runtime` kernel repairs on wasm (fast transposed/batched matMul, missing kernels). Default `true`. */
+  repairKernels?: boolean;
+  /** Prefer the GPU for tfjs-node: `'tensorflow'` loads `@tensorflow/tfjs-node-gpu` first. Default `true`. */
+  preferGpu?: boolean;
+  /** WebGPU adapter request options (power preference) and, in Node, Dawn toggles passed to `webgpu.create`. */
+  webgpu?: { powerPreference?: 'low-power' | 'high-performance'; dawnOptions?: string[] };
+  /** Seed for the process-wide {@link Rng} (`getGlobalRng()`); left unchanged when omitted. */
+  seed?: number | string;
+}
+
+/** What `initBackend` chose. */
+export interface BackendInfo {
+  /** The active backend. */
+  name: BackendName;
+  environment: Environment;
+  /** wasm: whether the SIMD binary runs. */
+  simd?: boolean;
+  /** wasm: worker threads in use (1 = single-threaded). */
+  threads?: number;
+  /** webgpu: adapter description (vendor, architecture, device, description), as far as the adapter tells. */
+  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  /** tensorflow: which binding was loaded. */
+  binding?: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
+  /** Kernels `@pir/runtime` registered for this backend. */
+  repairedKernels: string[];
+  /** With `'auto'`: the backends tried before this one and why each was unavailable. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+/** An explicitly requested backend could not be used. `reason` says why and what to do. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: BackendName,
+    readonly reason: string,
+  ) {
+    super(`Backend '${backend}' is not available: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+const NODE_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BROWSER_ORDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+let current: BackendInfo | undefined;
+
+/** The info of the last successful {@link initBackend}, or undefined before it ran. */
+export function backendInfo(): BackendInfo | undefined {
+  return current !== undefined && tf.getBackend() === current.name ? current : undefined;
+}
+
+/**
+ * Choose and initialise a backend; resolves once `tf.ready()` has.
+ *
+ * @example
+ * ```ts
+ * const info = await initBackend();              // wasm, SIMD, threads = cores (Node)
+ * // { name: 'wasm', environment: 'node', simd: true, threads: 2, repairedKernels: ['BatchMatMul', …], skipped: [] }
+ * await initBackend({ backend: 'auto' });       // tensorflow → webgpu → wasm → cpu
+ * ```
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const environment = detectEnvironment();
+  const requested = options.backend ?? 'wasm';
+  if (options.seed !== undefined) setGlobalSeed(options.seed);
+
+  const order = environment === 'node' ? NODE_ORDER : BROWSER_ORDER;
+  if (requested !== 'auto' && !order.includes(requested)) {
+    const known = [...NODE_ORDER, ...BROWSER_ORDER];
+    const reason = known.includes(requested)
+      ? `it does not run in ${environment === 'node' ? 'Node' : 'the browser'}; choose one of ${order.join(', ')}`
+      : `unknown backend name; choose one of ${order.join(', ')} or 'auto'`;
+    throw new BackendUnavailableError(requested, reason);
+  }
+
+  const candidates = requested === 'auto' ? order : [requested];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of candidates) {
+    try {
+      const info = await prepare(name, environment, options);
+      info.skipped = skipped;
+      current = info;
+      return info;
+    } catch (err) {
+      const reason =
+        err instanceof BackendUnavailableError ? err.reason : String((err as Error)?.message ?? err);
+      if (requested !== 'auto') {
+        throw err instanceof BackendUnavailableError ? err : new BackendUnavailableError(name, reason);
+      }
+      skipped.push({ name, reason });
+    }
+  }
+  throw new BackendUnavailableError(
+    'cpu',
+    `no backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
+}
+
+async function prepare(name: BackendName, env: Environment, opts: InitBackendOptions): Promise<BackendInfo> {
+  const info: BackendInfo = { name, environment: env, repairedKernels: [], skipped: [] };
+  switch (name) {
+    case 'cpu':
+      await activate('cpu');
+      return info;
+    case 'wasm': {
+      const cores = await logicalCores();
+      const isolated =
+        env === 'node' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      const threads = opts.threads ?? (isolated ? cores : 1);
+      if (!Number.isInteger(threads) || threads < 1) {
+        throw new BackendUnavailableError('wasm', `threads must be a positive integer, got ${opts.threads}`);
+      }
+      if (threads > 1 && !isolated) {
+        throw new BackendUnavailableError(
+          'wasm',
+          `threads=${threads} needs a cross-origin isolated page (serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), or pass threads: 1`,
+        );
+      }
+      const active = tf.findBackend('wasm') !== null && tf.getBackend() === 'wasm';
+      const setup = await setupWasm({
+        threads,
+        simd: opts.simd ?? true,
+        ...(opts.wasmPaths !== undefined ? { wasmPaths: opts.wasmPaths } : {}),
+      });
+      if (!active) await activate('wasm');
+      info.simd = setup.simd;
+      info.threads = setup.threads;
+      info.repairedKernels = opts.repairKernels === false ? [] : repairWasmKernels();
+      return info;
+    }
+    case 'webgl':
+      if (env === 'node') throw new BackendUnavailableError('webgl', 'webgl needs a browser');
+      await importOptional('@tensorflow/tfjs-backend-webgl');
+      await activate('webgl');
+      return info;
+    case 'webgpu': {
+      const gpu = await findWebGpu(env, opts);
+      const adapter = await gpu.requestAdapter(
+        opts.webgpu?.powerPreference ? { powerPreference: opts.webgpu.powerPreference } : undefined,
+      );
+      if (adapter === null || adapter === undefined) {
+        throw new BackendUnavailableError(
+          'webgpu',
+          env === 'node'
+            ? 'Dawn found no GPU adapter (Linux: install libvulkan1 and a Vulkan driver; for software rendering set VK_ICD_FILENAMES to SwiftShader’s vk_swiftshader_icd.json)'
+            : 'navigator.gpu.requestAdapter() returned null (WebGPU disabled or no supported GPU)',
+        );
+      }
+      const a = (adapter as { info?: Record<string, string> }).info ?? {};
+      info.adapter = {
+        vendor: a.vendor ?? '',
+        architecture: a.architecture ?? '',
+        device: a.device ?? '',
+        description: a.description ?? '',
+      };
+      await importOptional('@tensorflow/tfjs-backend-webgpu').catch((e: unknown) => {
+        throw new BackendUnavailableError(
+          'webgpu',
+          `@tensorflow/tfjs-backend-webgpu is not installed (npm i @tensorflow/tfjs-backend-webgpu): ${(e as Error).message}`,
+        );
+      });
+      await activate('webgpu');
+      return info;
+    }
+    case 'tensorflow': {
+      if (env !== 'node') throw new BackendUnavailableError('tensorflow', 'tfjs-node needs Node.js');
+      const bindings =
+        opts.preferGpu === false
+          ? (['@tensorflow/tfjs-node'] as const)
+          : (['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const);
+      const errors: string[] = [];
+      for (const b of bindings) {
+        try {
+          await importOptional(b);
+          info.binding = b;
+          break;
+        } catch (e) {
+          errors.push(`${b}: ${firstLine((e as Error).message)}`);
+        }
+      }
+      if (info.binding === undefined) {
+        throw new BackendUnavailableError(
+          'tensorflow',
+          `neither binding could be loaded (${errors.join('; ')}). Install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu (their install downloads libtensorflow), or choose 'wasm'`,
+        );
+      }
+      await activate('tensorflow');
+      return info;
+    }
+  }
+}
+
+interface GpuLike {
+  requestAdapter(opts?: { powerPreference?: string }): Promise<unknown>;
+}
+
+async function findWebGpu(env: Environment, opts: InitBackendOptions): Promise<GpuLike> {
+  const g = globalThis as { navigator?: { gpu?: GpuLike } };
+  if (g.navigator?.gpu !== undefined) return g.navigator.gpu;
+  if (env === 'browser') {
+    throw new BackendUnavailableError(
+      'webgpu',
+      'navigator.gpu is undefined: this browser has no WebGPU (Chromium: enable it or serve over https/localhost)',
+    );
+  }
+  let dawn: { create: (o: string[]) => GpuLike; globals: Record<string, unknown> };
+  try {
+    dawn = await importOptional('webgpu');
+  } catch (e) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      `WebGPU in Node needs the optional package 'webgpu' (Dawn): npm i webgpu (${firstLine((e as Error).message)})`,
+    );
+  }
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create(opts.webgpu?.dawnOptions ?? []);
+  // tfjs-backend-webgpu looks the GPU up on navigator.gpu
+  const nav = (g.navigator ?? {}) as { gpu?: GpuLike };
+  if (g.navigator === undefined) {
+    Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+  }
+  try {
+    nav.gpu = gpu;
+  } catch {
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  }
+  return gpu;
+}
+
+async function activate(name: BackendName): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new BackendUnavailableError(name, `initialisation failed: ${firstLine((e as Error).message)}`);
+  }
+  if (!ok) {
+    throw new BackendUnavailableError(
+      name,
+      'initialisation failed (tf.setBackend returned false; see the warning above)',
+    );
+  }
+  await tf.ready();
+}
+
+function firstLine(s: string): string {
+  return String(s).split('\n')[0] ?? '';
+}

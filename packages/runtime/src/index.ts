@@ -1,0 +1,19 @@
+/**
+ * `@pir/runtime` — the one place where TensorFlow.js backends are chosen, prepared and repaired, and where
+ * every `@pir/*` package gets its random numbers.
+ *
+ * Importing it registers all tfjs gradients (`@tensorflow/tfjs-core` alone registers none, which otherwise
+ * fails with "gradient function not found for RealDiv").
+ */
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+
+export {
+  type BackendInfo,
+  type BackendName,
+  BackendUnavailableError,
+  backendInfo,
+  type InitBackendOptions,
+  initBackend,
+} from './backend.js';
+export { detectEnvironment, type Environment } from './environment.js';
+export { getGlobalRng, hashString, Rng, type RngState, setGlobalSeed } from './rng.js';
