@@ -1,0 +1,61 @@
+/**
+ * Shared benchmark plumbing: machine description, robust timing, and JSON results under `results/`.
+ * Benchmarks are scripts run with `npx tsx benchmarks/<name>.ts`; they never run in the test suite.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+/** What the numbers were measured on. */
+export function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    logicalCores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+/** Median and spread of `reps` timed runs of `fn` after `warmup` untimed runs (milliseconds). */
+export async function time(
+  fn: () => unknown | Promise<unknown>,
+  { warmup = 2, reps = 5 }: { warmup?: number; reps?: number } = {},
+): Promise<{ medianMs: number; minMs: number; maxMs: number; reps: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return { medianMs: t[Math.floor(t.length / 2)] as number, minMs: t[0] as number, maxMs: t[t.length - 1] as number, reps };
+}
+
+/** Run a Python script with Debian's interpreter (PyTorch/numpy baselines); returns its stdout parsed as JSON. */
+export function runPython(script: string, args: string[] = [], env: Record<string, string> = {}): unknown {
+  const out = execFileSync('/usr/bin/python3', [script, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] as string);
+}
+
+/** Write `results/<name>.json` atomically with the machine description attached. */
+export function writeResult(name: string, data: Record<string, unknown>): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.json`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ benchmark: name, machine: machine(), ...data }, null, 2)}\n`);
+  renameSync(tmp, path);
+  return path;
+}
