@@ -1,4 +1,4 @@
-import { pirTsup } from '@pir/build-config/tsup';
+import { pirTsup } from '../../tools/build/tsup';
 import { defineConfig } from 'tsup';
 
 export default defineConfig(pirTsup());

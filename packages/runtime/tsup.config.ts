@@ -1,4 +1,7 @@
-import { pirTsup } from '@pir/build-config/tsup';
 import { defineConfig } from 'tsup';
+import { pirTsup } from '../../tools/build/tsup';
 
-export default defineConfig(pirTsup());
+// tfjs-core ships its gradient registrations only as unbundled ESM with extension-less imports, which plain
+// Node cannot load. Bundle them (as @tensorflow/tfjs itself does); registries are global, so the copy
+// registers into the same engine as the user's tfjs-core.
+export default defineConfig(pirTsup({ noExternal: ['@tensorflow/tfjs-core/dist/register_all_gradients'] }));

@@ -9,6 +9,8 @@ export interface PirTsupOptions {
   entry?: string[];
   /** Extra modules to keep external beyond `dependencies`/`peerDependencies` (tsup does those itself). */
   external?: (string | RegExp)[];
+  /** Modules to bundle although they match an external pattern (see `@pir/runtime`'s gradients). */
+  noExternal?: (string | RegExp)[];
 }
 
 export function pirTsup(opts: PirTsupOptions = {}): Options {
@@ -23,6 +25,7 @@ export function pirTsup(opts: PirTsupOptions = {}): Options {
     target: 'es2022',
     platform: 'neutral',
     external: [/^@tensorflow\//, /^@pir\//, /^node:/, ...(opts.external ?? [])],
+    noExternal: opts.noExternal ?? [],
     outDir: 'dist',
   };
 }

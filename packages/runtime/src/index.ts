@@ -5,6 +5,9 @@
  * Importing it registers all tfjs gradients (`@tensorflow/tfjs-core` alone registers none, which otherwise
  * fails with "gradient function not found for RealDiv").
  */
+// Order matters: the real tfjs-core must create the global engine before the (bundled) gradient registrations
+// load, so that their copy of the ops attaches to it instead of making its own.
+import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 export {
