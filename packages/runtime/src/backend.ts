@@ -132,9 +132,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 async function prepare(name: BackendName, env: Environment, opts: InitBackendOptions): Promise<BackendInfo> {
   const info: BackendInfo = { name, environment: env, repairedKernels: [], skipped: [] };
   switch (name) {
-    case 'cpu':
+    case 'cpu': {
       await activate('cpu');
+      // The cpu backend greets Node users with "install tfjs-node to speed things up" on first use; the choice
+      // of backend is made (and reported) here, so the banner is noise.
+      const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+      if (cpu !== null) cpu.firstUse = false;
       return info;
+    }
     case 'wasm': {
       const cores = await logicalCores();
       const isolated =
