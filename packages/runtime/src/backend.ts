@@ -167,8 +167,7 @@ async function prepare(name: BackendName, env: Environment, opts: InitBackendOpt
       return info;
     }
     case 'webgl':
-      if (env === 'node') throw new BackendUnavailableError('webgl', 'webgl needs a browser');
-      await importOptional('@tensorflow/tfjs-backend-webgl');
+      await ensureBackendModule('webgl', '@tensorflow/tfjs-backend-webgl');
       await activate('webgl');
       return info;
     case 'webgpu': {
@@ -191,12 +190,7 @@ async function prepare(name: BackendName, env: Environment, opts: InitBackendOpt
         device: a.device ?? '',
         description: a.description ?? '',
       };
-      await importOptional('@tensorflow/tfjs-backend-webgpu').catch((e: unknown) => {
-        throw new BackendUnavailableError(
-          'webgpu',
-          `@tensorflow/tfjs-backend-webgpu is not installed (npm i @tensorflow/tfjs-backend-webgpu): ${(e as Error).message}`,
-        );
-      });
+      await ensureBackendModule('webgpu', '@tensorflow/tfjs-backend-webgpu');
       await activate('webgpu');
       return info;
     }
@@ -225,6 +219,29 @@ async function prepare(name: BackendName, env: Environment, opts: InitBackendOpt
       await activate('tensorflow');
       return info;
     }
+  }
+}
+
+/**
+ * Make sure the tfjs backend package is loaded. A backend the app already imported (the usual way in a
+ * browser bundle: `import '@tensorflow/tfjs-backend-webgpu'`) is used as is; otherwise it is imported by name,
+ * which works in Node and wherever bare specifiers resolve (import maps).
+ */
+async function ensureBackendModule(name: BackendName, pkg: string): Promise<void> {
+  if (tf.findBackendFactory(name) !== null) return;
+  try {
+    await importOptional(pkg);
+  } catch (e) {
+    throw new BackendUnavailableError(
+      name,
+      `${pkg} is not loaded: install it (npm i ${pkg}) and import it once in your app (import '${pkg}') before initBackend — ${firstLine((e as Error).message)}`,
+    );
+  }
+  if (tf.findBackendFactory(name) === null) {
+    throw new BackendUnavailableError(
+      name,
+      `${pkg} was imported but registered no '${name}' backend (version mismatch with @tensorflow/tfjs-core?)`,
+    );
   }
 }
 

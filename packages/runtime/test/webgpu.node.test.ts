@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/index.js';
+
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+describe('initBackend webgpu in Node (Dawn)', () => {
+  afterAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+
+  it('runs on a software Vulkan adapter and reports it', async () => {
+    process.env.VK_ICD_FILENAMES ??= swiftshader;
+    const info = await initBackend({ backend: 'webgpu' });
+    expect(info.name).toBe('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(info.adapter?.vendor).toMatch(/\w/);
+    expect(info.adapter?.description).toMatch(/\w/);
+    const y = tf.matMul(tf.ones([8, 16]), tf.ones([16, 4]));
+    expect(Array.from(await y.data())).toEqual(new Array(32).fill(16));
+    y.dispose();
+  });
+});
