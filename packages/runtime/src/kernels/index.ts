@@ -1,7 +1,38 @@
 /**
- * Kernel repairs for the wasm backend: registered over (or beside) the stock kernels when `initBackend`
- * prepares wasm. Each returns the kernel names it registered.
+ * Kernel repairs for the wasm backend (tfjs-backend-wasm 4.22), registered over (or beside) the stock
+ * kernels when `initBackend` prepares wasm:
+ *
+ * | kernel            | stock wasm                         | repair                                        |
+ * |-------------------|------------------------------------|-----------------------------------------------|
+ * | `BatchMatMul`     | scalar loop with transposes/batch  | always XNNPACK GEMM (see `batch-mat-mul.ts`)  |
+ */
+
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { makeBatchMatMulConfig } from './batch-mat-mul.js';
+
+let stockCaptured = false;
+let configs: KernelConfig[] = [];
+
+function buildConfigs(): KernelConfig[] {
+  // Capture the stock kernels the repairs replace before the first registration.
+  const stockMatMul = tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc;
+  return [makeBatchMatMulConfig(stockMatMul)];
+}
+
+/**
+ * Register the repairs for backend `'wasm'` (idempotent: re-registering replaces them without tfjs's
+ * "already registered" warning). Returns the kernel names registered, e.g. `['BatchMatMul', …]`.
  */
 export function repairWasmKernels(): string[] {
-  return [];
+  if (!stockCaptured) {
+    configs = buildConfigs();
+    stockCaptured = true;
+  }
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, c.backendName) !== undefined)
+      tf.unregisterKernel(c.kernelName, c.backendName);
+    tf.registerKernel(c);
+  }
+  return configs.map((c) => c.kernelName);
 }

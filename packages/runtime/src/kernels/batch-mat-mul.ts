@@ -1,0 +1,327 @@
+/**
+ * `BatchMatMul` for the wasm backend that always reaches XNNPACK's fast GEMM.
+ *
+ * The stock kernel (tfjs-backend-wasm 4.22) calls XNNPACK's fully-connected operator only when
+ * `transposeA = transposeB = false` and both batch sizes are 1; everything else — every matMul gradient and
+ * every attention product — runs a scalar triple loop at ~2 GFLOP/s. This kernel reduces each case to
+ * calls of that fast path (`_BatchMatMul` on `[1, M, K] × [1, K, N]`):
+ *
+ * | case                                  | how                                                          |
+ * |---------------------------------------|--------------------------------------------------------------|
+ * | 2-D, or `b` shared (batch 1)          | transpose the flagged operand(s) with the wasm `Transpose`, fold the batch of `a` into rows, one GEMM; `aᵀ·bᵀ` runs as `(b·a)ᵀ` when that moves less data |
+ * | `a` shared, `b` batched               | `Cᵦᵀ = Bᵦᵀ·Aᵀ`: fold the batch of `bᵀ` into rows, one GEMM, one transpose |
+ * | both batched (with broadcasting)      | one GEMM per output matrix on zero-copy aliases of the slices |
+ *
+ * XNNPACK caches the packed weights of each operator under the C++ tensor id of `b` (`(b_id, bias, act)`,
+ * not the shape). Ids are never reused for other contents, but a `reshape` shares the id, so the same id can
+ * come back as `[K', N']`: {@link weightsId} detects that and evicts the stale operator first. Slice and
+ * temporary ids are released right after their GEMM, which drops their operators.
+ */
+
+import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  asWasmBackend,
+  dataOf,
+  makeAlias,
+  releaseAlias,
+  transposeLast2,
+  type WasmBackend,
+  type WasmTensorData,
+} from './wasm-internals.js';
+
+const WHERE = 'BatchMatMul (wasm, @pir/runtime)';
+
+/** Scratch for the two `[1, rows, cols]` shape arguments, per wasm module. */
+const shapeScratch = new WeakMap<object, number>();
+
+function scratch(backend: WasmBackend): number {
+  let p = shapeScratch.get(backend.wasm);
+  if (p === undefined) {
+    p = backend.wasm._malloc(24);
+    shapeScratch.set(backend.wasm, p);
+  }
+  return p;
+}
+
+/**
+ * `out[M, N] = a[M, K] · b[K, N]` through XNNPACK. `aOff`/`outOff` are heap byte offsets (aliased, no copy);
+ * `bId` is a registered C++ tensor id whose whole data is `b` (its packed weights may be cached by XNNPACK).
+ */
+function gemm(
+  backend: WasmBackend,
+  aOff: number,
+  bId: number,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const aId = makeAlias(backend, aOff, m * k);
+  const outId = makeAlias(backend, outOff, m * n);
+  const p = scratch(backend);
+  const h = backend.wasm.HEAP32;
+  const i = p >> 2;
+  h[i] = 1;
+  h[i + 1] = m;
+  h[i + 2] = k;
+  h[i + 3] = 1;
+  h[i + 4] = k;
+  h[i + 5] = n;
+  try {
+    backend.wasm._BatchMatMul(aId, p, 3, bId, p + 12, 3, 0, 0, outId);
+  } finally {
+    releaseAlias(backend, aId);
+    releaseAlias(backend, outId);
+  }
+}
+
+/** Like {@link gemm} but `b` is given by heap offset (a slice): aliased and released, so never cached. */
+function gemmSlice(
+  backend: WasmBackend,
+  aOff: number,
+  bOff: number,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const bId = makeAlias(backend, bOff, k * n);
+  try {
+    gemm(backend, aOff, bId, outOff, m, k, n);
+  } finally {
+    releaseAlias(backend, bId);
+  }
+}
+
+// --- stale-operator guard -------------------------------------------------------------------------------
+
+interface Seen {
+  k: number;
+  ref: WeakRef<object>;
+}
+/** C++ id → the K it was last used with as GEMM weights, for ids of tensors owned by the caller. */
+const seenWeights = new Map<number, Seen>();
+const SEEN_LIMIT = 8192;
+
+/** Drop every XNNPACK operator cached under `d.id` (dispose + re-register the id: same data, no copy). */
+function evictOperators(backend: WasmBackend, d: WasmTensorData): void {
+  backend.wasm.tfjs.disposeData(d.id);
+  backend.wasm.tfjs.registerTensor(d.id, tf.util.sizeFromShape(d.shape), d.memoryOffset);
+}
+
+/**
+ * The C++ id of the whole tensor `t` used as GEMM weights of shape `[k, size/k]`, after evicting operators
+ * cached for the same id under another shape (possible through `reshape`, which shares the id).
+ */
+function weightsId(backend: WasmBackend, t: TensorInfo, k: number): number {
+  const d = dataOf(backend, t, WHERE);
+  const seen = seenWeights.get(d.id);
+  if (seen !== undefined && seen.k !== k) evictOperators(backend, d);
+  if (seen === undefined || seen.k !== k) {
+    seenWeights.delete(d.id);
+    seenWeights.set(d.id, { k, ref: new WeakRef(t.dataId) });
+  }
+  if (seenWeights.size > SEEN_LIMIT) {
+    // Forget the oldest half. A forgotten id that is still alive gets its operators evicted, so that a later
+    // use under another shape cannot meet a stale operator.
+    let drop = SEEN_LIMIT / 2;
+    for (const [id, s] of seenWeights) {
+      if (drop-- <= 0) break;
+      seenWeights.delete(id);
+      const dataId = s.ref.deref();
+      const live = dataId !== undefined ? backend.dataIdMap.get(dataId) : undefined;
+      if (live !== undefined && live.id === id) evictOperators(backend, live);
+    }
+  }
+  return d.id;
+}
+
+// --- the kernel -------------------------------------------------------------------------------------------
+
+/** Stock kernel for what this one does not handle (non-float32 inputs); set by {@link makeBatchMatMulConfig}. */
+let stockBatchMatMul: KernelFunc | undefined;
+
+function freeAll(backend: WasmBackend, temps: TensorInfo[]): void {
+  for (const t of temps) backend.disposeData(t.dataId);
+}
+
+/**
+ * `out[..., M, N] = op(a)[..., M, K] · op(b)[..., K, N]` with `op` = transpose when the flag is set and
+ * numpy broadcasting of the leading (batch) dims. Inputs: `a` rank ≥ 2, `b` rank ≥ 2, float32.
+ */
+export function batchMatMulWasm(args: {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: unknown;
+  attrs: BatchMatMulAttrs;
+}): TensorInfo {
+  const backend = asWasmBackend(args.backend, WHERE);
+  const { a, b } = args.inputs;
+  const ta = args.attrs.transposeA === true;
+  const tb = args.attrs.transposeB === true;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    if (stockBatchMatMul === undefined) throw new Error(`${WHERE}: only float32 is supported`);
+    return stockBatchMatMul(args as never) as TensorInfo;
+  }
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) {
+    throw new Error(`${WHERE}: inputs must have rank ≥ 2, got a [${a.shape}] and b [${b.shape}]`);
+  }
+  const m = ta ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = ta ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = tb ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (k !== kb) {
+    throw new Error(
+      `${WHERE}: inner dimensions differ: a [${a.shape}] (transposeA=${ta}) has ${k}, b [${b.shape}] (transposeB=${tb}) has ${kb}`,
+    );
+  }
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const outerOut = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const outShape = [...outerOut, m, n];
+  const batchA = tf.util.sizeFromShape(outerA);
+  const batchB = tf.util.sizeFromShape(outerB);
+  const batchOut = tf.util.sizeFromShape(outerOut);
+
+  if (m * n * batchOut === 0 || k === 0) {
+    const out = backend.makeOutput(outShape, 'float32');
+    const size = m * n * batchOut;
+    if (size > 0)
+      new Float32Array(backend.wasm.HEAPF32.buffer, dataOf(backend, out, WHERE).memoryOffset, size).fill(0);
+    return out;
+  }
+
+  const temps: TensorInfo[] = [];
+  try {
+    // ---- b shared (or nothing batched): fold a's batch into rows, one GEMM.
+    if (batchB === 1) {
+      const rows = batchA * m;
+      if (ta && tb && batchA === 1 && m * n < m * k + n * k) {
+        // aᵀ·bᵀ = (b·a)ᵀ: GEMM b[N,K]·a[K,M] → [N,M], then one transpose.
+        const tmp = backend.makeOutput([n, m], 'float32');
+        temps.push(tmp);
+        gemm(
+          backend,
+          dataOf(backend, b, WHERE).memoryOffset,
+          weightsId(backend, a, k),
+          offsetOf(backend, tmp),
+          n,
+          k,
+          m,
+        );
+        const out = transposeLast2(backend, tmp, 1, n, m);
+        out.shape = outShape;
+        return out;
+      }
+      let aRows = a;
+      if (ta) {
+        aRows = transposeLast2(backend, a, batchA, k, m);
+        temps.push(aRows);
+      }
+      let bId: number;
+      if (tb) {
+        const bt = transposeLast2(backend, b, 1, n, k);
+        temps.push(bt);
+        bId = dataOf(backend, bt, WHERE).id;
+      } else {
+        bId = weightsId(backend, b, k);
+      }
+      const out = backend.makeOutput(outShape, 'float32');
+      gemm(backend, offsetOf(backend, aRows), bId, offsetOf(backend, out), rows, k, n);
+      return out;
+    }
+
+    // ---- a shared, b batched: Cᵦᵀ = Bᵦᵀ·Aᵀ with Bᵦᵀ stacked into rows, then transpose back.
+    if (batchA === 1) {
+      let bT = b; // [batchB, N, K]
+      if (!tb) {
+        bT = transposeLast2(backend, b, batchB, k, n);
+        temps.push(bT);
+      }
+      let aId: number; // weights [K, M]
+      if (ta) {
+        aId = weightsId(backend, a, k);
+      } else {
+        const at = transposeLast2(backend, a, 1, m, k);
+        temps.push(at);
+        aId = dataOf(backend, at, WHERE).id;
+      }
+      const tmp = backend.makeOutput([batchB, n, m], 'float32');
+      temps.push(tmp);
+      gemm(backend, offsetOf(backend, bT), aId, offsetOf(backend, tmp), batchB * n, k, m);
+      const out = transposeLast2(backend, tmp, batchB, n, m);
+      out.shape = outShape;
+      return out;
+    }
+
+    // ---- both batched: one GEMM per output matrix on aliases of the slices.
+    let aw = a; // [batchA, M, K]
+    if (ta) {
+      aw = transposeLast2(backend, a, batchA, k, m);
+      temps.push(aw);
+    }
+    let bw = b; // [batchB, K, N]
+    if (tb) {
+      bw = transposeLast2(backend, b, batchB, n, k);
+      temps.push(bw);
+    }
+    const out = backend.makeOutput(outShape, 'float32');
+    const aOff = offsetOf(backend, aw);
+    const bOff = offsetOf(backend, bw);
+    const oOff = offsetOf(backend, out);
+    const ia = broadcastIndex(outerOut, outerA);
+    const ib = broadcastIndex(outerOut, outerB);
+    for (let i = 0; i < batchOut; i++) {
+      gemmSlice(backend, aOff + ia[i]! * m * k * 4, bOff + ib[i]! * k * n * 4, oOff + i * m * n * 4, m, k, n);
+    }
+    return out;
+  } finally {
+    freeAll(backend, temps);
+  }
+}
+
+function offsetOf(backend: WasmBackend, t: TensorInfo): number {
+  return dataOf(backend, t, WHERE).memoryOffset;
+}
+
+/** For each flat index over `outer`, the flat index into `inner` (broadcast: size-1 / missing dims repeat). */
+function broadcastIndex(outer: number[], inner: number[]): Int32Array {
+  const total = tf.util.sizeFromShape(outer);
+  const idx = new Int32Array(total);
+  const pad = outer.length - inner.length;
+  const innerStrides: number[] = new Array(outer.length).fill(0);
+  let s = 1;
+  for (let d = outer.length - 1; d >= 0; d--) {
+    const dim = d - pad >= 0 ? inner[d - pad]! : 1;
+    innerStrides[d] = dim === 1 ? 0 : s;
+    s *= dim;
+  }
+  for (let i = 0; i < total; i++) {
+    let rem = i;
+    let j = 0;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const dim = outer[d]!;
+      j += (rem % dim) * innerStrides[d]!;
+      rem = Math.floor(rem / dim);
+    }
+    idx[i] = j;
+  }
+  return idx;
+}
+
+/** Kernel config replacing wasm `BatchMatMul`; `stock` is the kernel it replaces (kept for non-float32). */
+export function makeBatchMatMulConfig(stock: KernelFunc | undefined): KernelConfig {
+  stockBatchMatMul = stock;
+  return {
+    kernelName: tf.BatchMatMul,
+    backendName: 'wasm',
+    kernelFunc: batchMatMulWasm as unknown as KernelFunc,
+  };
+}
+
+/** Test hook: ids remembered by the stale-operator guard. */
+export function _seenWeightsSize(): number {
+  return seenWeights.size;
+}
