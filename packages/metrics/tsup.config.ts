@@ -1,4 +1,4 @@
-import { pirTsup } from '../../tools/build/tsup';
 import { defineConfig } from 'tsup';
+import { pirTsup } from '../../tools/build/tsup';
 
 export default defineConfig(pirTsup());

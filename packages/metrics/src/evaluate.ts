@@ -1,0 +1,137 @@
+/**
+ * Entry points: evaluate retrieval from embeddings or from a precomputed similarity matrix.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { groupCaptions } from './caption-map.js';
+import { assertFinite, MAX_ROWS, type MatrixLike, matrixShape, rowBlock } from './matrix.js';
+import {
+  type EmbeddingOptions,
+  type ResolvedOptions,
+  type RetrievalOptions,
+  resolveOptions,
+} from './options.js';
+import { type RowBlockSource, rankPositives } from './rank-blocks.js';
+import { type RetrievalReport, summarizeRanks } from './report.js';
+
+/**
+ * Image–text retrieval metrics from embeddings, with cosine similarity (rows L2-normalised unless
+ * `normalize: false`). The similarity matrix is built block by block (`chunkSize` image rows at a time) on the
+ * active tfjs backend and never held whole when it has more than 2^24 scores. Inputs are not modified or disposed.
+ *
+ * @param images [nImages, D] image embeddings
+ * @param texts [nTexts, D] caption embeddings
+ * @param captionToImage [nTexts] the image index (0-based) of every caption — see {@link captionToImageMap}
+ * @param opts cut-offs `ks`, tie policy, `chunkSize`, `normalize`, `imagesWithoutCaptions`
+ * @returns recalls in percent, mR, rsum, median/mean ranks and per-query ranks in both directions
+ * @throws RangeError / TypeError naming the argument and shapes: D mismatch, map length ≠ nTexts, map index out
+ *   of range, an image without caption (unless `imagesWithoutCaptions: 'skip'`), NaN/±Infinity, K < 1
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { captionToImageMap, evaluateRetrieval, formatReport } from '@pir/metrics';
+ *
+ * const images = tf.tensor2d([[1, 0], [0, 1]]);                      // [2, D=2]
+ * const texts = tf.tensor2d([[1, 0.1], [0.9, 0], [0.2, 1], [1, 0.2]]); // [4, 2], 2 captions per image
+ * const report = await evaluateRetrieval(images, texts, captionToImageMap(2, 2), { ks: [1, 2] });
+ * report.i2t.recall[1]; // 100  (each image's best caption is ranked first)
+ * report.t2i.recall[1]; // 75   (caption 3 [1, 0.2] belongs to image 1 but is closer to image 0)
+ * report.mR;            // 93.75
+ * console.log(formatReport(report));
+ * ```
+ */
+export async function evaluateRetrieval(
+  images: MatrixLike,
+  texts: MatrixLike,
+  captionToImage: ArrayLike<number>,
+  opts: EmbeddingOptions = {},
+): Promise<RetrievalReport> {
+  const [nImages, dImages] = matrixShape('images', images);
+  const [nTexts, dTexts] = matrixShape('texts', texts);
+  if (dImages !== dTexts) {
+    throw new RangeError(
+      `images [${nImages}, ${dImages}] and texts [${nTexts}, ${dTexts}] must have the same embedding size D`,
+    );
+  }
+  checkSizes('images', nImages, 'texts', nTexts);
+  const o = resolveOptions(opts, nImages, nTexts);
+  const groups = groupCaptions(captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
+  await assertFinite('images', images);
+  await assertFinite('texts', texts);
+
+  const prepare = (m: MatrixLike): tf.Tensor2D =>
+    tf.tidy(() => {
+      const x = rowBlock(m, 0, m.shape[0]); // [N, D] float32, owned
+      if (!o.normalize) return x;
+      const norm = tf.sqrt(tf.sum(tf.square(x), 1, true)); // [N, 1]
+      return tf.div(x, tf.maximum(norm, 1e-12)); // as torch.nn.functional.normalize
+    });
+  const img = prepare(images); // [nImages, D]
+  let textsT: tf.Tensor2D | undefined;
+  try {
+    textsT = tf.tidy(() => tf.transpose(prepare(texts))); // [D, nTexts]: the fast matmul layout
+    const tT = textsT;
+    const source = (r0: number, r1: number): tf.Tensor2D =>
+      tf.tidy(() => tf.matMul(tf.slice(img, [r0, 0], [r1 - r0, dImages]), tT)); // [r1 − r0, nTexts]
+    return await evaluate(source, groups, nImages, nTexts, o, 'similarity');
+  } finally {
+    img.dispose();
+    textsT?.dispose();
+  }
+}
+
+/**
+ * Image–text retrieval metrics from a precomputed similarity matrix (higher = more similar), e.g. a model's
+ * own scores. Read block by block (`chunkSize` rows); the input is not modified or disposed.
+ *
+ * @param sim [nImages, nTexts] score of every image–caption pair
+ * @param captionToImage [nTexts] the image index (0-based) of every caption
+ * @param opts cut-offs `ks`, tie policy, `chunkSize`, `imagesWithoutCaptions`
+ * @example
+ * ```ts
+ * import { evaluateSimilarity } from '@pir/metrics';
+ *
+ * // 2 images × 3 captions; captions 0, 1 describe image 0, caption 2 image 1
+ * const sim = { data: new Float32Array([0.9, 0.2, 0.5, 0.1, 0.8, 0.7]), shape: [2, 3] as const };
+ * const report = await evaluateSimilarity(sim, [0, 0, 1], { ks: [1] });
+ * report.i2t.ranks;     // Int32Array [1, 2]  (image 1: caption 1 scores 0.8 > 0.7)
+ * report.i2t.recall[1]; // 50
+ * report.t2i.ranks;     // Int32Array [1, 2, 1]
+ * ```
+ */
+export async function evaluateSimilarity(
+  sim: MatrixLike,
+  captionToImage: ArrayLike<number>,
+  opts: RetrievalOptions = {},
+): Promise<RetrievalReport> {
+  const [nImages, nTexts] = matrixShape('sim', sim);
+  checkSizes('sim rows (images)', nImages, 'sim columns (texts)', nTexts);
+  const o = resolveOptions(opts, nImages, nTexts);
+  const groups = groupCaptions(captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
+  return evaluate((r0, r1) => rowBlock(sim, r0, r1), groups, nImages, nTexts, o, 'sim');
+}
+
+function checkSizes(rowsName: string, rows: number, colsName: string, cols: number): void {
+  for (const [name, n] of [
+    [rowsName, rows],
+    [colsName, cols],
+  ] as const) {
+    if (n === 0) throw new RangeError(`${name}: need at least one, got 0`);
+    if (n > MAX_ROWS) throw new RangeError(`${name}: at most ${MAX_ROWS} supported (exact counts), got ${n}`);
+  }
+}
+
+async function evaluate(
+  source: RowBlockSource,
+  groups: ReturnType<typeof groupCaptions>,
+  nImages: number,
+  nTexts: number,
+  o: ResolvedOptions,
+  simName: string,
+): Promise<RetrievalReport> {
+  const r = await rankPositives(source, groups, nImages, nTexts, o.chunkSize, o.ties, simName);
+  const i2t = { ...summarizeRanks(r.i2tRanks, o.ks), bestCaption: r.bestCaption };
+  const t2i = summarizeRanks(r.t2iRanks, o.ks);
+  let rsum = 0;
+  for (const k of o.ks) rsum += (i2t.recall[k] as number) + (t2i.recall[k] as number);
+  return { i2t, t2i, mR: rsum / (2 * o.ks.length), rsum, ks: o.ks, ties: o.ties, nImages, nTexts };
+}
