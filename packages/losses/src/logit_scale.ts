@@ -62,7 +62,8 @@ export class LogitScale extends tf.serialization.Serializable {
     this.init = c.init;
     this.maxScale = c.maxScale;
     this.name = config.name;
-    this.variable = tf.variable(tf.scalar(Math.log(c.init)), c.trainable, config.name);
+    // tidy frees the initial scalar; the variable survives it.
+    this.variable = tf.tidy(() => tf.variable(tf.scalar(Math.log(c.init)), c.trainable, config.name));
   }
 
   /** Whether optimisers update the variable. */

@@ -91,7 +91,8 @@ export class LearnableTemperature extends tf.serialization.Serializable {
     this.max = c.max;
     this.name = config.name;
     const stored = c.parametrization === 'log' ? Math.log(c.init) : c.init;
-    this.variable = tf.variable(tf.scalar(stored), c.trainable, config.name);
+    // tidy frees the initial scalar; the variable survives it.
+    this.variable = tf.tidy(() => tf.variable(tf.scalar(stored), c.trainable, config.name));
   }
 
   /** Whether optimisers update the variable. */

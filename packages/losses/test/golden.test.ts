@@ -36,7 +36,12 @@ describeBackends('golden values vs PyTorch', () => {
       await expectAllClose(grads[0] as tf.Tensor, c.grad.v.flat(), GRAD_TOL, `${c.name}: dL/dV`);
       await expectAllClose(grads[1] as tf.Tensor, c.grad.t.flat(), GRAD_TOL, `${c.name}: dL/dT`);
       for (const [i, k] of keys.entries()) {
-        await expectAllClose(grads[2 + i] as tf.Tensor, [c.grad[k] as number], GRAD_TOL, `${c.name}: dL/d${k}`);
+        await expectAllClose(
+          grads[2 + i] as tf.Tensor,
+          [c.grad[k] as number],
+          GRAD_TOL,
+          `${c.name}: dL/d${k}`,
+        );
       }
       if (c.parts !== undefined) {
         const p = parts(v, t, scalars);

@@ -2,7 +2,14 @@
  * Run one case of `fixtures/losses.json` (written by `tools/golden/losses.py`) through the TypeScript losses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { affiliationLoss, clipLoss, multiPositiveInfoNCE, pirClipLoss, pirItrLoss, tripletLoss } from '../src/index.js';
+import {
+  affiliationLoss,
+  clipLoss,
+  multiPositiveInfoNCE,
+  pirClipLoss,
+  pirItrLoss,
+  tripletLoss,
+} from '../src/index.js';
 
 /** One golden case, as the Python script writes it. */
 export interface GoldenCase {
@@ -25,7 +32,13 @@ export interface GoldenCase {
   labels?: (number | string)[];
   loss: number;
   parts?: { contrastive: number; affiliation: number };
-  grad: { v: number[][]; t: number[][]; temperature?: number; affiliationTemperature?: number; logScale?: number };
+  grad: {
+    v: number[][];
+    t: number[][];
+    temperature?: number;
+    affiliationTemperature?: number;
+    logScale?: number;
+  };
 }
 
 /** The scalar parameters of a case, in a fixed order (those are differentiated besides v and t). */
@@ -36,7 +49,11 @@ export type ScalarKey = (typeof SCALAR_KEYS)[number];
 export function caseLoss(c: GoldenCase): {
   keys: ScalarKey[];
   f: (v: tf.Tensor2D, t: tf.Tensor2D, scalars: tf.Scalar[]) => tf.Scalar;
-  parts: (v: tf.Tensor2D, t: tf.Tensor2D, scalars: tf.Scalar[]) => { contrastive: tf.Scalar; affiliation: tf.Scalar };
+  parts: (
+    v: tf.Tensor2D,
+    t: tf.Tensor2D,
+    scalars: tf.Scalar[],
+  ) => { contrastive: tf.Scalar; affiliation: tf.Scalar };
 } {
   const o = c.options;
   const keys = SCALAR_KEYS.filter((k) => o[k] !== undefined);
