@@ -49,7 +49,7 @@ export interface AffiliationLossOptions extends CommonLossOptions {
  * @example
  * ```ts
  * const v = tf.tensor2d([[1, 0], [0, 1], [0.6, 0.8]]);
- * affiliationLoss(v, v, ['farm', 'port', 'port'], { direction: 'clip' }).print();
+ * affiliationLoss(v, v, ['farm', 'port', 'port'], { direction: 'clip' }).print(); // ≈ 0.4644
  * ```
  */
 export function affiliationLoss(

@@ -35,7 +35,7 @@ export interface ClipLossOptions extends CommonLossOptions {
  * @example
  * ```ts
  * const v = tf.tensor2d([[1, 0], [0, 1]]);
- * clipLoss(v, v).print(); // ≈ 6.2e-7 (logits ±14.29: nearly perfect)
+ * clipLoss(v, v).print(); // ≈ 6e-7 (logits 14.29 vs 0: nearly perfect)
  * ```
  */
 export function clipLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: ClipLossOptions = {}): tf.Scalar {

@@ -44,7 +44,7 @@ const DEFAULT_TEMPERATURE = 0.07;
  * ```ts
  * const v = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
  * const t = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
- * multiPositiveInfoNCE(v, t, [7, 8, 7]).print(); // ≈ 0.6931 (two positives share row mass: floor log 2 · ⅔)
+ * multiPositiveInfoNCE(v, t, [7, 8, 7]).print(); // ≈ 0.4621 = ⅔ · log 2 (rows 0 and 2: two positives each)
  * ```
  */
 export function multiPositiveInfoNCE(

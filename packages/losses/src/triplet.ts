@@ -43,8 +43,8 @@ export interface TripletLossOptions extends CommonLossOptions {
  * @example
  * ```ts
  * const v = tf.tensor2d([[1, 0], [0, 1]]);
- * const t = tf.tensor2d([[0.8, 0.6], [0.6, 0.8]]);
- * tripletLoss(v, t, { reduction: 'hardest' }).print(); // 0.8 (four violations of 0.2)
+ * const t = tf.tensor2d([[0.6, 0.8], [0.8, 0.6]]);
+ * tripletLoss(v, t, { reduction: 'hardest' }).print(); // 1.6 (four violations of 0.2 + 0.8 − 0.6)
  * ```
  */
 export function tripletLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: TripletLossOptions = {}): tf.Scalar {
