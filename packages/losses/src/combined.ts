@@ -8,7 +8,7 @@ import { LossInputError } from './errors.js';
 import { multiPositiveInfoNCE } from './infonce.js';
 import type { Ids, Labels } from './labels.js';
 import type { CommonLossOptions } from './options.js';
-import { DEFAULT_LOG_SCALE, type LogScaleLike, type TemperatureLike } from './scale.js';
+import { checkScaling, DEFAULT_LOG_SCALE, type LogScaleLike, type TemperatureLike } from './scale.js';
 import { checkEmbeddings, checkFiniteSync } from './validate.js';
 
 /** A total loss and its parts, all scalars owned by the caller (dispose them, or call inside `tf.tidy`). */
@@ -92,19 +92,20 @@ export function pirItrLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: PirItrLossOp
   checkEmbeddings(fn, v, t);
   const lambda = options.lambda ?? 1;
   checkLambda(fn, lambda);
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
+  const validate = options.validate === true;
+  const tau1 = options.temperature ?? 0.07;
+  const tau2 = options.affiliationTemperature ?? 0.07;
+  checkScaling(fn, { temperature: tau1 }, validate, 'temperature');
+  checkScaling(fn, { temperature: tau2 }, validate, 'affiliationTemperature');
+  if (validate) checkFiniteSync(fn, { v, t });
+  // The parts re-check shapes and ids/labels (metadata only); the data is read at most once, here.
   const common = options.normalize === undefined ? {} : { normalize: options.normalize };
   const out = tf.tidy(() => {
-    const lc = multiPositiveInfoNCE(v, t, options.imageIds, {
-      ...common,
-      temperature: options.temperature ?? 0.07,
-      validate: options.validate === true,
-    });
+    const lc = multiPositiveInfoNCE(v, t, options.imageIds, { ...common, temperature: tau1 });
     const la = affiliationLoss(v, t, options.labels, {
       ...common,
-      temperature: options.affiliationTemperature ?? 0.07,
+      temperature: tau2,
       direction: options.direction ?? 'itr',
-      validate: false,
     });
     return combine(lc, la, lambda);
   });
@@ -131,16 +132,17 @@ export function pirClipLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: PirClipLoss
   checkEmbeddings(fn, v, t);
   const lambda = options.lambda ?? 1;
   checkLambda(fn, lambda);
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
-  const common = options.normalize === undefined ? {} : { normalize: options.normalize };
+  const validate = options.validate === true;
   const logScale = options.logScale ?? DEFAULT_LOG_SCALE;
+  checkScaling(fn, { logScale }, validate, 'logScale');
+  if (validate) checkFiniteSync(fn, { v, t });
+  const common = options.normalize === undefined ? {} : { normalize: options.normalize };
   const out = tf.tidy(() => {
-    const lc = clipLoss(v, t, { ...common, logScale, validate: options.validate === true });
+    const lc = clipLoss(v, t, { ...common, logScale });
     const la = affiliationLoss(v, t, options.labels, {
       ...common,
       logScale,
       direction: options.direction ?? 'clip',
-      validate: false,
     });
     return combine(lc, la, lambda);
   });

@@ -26,7 +26,13 @@ export const MAX_LOGIT_SCALE = 100;
 /** CLIP's initial log-scale, log(1/0.07). */
 export const DEFAULT_LOG_SCALE = Math.log(1 / 0.07);
 
-function checkScalarTensor(fn: string, argument: string, x: tf.Tensor, validate: boolean): void {
+function checkScalarTensor(
+  fn: string,
+  argument: string,
+  x: tf.Tensor,
+  validate: boolean,
+  positive: boolean,
+): void {
   if (x.size !== 1 || x.rank > 1) {
     throw new LossInputError(fn, argument, `${argument} must be a scalar tensor, got shape ${fmt(x.shape)}.`);
   }
@@ -38,7 +44,7 @@ function checkScalarTensor(fn: string, argument: string, x: tf.Tensor, validate:
     if (!Number.isFinite(value)) {
       throw new LossInputError(fn, argument, `${argument} is not finite (${value}).`);
     }
-    if (argument === 'temperature' && value <= 0) {
+    if (positive && value <= 0) {
       throw new LossInputError(fn, argument, `the temperature must be > 0, got ${value}.`);
     }
   }
@@ -67,38 +73,32 @@ export function resolveScaling(
 
 /**
  * Check a scaling eagerly (numbers, shapes; values of tensors only with `validate`).
- * Called outside `tf.tidy` so errors surface before any tensor is made.
+ * Called outside `tf.tidy` so errors surface before any tensor is made; `argument` overrides the name in errors.
  */
-export function checkScaling(fn: string, scaling: Scaling, validate: boolean): void {
+export function checkScaling(fn: string, scaling: Scaling, validate: boolean, argument?: string): void {
   if ('temperature' in scaling) {
     const tau = scaling.temperature;
+    const name = argument ?? 'temperature';
     if (typeof tau === 'number') {
       if (!(Number.isFinite(tau) && tau > 0)) {
-        throw new LossInputError(
-          fn,
-          'temperature',
-          `the temperature must be a finite number > 0, got ${tau}.`,
-        );
+        throw new LossInputError(fn, name, `the temperature must be a finite number > 0, got ${tau}.`);
       }
     } else if (tau instanceof tf.Tensor) {
-      checkScalarTensor(fn, 'temperature', tau, validate);
+      checkScalarTensor(fn, name, tau, validate, true);
     } else if (!(tau instanceof LearnableTemperature)) {
-      throw new LossInputError(
-        fn,
-        'temperature',
-        'expected a number, a scalar tensor or a LearnableTemperature.',
-      );
+      throw new LossInputError(fn, name, 'expected a number, a scalar tensor or a LearnableTemperature.');
     }
   } else {
     const s = scaling.logScale;
+    const name = argument ?? 'logScale';
     if (typeof s === 'number') {
       if (!Number.isFinite(s)) {
-        throw new LossInputError(fn, 'logScale', `the log-scale must be a finite number, got ${s}.`);
+        throw new LossInputError(fn, name, `the log-scale must be a finite number, got ${s}.`);
       }
     } else if (s instanceof tf.Tensor) {
-      checkScalarTensor(fn, 'logScale', s, validate);
+      checkScalarTensor(fn, name, s, validate, false);
     } else if (!(s instanceof LogitScale)) {
-      throw new LossInputError(fn, 'logScale', 'expected a number, a scalar tensor or a LogitScale.');
+      throw new LossInputError(fn, name, 'expected a number, a scalar tensor or a LogitScale.');
     }
   }
 }

@@ -159,6 +159,16 @@ describeBackends('bad inputs', () => {
       'logScale',
       /not both/,
     );
+    await expectInputError(
+      () => pirItrLoss(v4, t4, { imageIds: [0, 1, 2, 3], labels: [0, 1, 2, 3], affiliationTemperature: 0 }),
+      'affiliationTemperature',
+      /pirItrLoss: the temperature must be a finite number > 0, got 0/,
+    );
+    await expectInputError(
+      () => pirClipLoss(v4, t4, { labels: [0, 1, 2, 3], logScale: Number.POSITIVE_INFINITY }),
+      'logScale',
+      /pirClipLoss: .*finite/,
+    );
     tf.dispose([neg, vec]);
     expect(() => new LearnableTemperature({ init: 0 })).toThrow(/temperature must be > 0, got init = 0/);
     expect(() => new LearnableTemperature({ min: 0 })).toThrow(/min must be a finite number > 0/);
