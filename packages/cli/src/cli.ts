@@ -1,0 +1,73 @@
+/**
+ * The `pir` command.
+ *
+ *   pir demo [--backend wasm] [--threads N] [--epochs 8] [--seed 0] [--json]
+ *   pir info [--backend wasm]
+ */
+import { initBackend } from '@pir/runtime';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
+
+const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
+    return n;
+  };
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got '${value}'.`);
+  return n;
+}
+
+const program = new Command()
+  .name('pir')
+  .description('PIR remote sensing image-text retrieval in TensorFlow.js')
+  .showHelpAfterError();
+
+program
+  .command('demo')
+  .description('train and evaluate a retrieval head with PIR losses on the built-in synthetic benchmark (no downloads)')
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default(DEMO_DEFAULTS.backend))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('-e, --epochs <n>', 'training epochs', positiveInt('--epochs'), DEMO_DEFAULTS.epochs)
+  .option('--train-images <n>', 'training images', positiveInt('--train-images'), 1500)
+  .option('--test-images <n>', 'test images', positiveInt('--test-images'), 300)
+  .option('-s, --seed <n>', 'random seed', integer, DEMO_DEFAULTS.seed)
+  .option('--json', 'print the result as JSON at the end')
+  .action(async (opts) => {
+    const result = await runDemo({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      epochs: opts.epochs,
+      seed: opts.seed,
+      data: { trainImages: opts.trainImages, testImages: opts.testImages },
+    });
+    if (opts.json) {
+      const strip = ({ ranks: _r, ...rest }: Record<string, unknown>) => rest;
+      console.log(
+        JSON.stringify({
+          ...result,
+          before: strip(result.before as never),
+          after: strip(result.after as never),
+        }),
+      );
+    }
+  });
+
+program
+  .command('info')
+  .description('initialise a backend and print what was chosen')
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+  .action(async (opts) => {
+    console.log(JSON.stringify(await initBackend({ backend: opts.backend }), null, 2));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`pir: ${(err as Error)?.message ?? err}`);
+  process.exit(1);
+});
