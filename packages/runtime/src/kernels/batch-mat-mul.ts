@@ -76,8 +76,11 @@ function gemm(
   }
 }
 
-/** Like {@link gemm} but `b` is given by heap offset (a slice): aliased and released, so never cached. */
-function gemmSlice(
+/**
+ * `out[M, N] = a[M, K] · b[K, N]` through XNNPACK, all three given by heap byte offsets (aliased, no copy;
+ * `b` is released after the call, so no operator stays cached on it).
+ */
+export function gemmOffsets(
   backend: WasmBackend,
   aOff: number,
   bOff: number,
@@ -274,7 +277,15 @@ export function batchMatMulWasm(args: {
     const ia = broadcastIndex(outerOut, outerA);
     const ib = broadcastIndex(outerOut, outerB);
     for (let i = 0; i < batchOut; i++) {
-      gemmSlice(backend, aOff + ia[i]! * m * k * 4, bOff + ib[i]! * k * n * 4, oOff + i * m * n * 4, m, k, n);
+      gemmOffsets(
+        backend,
+        aOff + ia[i]! * m * k * 4,
+        bOff + ib[i]! * k * n * 4,
+        oOff + i * m * n * 4,
+        m,
+        k,
+        n,
+      );
     }
     return out;
   } finally {

@@ -5,11 +5,16 @@
  * | kernel            | stock wasm                         | repair                                        |
  * |-------------------|------------------------------------|-----------------------------------------------|
  * | `BatchMatMul`     | scalar loop with transposes/batch  | always XNNPACK GEMM (see `batch-mat-mul.ts`)  |
+ * | `UnsortedSegmentSum` | missing (no gradient of `gather`) | JS over the wasm heap                       |
+ * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
+ * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
  */
 
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch-mat-mul.js';
+import { convBackpropConfigs } from './conv-backprop.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 let stockCaptured = false;
 let configs: KernelConfig[] = [];
@@ -17,7 +22,7 @@ let configs: KernelConfig[] = [];
 function buildConfigs(): KernelConfig[] {
   // Capture the stock kernels the repairs replace before the first registration.
   const stockMatMul = tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc;
-  return [makeBatchMatMulConfig(stockMatMul)];
+  return [makeBatchMatMulConfig(stockMatMul), unsortedSegmentSumConfig, ...convBackpropConfigs];
 }
 
 /**
