@@ -4,6 +4,7 @@
  *   pir demo [--backend wasm] [--threads N] [--epochs 8] [--seed 0] [--json]
  *   pir info [--backend wasm]
  */
+import type { RetrievalReport } from '@pir/metrics';
 import { initBackend } from '@pir/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
@@ -13,7 +14,8 @@ const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
     return n;
   };
 }
@@ -31,8 +33,12 @@ const program = new Command()
 
 program
   .command('demo')
-  .description('train and evaluate a retrieval head with PIR losses on the built-in synthetic benchmark (no downloads)')
-  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default(DEMO_DEFAULTS.backend))
+  .description(
+    'train and evaluate a retrieval head with PIR losses on the built-in synthetic benchmark (no downloads)',
+  )
+  .addOption(
+    new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default(DEMO_DEFAULTS.backend),
+  )
   .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
   .option('-e, --epochs <n>', 'training epochs', positiveInt('--epochs'), DEMO_DEFAULTS.epochs)
   .option('--train-images <n>', 'training images', positiveInt('--train-images'), 1500)
@@ -48,13 +54,15 @@ program
       data: { trainImages: opts.trainImages, testImages: opts.testImages },
     });
     if (opts.json) {
-      const strip = ({ ranks: _r, ...rest }: Record<string, unknown>) => rest;
+      // per-query ranks are typed arrays: leave them out of the summary
+      const summary = (r: RetrievalReport) => ({
+        i2t: { recall: r.i2t.recall, medianRank: r.i2t.medianRank, meanRank: r.i2t.meanRank },
+        t2i: { recall: r.t2i.recall, medianRank: r.t2i.medianRank, meanRank: r.t2i.meanRank },
+        mR: r.mR,
+        rsum: r.rsum,
+      });
       console.log(
-        JSON.stringify({
-          ...result,
-          before: strip(result.before as never),
-          after: strip(result.after as never),
-        }),
+        JSON.stringify({ ...result, before: summary(result.before), after: summary(result.after) }),
       );
     }
   });
@@ -69,5 +77,6 @@ program
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`pir: ${(err as Error)?.message ?? err}`);
+  if (process.env.PIR_DEBUG) console.error(err);
   process.exit(1);
 });

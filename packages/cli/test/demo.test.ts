@@ -1,3 +1,4 @@
+import { initBackend } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { makeSyntheticTask, runDemo } from '../src/index.js';
@@ -16,6 +17,7 @@ describe('pir demo', () => {
 
   it('training with PIR losses improves test retrieval far above chance, and leaks nothing', async () => {
     const lines: string[] = [];
+    await initBackend({ backend: 'wasm', threads: 1 });
     const before = tf.memory().numTensors;
     const result = await runDemo({
       backend: 'wasm',

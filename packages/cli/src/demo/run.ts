@@ -77,8 +77,8 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
   );
 
   const rng = new Rng(o.seed).fork('init');
-  const wv = tf.variable(glorot(rng, imageDim, o.embedDim), true, 'demo/image_proj');
-  const wt = tf.variable(glorot(rng, textDim, o.embedDim), true, 'demo/text_proj');
+  const wv = glorotVariable(rng, imageDim, o.embedDim, 'demo/image_proj');
+  const wt = glorotVariable(rng, textDim, o.embedDim, 'demo/text_proj');
   const tau1 = new LearnableTemperature({ parametrization: 'log', name: 'demo/tau1' });
   const tau2 = new LearnableTemperature({ parametrization: 'log', name: 'demo/tau2' });
   const optimizer = tf.train.adam(o.learningRate);
@@ -126,7 +126,9 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     }
     const trainSeconds = (performance.now() - tTrain) / 1000;
     const stepsPerSecond = (steps * o.epochs) / trainSeconds;
-    log(`trained ${steps * o.epochs} steps in ${trainSeconds.toFixed(1)} s (${stepsPerSecond.toFixed(0)} steps/s)`);
+    log(
+      `trained ${steps * o.epochs} steps in ${trainSeconds.toFixed(1)} s (${stepsPerSecond.toFixed(0)} steps/s)`,
+    );
 
     const after = await evaluate(test, wv, wt);
     log('\ntest set after training:');
@@ -186,7 +188,11 @@ function l2(x: tf.Tensor2D): tf.Tensor2D {
   return tf.div(x, tf.norm(x, 'euclidean', 1, true));
 }
 
-function glorot(rng: Rng, fanIn: number, fanOut: number): tf.Tensor2D {
+/** A trainable [fanIn, fanOut] weight with Glorot-uniform values drawn from `rng`. */
+function glorotVariable(rng: Rng, fanIn: number, fanOut: number, name: string): tf.Variable {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return tf.tensor2d(rng.fillUniform(new Float32Array(fanIn * fanOut), -limit, limit), [fanIn, fanOut]);
+  const init = tf.tensor2d(rng.fillUniform(new Float32Array(fanIn * fanOut), -limit, limit), [fanIn, fanOut]);
+  const v = tf.variable(init, true, name);
+  init.dispose();
+  return v;
 }
