@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,8 +55,9 @@ async function child(config: string, reps: number): Promise<StepResult> {
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
   if (config.includes('repaired')) repairWasmKernels();
 
-  const rnd = (shape: number[], seed: number, scale = 0.02) => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale);
-  const v = (t: tf.Tensor) => tf.variable(t);
+  const rnd = (shape: number[], seed: number, scale = 0.02) =>
+    tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale);
+  const v = (t: Tensor) => tf.variable(t);
   const layers = Array.from({ length: LAYERS }, (_, l) => ({
     wqkv: v(rnd([D, 3 * D], 10 + l)),
     bqkv: v(tf.zeros([3 * D])),
@@ -75,14 +77,14 @@ async function child(config: string, reps: number): Promise<StepResult> {
   const opt = tf.train.adam(1e-3);
   const dh = D / H;
 
-  const layerNorm = (t: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+  const layerNorm = (t: Tensor, g: Tensor, b: Tensor) => {
     const { mean, variance } = tf.moments(t, -1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
   };
-  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, S, H, dh]), [0, 2, 1, 3]);
-  const encoder = (t0: tf.Tensor, p: (typeof layers)[number]) => {
+  const heads = (t: Tensor) => tf.transpose(tf.reshape(t, [B, S, H, dh]), [0, 2, 1, 3]);
+  const encoder = (t0: Tensor, p: (typeof layers)[number]) => {
     const qkv = tf.add(tf.matMul(t0, p.wqkv), p.bqkv);
-    const [q, k, vv] = tf.split(qkv, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [q, k, vv] = tf.split(qkv, 3, 1) as [Tensor, Tensor, Tensor];
     const att = tf.softmax(tf.mul(tf.matMul(heads(q), heads(k), false, true), 1 / Math.sqrt(dh)));
     const o = tf.reshape(tf.transpose(tf.matMul(att, heads(vv)), [0, 2, 1, 3]), [B * S, D]);
     const t1 = layerNorm(tf.add(t0, tf.add(tf.matMul(o, p.wo), p.bo)), p.g1, p.be1);
@@ -92,11 +94,11 @@ async function child(config: string, reps: number): Promise<StepResult> {
   const lossFn = () => {
     let y = x;
     for (const p of layers) y = encoder(y, p);
-    return tf.mean(tf.square(tf.sub(y, target))) as tf.Scalar;
+    return tf.mean(tf.square(tf.sub(y, target))) as Scalar;
   };
   let loss = 0;
   const step = async () => {
-    const l = opt.minimize(lossFn, true) as tf.Scalar;
+    const l = opt.minimize(lossFn, true) as Scalar;
     loss = (await l.data())[0] as number;
     l.dispose();
   };
@@ -168,13 +170,16 @@ async function main(): Promise<void> {
     console.log(
       `${r.config.padEnd(20)}${String(r.threads).padStart(7)}${r.medianMs.toFixed(1).padStart(12)}${r.minMs
         .toFixed(1)
-        .padStart(10)}${`${(r.medianMs / t1).toFixed(2)}×`.padStart(14)}${`${(r.medianMs / t2).toFixed(2)}×`.padStart(14)}   ${r.loss.toFixed(4)}`,
+        .padStart(
+          10,
+        )}${`${(r.medianMs / t1).toFixed(2)}×`.padStart(14)}${`${(r.medianMs / t2).toFixed(2)}×`.padStart(14)}   ${r.loss.toFixed(4)}`,
     );
   }
   const rep1 = byName.get('wasm-repaired-1t');
   if (rep1?.profile !== undefined) {
     console.log('\nwhere a repaired 1-thread step goes (tf.profile, kernel ms per step):');
-    for (const p of rep1.profile) console.log(`  ${p.kernel.padEnd(24)}${p.ms.toFixed(1).padStart(9)} ms  ${p.calls} calls`);
+    for (const p of rep1.profile)
+      console.log(`  ${p.kernel.padEnd(24)}${p.ms.toFixed(1).padStart(9)} ms  ${p.calls} calls`);
   }
   const path = writeResult('transformer-step', {
     model: { layers: LAYERS, d: D, heads: H, ffn: FF, input: [B, S, D], loss: 'mse', optimizer: 'adam' },
