@@ -52,6 +52,8 @@ export async function evaluateRetrieval(
       `images [${nImages}, ${dImages}] and texts [${nTexts}, ${dTexts}] must have the same embedding size D`,
     );
   }
+  if (dImages === 0)
+    throw new RangeError(`images [${nImages}, 0] and texts [${nTexts}, 0]: embedding size D must be ≥ 1`);
   checkSizes('images', nImages, 'texts', nTexts);
   const o = resolveOptions(opts, nImages, nTexts);
   const groups = groupCaptions(captionToImage, nImages, nTexts, o.imagesWithoutCaptions);

@@ -116,6 +116,11 @@ describeBackends('input validation', () => {
       () => evaluateSimilarity([[1]] as unknown as tf.Tensor2D, [0]),
       /sim must be a tf.Tensor2D or/,
     ],
+    [
+      'zero embedding size',
+      () => evaluateRetrieval(plain(3, 0), plain(6, 0), map),
+      /embedding size D must be ≥ 1/,
+    ],
     ['no images', () => evaluateSimilarity(plain(0, 6), map), /sim rows \(images\): need at least one/],
   ];
   for (const [what, run, message] of cases) {
