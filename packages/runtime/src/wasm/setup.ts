@@ -117,6 +117,7 @@ async function initialise(
   } finally {
     restore();
   }
+  if (threaded) releasePool();
   return engine.registry.wasm !== undefined;
 }
 
@@ -182,9 +183,24 @@ type NodeWorkerCtor = new (
   options?: Record<string, unknown>,
 ) => {
   postMessage(msg: unknown, transfer?: unknown): void;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  unref?(): void;
 };
 
 let nodeThreadsReady: Promise<boolean> | undefined;
+/** pthread workers created through the installed `Worker`. */
+const poolWorkers: { unref?(): void }[] = [];
+let poolStarted = false;
+
+/**
+ * Let idle pool workers stop keeping the process alive (Emscripten never unrefs them, so a script that
+ * initialised threaded wasm would never exit). Only after the module has started: until then the pending
+ * 'loaded' messages are all that keeps the event loop, and the initialisation, going.
+ */
+function releasePool(): void {
+  poolStarted = true;
+  for (const w of poolWorkers) w.unref?.();
+}
 
 /**
  * Write the worker and main scripts of the threaded build to `<tmp>/pir-tfjs-wasm-<version>/` (once; atomic
@@ -250,6 +266,7 @@ function installWorker(Base: NodeWorkerCtor, workerPath: string, mainPath: strin
     constructor(file: string | URL, options?: Record<string, unknown>) {
       const f = typeof file === 'string' && file.startsWith('blob:') ? workerPath : file;
       super(f, options);
+      poolWorkers.push(this);
     }
     override postMessage(msg: unknown, transfer?: unknown): void {
       const m = msg as { cmd?: string; urlOrBlob?: unknown } | null;
@@ -258,6 +275,12 @@ function installWorker(Base: NodeWorkerCtor, workerPath: string, mainPath: strin
         return;
       }
       super.postMessage(msg, transfer);
+    }
+    // Each listener Emscripten adds re-refs the worker's port: keep it unref'd once the pool has started.
+    override on(event: string, listener: (...args: unknown[]) => void): unknown {
+      const r = super.on(event, listener);
+      if (poolStarted) this.unref?.();
+      return r;
     }
   }
   Object.defineProperty(globalThis, 'Worker', {
