@@ -6,6 +6,7 @@ import { expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
+import { _seenWeightsSize, _setSeenWeightsLimit } from '../src/kernels/batch-mat-mul.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
 
@@ -174,6 +175,28 @@ describe('wasm BatchMatMul repair', () => {
     const want = tf.tile(tf.sum(w2, 0, true), [2, 1]);
     await expectAllClose(got, want, TOL, 'matMul with reshaped weights');
     tf.dispose([w, first, w2, got, want]);
+  });
+
+  it('forgets remembered weight ids past its limit (dead ones skipped, live ones evicted) and stays correct', async () => {
+    await tf.setBackend('wasm');
+    const prev = _setSeenWeightsLimit(4);
+    try {
+      const keep = tf.tensor(data(12, 11), [3, 4]);
+      const x = tf.ones([2, 3]);
+      for (let i = 0; i < 12; i++) {
+        const w = tf.tensor(data(12, 20 + i), [3, 4]); // a fresh weight id each time, disposed at once
+        tf.matMul(x, w).dispose();
+        w.dispose();
+        tf.matMul(x, keep).dispose();
+      }
+      expect(_seenWeightsSize()).toBeLessThanOrEqual(5);
+      const got = tf.matMul(x, tf.reshape(keep, [3, 4]));
+      const want = tf.tile(tf.sum(keep, 0, true), [2, 1]);
+      await expectAllClose(got, want, TOL, 'matMul after the guard forgot and evicted ids');
+      tf.dispose([keep, x, got, want]);
+    } finally {
+      _setSeenWeightsLimit(prev);
+    }
   });
 
   it('stays correct over training steps in which the weights change every step', async () => {

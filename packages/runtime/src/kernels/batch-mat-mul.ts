@@ -105,7 +105,14 @@ interface Seen {
 }
 /** C++ id → the K it was last used with as GEMM weights, for ids of tensors owned by the caller. */
 const seenWeights = new Map<number, Seen>();
-const SEEN_LIMIT = 8192;
+let SEEN_LIMIT = 8192;
+
+/** Test hook: set how many weight ids the stale-operator guard remembers; returns the previous limit. */
+export function _setSeenWeightsLimit(n: number): number {
+  const prev = SEEN_LIMIT;
+  SEEN_LIMIT = n;
+  return prev;
+}
 
 /** Drop every XNNPACK operator cached under `d.id` (dispose + re-register the id: same data, no copy). */
 function evictOperators(backend: WasmBackend, d: WasmTensorData): void {
@@ -128,12 +135,14 @@ function weightsId(backend: WasmBackend, t: TensorInfo, k: number): number {
   if (seenWeights.size > SEEN_LIMIT) {
     // Forget the oldest half. A forgotten id that is still alive gets its operators evicted, so that a later
     // use under another shape cannot meet a stale operator.
-    let drop = SEEN_LIMIT / 2;
+    let drop = seenWeights.size - Math.floor(SEEN_LIMIT / 2);
     for (const [id, s] of seenWeights) {
       if (drop-- <= 0) break;
       seenWeights.delete(id);
       const dataId = s.ref.deref();
-      const live = dataId !== undefined ? backend.dataIdMap.get(dataId) : undefined;
+      // `has` first: `get` of a disposed id asks the engine to move the data and throws
+      const live =
+        dataId !== undefined && backend.dataIdMap.has(dataId) ? backend.dataIdMap.get(dataId) : undefined;
       if (live !== undefined && live.id === id) evictOperators(backend, live);
     }
   }
