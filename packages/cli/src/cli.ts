@@ -75,8 +75,12 @@ program
     console.log(JSON.stringify(await initBackend({ backend: opts.backend }), null, 2));
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`pir: ${(err as Error)?.message ?? err}`);
-  if (process.env.PIR_DEBUG) console.error(err);
-  process.exit(1);
-});
+program
+  .parseAsync(process.argv)
+  // wasm worker threads may keep the event loop alive: the job is done, so leave
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    console.error(`pir: ${(err as Error)?.message ?? err}`);
+    if (process.env.PIR_DEBUG) console.error(err);
+    process.exit(1);
+  });

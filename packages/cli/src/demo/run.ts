@@ -93,6 +93,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     const epochLoss: number[] = [];
     const tTrain = performance.now();
     for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const tEpoch = performance.now();
       const order = shuffle.permutation(train.numCaptions);
       let sum = 0;
       for (let s = 0; s < steps; s++) {
@@ -122,7 +123,10 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
         batch.texts.dispose();
       }
       epochLoss.push(sum / steps);
-      log(`epoch ${epoch + 1}/${o.epochs}  loss ${(sum / steps).toFixed(4)}`);
+      log(
+        `epoch ${epoch + 1}/${o.epochs}  loss ${(sum / steps).toFixed(4)}  ` +
+          `(${((performance.now() - tEpoch) / 1000).toFixed(1)} s, ${tf.memory().numTensors} tensors)`,
+      );
     }
     const trainSeconds = (performance.now() - tTrain) / 1000;
     const stepsPerSecond = (steps * o.epochs) / trainSeconds;
