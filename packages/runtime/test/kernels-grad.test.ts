@@ -60,6 +60,7 @@ describe('wasm kernels added by @pir/runtime', () => {
       'Conv2DBackpropFilter',
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
+      'Einsum',
     ]) {
       expect(info.repairedKernels).toContain(k);
     }
@@ -221,6 +222,57 @@ describe('wasm kernels added by @pir/runtime', () => {
         expect(got[i]!.shape).toEqual(want[i]!.shape);
         await expectAllClose(got[i]!.values, want[i]!.values, TOL, `dilated depthwise output ${i}`);
       }
+    });
+  });
+
+  describe('Einsum', () => {
+    const cases: { eq: string; shapes: number[][] }[] = [
+      {
+        eq: 'ij,jk->ik',
+        shapes: [
+          [3, 4],
+          [4, 5],
+        ],
+      },
+      {
+        eq: 'bij,bjk->bik',
+        shapes: [
+          [2, 3, 4],
+          [2, 4, 5],
+        ],
+      },
+      { eq: 'i,j->ij', shapes: [[3], [4]] },
+      { eq: 'ij->ji', shapes: [[3, 4]] },
+      { eq: 'ij->i', shapes: [[3, 4]] },
+      { eq: 'ij->ij', shapes: [[3, 4]] },
+      {
+        eq: 'ij,ij->i',
+        shapes: [
+          [3, 4],
+          [3, 4],
+        ],
+      },
+    ];
+    for (const c of cases) {
+      it(`'${c.eq}' matches cpu`, async () => {
+        await compare(
+          `einsum ${c.eq}`,
+          c.shapes.map((s, i) => f(s, 20 + i)),
+          (...xs) => [tf.einsum(c.eq, ...xs)],
+        );
+      });
+    }
+
+    it('leaks no tensor and never aliases its input', async () => {
+      await tf.setBackend('wasm');
+      const a = tf.tensor(data(12, 1), [3, 4]);
+      const b = tf.tensor(data(20, 2), [4, 5]);
+      await expectNoLeak(() => tf.einsum('ij,jk->ik', a, b).dispose(), 'einsum ij,jk->ik');
+      await expectNoLeak(() => tf.einsum('ij->ji', a).dispose(), 'einsum ij->ji');
+      const same = tf.einsum('ij->ij', a);
+      same.dispose();
+      expect(Array.from(await a.data())).toEqual(Array.from(data(12, 1)));
+      tf.dispose([a, b]);
     });
   });
 

@@ -8,12 +8,14 @@
  * | `UnsortedSegmentSum` | missing (no gradient of `gather`) | JS over the wasm heap                       |
  * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
+ * | `Einsum`          | missing                            | cpu's plan on stock wasm kernels (no GEMM)    |
  */
 
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch-mat-mul.js';
 import { convBackpropConfigs } from './conv-backprop.js';
+import { einsumConfig } from './einsum.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 let stockCaptured = false;
@@ -22,7 +24,7 @@ let configs: KernelConfig[] = [];
 function buildConfigs(): KernelConfig[] {
   // Capture the stock kernels the repairs replace before the first registration.
   const stockMatMul = tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc;
-  return [makeBatchMatMulConfig(stockMatMul), unsortedSegmentSumConfig, ...convBackpropConfigs];
+  return [makeBatchMatMulConfig(stockMatMul), unsortedSegmentSumConfig, ...convBackpropConfigs, einsumConfig];
 }
 
 /**
