@@ -36,7 +36,12 @@ export async function time(
     t.push(performance.now() - t0);
   }
   t.sort((a, b) => a - b);
-  return { medianMs: t[Math.floor(t.length / 2)] as number, minMs: t[0] as number, maxMs: t[t.length - 1] as number, reps };
+  return {
+    medianMs: t[Math.floor(t.length / 2)] as number,
+    minMs: t[0] as number,
+    maxMs: t[t.length - 1] as number,
+    reps,
+  };
 }
 
 /** Run a Python script with Debian's interpreter (PyTorch/numpy baselines); returns its stdout parsed as JSON. */

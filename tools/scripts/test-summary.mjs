@@ -14,7 +14,8 @@ if (existsSync(file)) {
   failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // a test file that failed to load has no tests in it: count it as a failure
-  for (const s of r.testResults ?? []) if (s.status === 'failed' && (s.assertionResults ?? []).length === 0) failed++;
+  for (const s of r.testResults ?? [])
+    if (s.status === 'failed' && (s.assertionResults ?? []).length === 0) failed++;
 } else {
   failed += 1;
 }
