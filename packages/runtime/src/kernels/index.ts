@@ -9,6 +9,7 @@
  * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
  * | `Einsum`          | missing                            | cpu's plan on stock wasm kernels (no GEMM)    |
+ * | `Slice`, `SplitV` | copy the whole input per slice     | copy only the selected runs                   |
  */
 
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -16,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch-mat-mul.js';
 import { convBackpropConfigs } from './conv-backprop.js';
 import { einsumConfig } from './einsum.js';
+import { makeSliceConfigs } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 let stockCaptured = false;
@@ -24,7 +26,14 @@ let configs: KernelConfig[] = [];
 function buildConfigs(): KernelConfig[] {
   // Capture the stock kernels the repairs replace before the first registration.
   const stockMatMul = tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc;
-  return [makeBatchMatMulConfig(stockMatMul), unsortedSegmentSumConfig, ...convBackpropConfigs, einsumConfig];
+  const stockSlice = tf.getKernel(tf.Slice, 'wasm')?.kernelFunc;
+  return [
+    makeBatchMatMulConfig(stockMatMul),
+    unsortedSegmentSumConfig,
+    ...convBackpropConfigs,
+    einsumConfig,
+    ...makeSliceConfigs(stockSlice),
+  ];
 }
 
 /**
