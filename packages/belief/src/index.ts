@@ -1,0 +1,2 @@
+/** `@pir/belief` — see README.md. */
+export const PACKAGE = '@pir/belief';

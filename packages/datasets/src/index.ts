@@ -1,0 +1,2 @@
+/** `@pir/datasets` — see README.md. */
+export const PACKAGE = '@pir/datasets';

@@ -1,0 +1,2 @@
+/** `@pir/encoders` — see README.md. */
+export const PACKAGE = '@pir/encoders';

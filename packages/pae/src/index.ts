@@ -1,0 +1,2 @@
+/** `@pir/pae` — see README.md. */
+export const PACKAGE = '@pir/pae';
