@@ -1,2 +1,11 @@
-/** `@pir/encoders` — see README.md. */
-export const PACKAGE = '@pir/encoders';
+/**
+ * `@pir/encoders` — vision and text encoders for PIR, tokenizers and PyTorch weight import.
+ */
+export type {
+  EncoderOutput,
+  InstructionEncoder,
+  TextEncoder,
+  TokenizedBatch,
+  Tokenizer,
+  VisionEncoder,
+} from './contract.js';

@@ -1,0 +1,68 @@
+/**
+ * The encoder contract: what "swap in your own encoder" means. A PIR model takes encoders by these
+ * interfaces; any tfjs model that returns these tensors plugs in with no change to the PIR layers.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** What an encoder returns for a batch. */
+export interface EncoderOutput {
+  /** Pooled feature per sample [B, D] (vision: pooled/class token; text: [CLS] / end-of-text token). */
+  global: tf.Tensor2D;
+  /** Token features [B, N, D] (vision: patches/grid cells; text: every token). */
+  local: tf.Tensor3D;
+  /** Which tokens are real [B, N] (1 = keep, 0 = padding); absent when every token is real. */
+  mask?: tf.Tensor2D;
+}
+
+/** Token ids and attention mask of a batch of texts, as a tokenizer returns them. */
+export interface TokenizedBatch {
+  /** Token ids [B, L] (int32). */
+  ids: tf.Tensor2D;
+  /** 1 for real tokens, 0 for padding [B, L] (int32 or float32). */
+  mask: tf.Tensor2D;
+}
+
+/** Turns strings into token ids (CLIP BPE, BERT WordPiece, or a vocabulary built from captions). */
+export interface Tokenizer {
+  /** Vocabulary size (ids are in [0, vocabSize)). */
+  readonly vocabSize: number;
+  /** Fixed sequence length of {@link Tokenizer.batch} (CLIP: 77; PIR-ITR BERT: 47). */
+  readonly contextLength: number;
+  /** Ids of one text, with the model's special tokens, not padded or truncated. */
+  encode(text: string): number[];
+  /** Text of a list of ids (special tokens dropped). */
+  decode(ids: readonly number[]): string;
+  /** Ids and mask of several texts, truncated/padded to {@link Tokenizer.contextLength}. */
+  batch(texts: readonly string[]): TokenizedBatch;
+}
+
+/** Images → tokens. */
+export interface VisionEncoder {
+  /** Width D of `global` and `local`. */
+  readonly dim: number;
+  /**
+   * @param images [B, H, W, 3] float32, already normalised (e.g. CLIP mean/std), channels last
+   * @param training dropout / batch-norm statistics in training mode
+   */
+  encode(images: tf.Tensor4D, training?: boolean): EncoderOutput;
+}
+
+/** Token ids → tokens. */
+export interface TextEncoder {
+  /** Width D of `global` and `local`. */
+  readonly dim: number;
+  readonly tokenizer: Tokenizer;
+  /**
+   * @param ids [B, L] int32 token ids
+   * @param mask [B, L] 1 = real token, 0 = padding
+   */
+  encode(ids: tf.Tensor2D, mask: tf.Tensor2D, training?: boolean): EncoderOutput;
+}
+
+/** The instruction encoder: a (frozen) scene classifier whose pooled feature guides belief. */
+export interface InstructionEncoder {
+  /** Width Di of the instruction vector. */
+  readonly dim: number;
+  /** @param images [B, H, W, 3] → [B, Di] */
+  encode(images: tf.Tensor4D): tf.Tensor2D;
+}
