@@ -1,0 +1,19 @@
+/**
+ * Weight import/export: state-dict types, safetensors and torch `.pth` readers, name maps.
+ */
+
+export type { ToTensorsOptions } from './convert.js';
+export {
+  bfloat16ToFloat,
+  contiguousStrides,
+  floatToHalf,
+  halfToFloat,
+  permute,
+  stateDictToTensors,
+  toFloat32,
+} from './convert.js';
+export { WeightsError } from './errors.js';
+export type { CheckKeysOptions, KeyReport, NameMapOptions, NameRule } from './names.js';
+export { applyNameMap, checkKeys } from './names.js';
+export type { StateData, StateDataOf, StateDict, StateDType, StateTensor } from './types.js';
+export { DTYPE_BYTES, numel } from './types.js';
