@@ -30,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          setupFiles: ['tools/test-utils/src/node-setup.ts'],
           include,
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           pool: 'forks',

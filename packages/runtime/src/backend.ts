@@ -110,7 +110,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const skipped: BackendInfo['skipped'] = [];
   for (const name of candidates) {
     try {
-      const info = await prepare(name, environment, options);
+      const info = await prepare(name, environment, options, requested === 'auto');
       info.skipped = skipped;
       current = info;
       return info;
@@ -129,7 +129,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   );
 }
 
-async function prepare(name: BackendName, env: Environment, opts: InitBackendOptions): Promise<BackendInfo> {
+async function prepare(
+  name: BackendName,
+  env: Environment,
+  opts: InitBackendOptions,
+  auto: boolean,
+): Promise<BackendInfo> {
   const info: BackendInfo = { name, environment: env, repairedKernels: [], skipped: [] };
   switch (name) {
     case 'cpu': {
@@ -190,6 +195,14 @@ async function prepare(name: BackendName, env: Environment, opts: InitBackendOpt
         device: a.device ?? '',
         description: a.description ?? '',
       };
+      // A software adapter (SwiftShader, a fallback adapter) is far slower than wasm: 'auto' passes it over;
+      // asking for 'webgpu' by name still gets it (useful for correctness tests without a GPU).
+      if (auto && isSoftwareAdapter(adapter, info.adapter)) {
+        throw new BackendUnavailableError(
+          'webgpu',
+          `only a software adapter is available (${info.adapter.architecture || info.adapter.description || 'fallback'}), slower than wasm`,
+        );
+      }
       await ensureBackendModule('webgpu', '@tensorflow/tfjs-backend-webgpu');
       await activate('webgpu');
       return info;
@@ -243,6 +256,12 @@ async function ensureBackendModule(name: BackendName, pkg: string): Promise<void
       `${pkg} was imported but registered no '${name}' backend (version mismatch with @tensorflow/tfjs-core?)`,
     );
   }
+}
+
+function isSoftwareAdapter(adapter: unknown, a: NonNullable<BackendInfo['adapter']>): boolean {
+  if ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return true;
+  if ((adapter as { info?: { isFallbackAdapter?: boolean } }).info?.isFallbackAdapter === true) return true;
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${a.architecture} ${a.device} ${a.description}`);
 }
 
 interface GpuLike {
