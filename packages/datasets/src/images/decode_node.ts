@@ -1,0 +1,44 @@
+import { toRgb } from './channels.js';
+import { describeError, ImageDecodeError } from './errors.js';
+import { sniffFormat } from './format.js';
+import { decodeGeoTiff } from './geotiff.js';
+import { loadSharp } from './node_modules.js';
+import type { DecodeOptions, RawImage } from './types.js';
+
+/**
+ * Decode JPEG/PNG/TIFF/WebP bytes with `sharp` (Node only). Multi-band or band-selected TIFFs, and TIFFs that
+ * sharp refuses (e.g. 6 bands), go to {@link decodeGeoTiff}.
+ * @returns RawImage [height, width, 3] (or the file's own channels with `channels: 'keep'`)
+ * @throws ImageDecodeError naming the file for corrupt, truncated or unsupported data
+ */
+export async function decodeImageNode(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
+  const file = options.file ?? '<bytes>';
+  const format = sniffFormat(bytes);
+  if (format === 'unknown') {
+    throw new ImageDecodeError(file, 'unrecognised image data (expected JPEG, PNG, TIFF or WebP bytes)');
+  }
+  if (format === 'tiff' && (options.bands !== undefined || options.channels === 'keep')) {
+    return decodeGeoTiff(bytes, options);
+  }
+  const sharp = await loadSharp();
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: 2 ** 28 })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw: RawImage = {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    };
+    return options.channels === 'keep' ? raw : toRgb(raw, file);
+  } catch (e) {
+    if (format === 'tiff') {
+      // sharp refuses some valid TIFFs (more than 4 bands, unusual sample formats); geotiff reads them.
+      return decodeGeoTiff(bytes, options);
+    }
+    throw new ImageDecodeError(file, `corrupt or truncated ${format.toUpperCase()} (${describeError(e)})`, {
+      cause: e,
+    });
+  }
+}

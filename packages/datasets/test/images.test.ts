@@ -1,0 +1,152 @@
+/** Image decoding in Node (sharp/geotiff) and Chromium (createImageBitmap/geotiff) from the same fixtures. */
+import { inBrowser } from '@pir/test-utils';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeGeoTiff,
+  decodeImage,
+  encodeImage,
+  geoTiffInfo,
+  ImageDecodeError,
+  sniffFormat,
+  toRgb,
+} from '../src/images/index.js';
+import { fixtureBytes, fx, maxDiff } from './images_helpers.js';
+
+async function expectDecodeError(p: Promise<unknown>, file: string, message: RegExp): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'expected an ImageDecodeError').toBeInstanceOf(ImageDecodeError);
+  expect((err as ImageDecodeError).file).toBe(file);
+  expect((err as Error).message).toContain(file);
+  expect((err as Error).message).toMatch(message);
+}
+
+describe('decodeImage', () => {
+  it('sniffs formats from magic bytes', () => {
+    expect(sniffFormat(fixtureBytes('pattern.png'))).toBe('png');
+    expect(sniffFormat(fixtureBytes('pattern.jpg'))).toBe('jpeg');
+    expect(sniffFormat(fixtureBytes('pattern.tif'))).toBe('tiff');
+    expect(sniffFormat(fixtureBytes('landsat_crop.tif'))).toBe('tiff');
+    expect(sniffFormat(new Uint8Array([1, 2, 3]))).toBe('unknown');
+  });
+
+  it('PNG and TIFF decode losslessly to the exact pixels', async () => {
+    for (const name of ['pattern.png', 'pattern.tif'] as const) {
+      const img = await decodeImage(fixtureBytes(name), { file: name });
+      expect([img.width, img.height, img.channels], name).toEqual([8, 6, 3]);
+      expect(img.data).toBeInstanceOf(Uint8Array);
+      expect(Array.from(img.data), name).toEqual(fx.pattern.pixels);
+    }
+  });
+
+  it('JPEG decodes close to the source pixels (lossy, q95 4:4:4)', async () => {
+    const img = await decodeImage(fixtureBytes('pattern.jpg'), { file: 'pattern.jpg' });
+    expect([img.width, img.height, img.channels]).toEqual([8, 6, 3]);
+    expect(maxDiff(img.data, fx.pattern.pixels)).toBeLessThan(40);
+    let mean = 0;
+    for (let i = 0; i < img.data.length; i++)
+      mean += Math.abs((img.data[i] as number) - (fx.pattern.pixels[i] as number));
+    expect(mean / img.data.length).toBeLessThan(6);
+  });
+
+  it('grey → RGB and RGBA → RGB by default; channels "keep" keeps them', async () => {
+    const grey = await decodeImage(fixtureBytes('grey.png'));
+    expect(grey.channels).toBe(3);
+    expect(Array.from(grey.data.subarray(0, 6))).toEqual([0, 0, 0, 64, 64, 64]);
+    const keptGrey = await decodeImage(fixtureBytes('grey.png'), { channels: 'keep' });
+    // sharp returns grey as RGB and Chromium's canvas always yields RGBA: 'keep' promises alpha, not grey
+    expect(inBrowser ? [4] : [1, 3]).toContain(keptGrey.channels);
+    expect(keptGrey.data[keptGrey.channels]).toBe(64);
+    const rgba = await decodeImage(fixtureBytes('rgba.png'), { channels: 'keep' });
+    expect(rgba.channels).toBe(4);
+    // a 2d canvas stores premultiplied alpha: semi-transparent pixels come back within a few levels there
+    const tol = inBrowser ? 4 : 0;
+    expect(maxDiff(rgba.data, fx.rgba.pixels)).toBeLessThanOrEqual(tol);
+    const rgb = await decodeImage(fixtureBytes('rgba.png'));
+    expect(maxDiff(rgb.data, [0, 255, 100, 60, 195, 100, 120, 135, 100, 180, 75, 100])).toBeLessThanOrEqual(
+      tol,
+    );
+  });
+
+  it('multi-band GeoTIFF: band selection in output order, all bands, info', async () => {
+    const bytes = fixtureBytes('landsat_crop.tif');
+    const { width, height, pixels } = fx.landsat;
+    const rgb = await decodeImage(bytes, { bands: [2, 1, 0] });
+    expect([rgb.width, rgb.height, rgb.channels]).toEqual([width, height, 3]);
+    expect(rgb.data).toBeInstanceOf(Uint8Array);
+    for (const p of [0, 17, width * height - 1]) {
+      expect([rgb.data[p * 3], rgb.data[p * 3 + 1], rgb.data[p * 3 + 2]]).toEqual([
+        pixels[p * 6 + 2],
+        pixels[p * 6 + 1],
+        pixels[p * 6],
+      ]);
+    }
+    const all = await decodeGeoTiff(bytes, { channels: 'keep' });
+    expect(all.channels).toBe(6);
+    expect(Array.from(all.data)).toEqual(pixels);
+    const info = await geoTiffInfo(bytes);
+    expect(info).toMatchObject({ width, height, bands: 6, bitsPerSample: 8, sampleFormat: 1 });
+    expect(info.geoKeys?.ProjectedCSTypeGeoKey).toBe(fx.landsat.projectedCS);
+    expect(info.origin?.[0]).toBeCloseTo(fx.landsat.origin[0] as number, 3);
+    expect(info.origin?.[1]).toBeCloseTo(fx.landsat.origin[1] as number, 3);
+  });
+
+  it('16-bit GeoTIFF bands decode to Float32Array with the raw values', async () => {
+    const img = await decodeImage(fixtureBytes('u16.tif'), { channels: 'keep' });
+    expect(img.data).toBeInstanceOf(Float32Array);
+    expect([img.width, img.height, img.channels]).toEqual([3, 2, 2]);
+    expect(Array.from(img.data)).toEqual(fx.u16.pixels);
+    const one = await decodeImage(fixtureBytes('u16.tif'), { bands: [1] });
+    expect(Array.from(one.data)).toEqual(fx.u16.pixels.filter((_, i) => i % 2 === 1));
+  });
+
+  it('errors name the file: truncated, corrupt, unknown, too many bands, band out of range', async () => {
+    await expectDecodeError(
+      decodeImage(fixtureBytes('truncated.png'), { file: 'a/truncated.png' }),
+      'a/truncated.png',
+      /PNG/,
+    );
+    await expectDecodeError(
+      decodeImage(fixtureBytes('corrupt.jpg'), { file: 'corrupt.jpg' }),
+      'corrupt.jpg',
+      /JPEG/,
+    );
+    await expectDecodeError(decodeImage(new Uint8Array(10), { file: 'x.bin' }), 'x.bin', /unrecognised/);
+    await expectDecodeError(
+      decodeImage(fixtureBytes('landsat_crop.tif'), { file: 'l7.tif' }),
+      'l7.tif',
+      /6 bands; choose three/,
+    );
+    await expectDecodeError(
+      decodeImage(fixtureBytes('landsat_crop.tif'), { file: 'l7.tif', bands: [0, 6, 1] }),
+      'l7.tif',
+      /band 6 out of range: the file has 6 band/,
+    );
+    const tif = fixtureBytes('landsat_crop.tif');
+    await expectDecodeError(
+      decodeImage(tif.subarray(0, 2000), { file: 'cut.tif', bands: [0] }),
+      'cut.tif',
+      /TIFF/,
+    );
+    expect(() => decodeImage([1, 2] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+  });
+
+  it('encodeImage → decodeImage round-trips PNG exactly', async () => {
+    const img = { data: Uint8Array.from(fx.pattern.pixels), width: 8, height: 6, channels: 3 };
+    const png = await encodeImage(img, 'png');
+    expect(sniffFormat(png)).toBe('png');
+    const back = await decodeImage(png);
+    expect(Array.from(back.data)).toEqual(fx.pattern.pixels);
+    const jpg = await encodeImage(img, 'jpeg', { quality: 95 });
+    expect(sniffFormat(jpg)).toBe('jpeg');
+    await expect(encodeImage({ ...img, data: new Float32Array(8 * 6 * 3) }, 'png')).rejects.toThrow(/8-bit/);
+  });
+
+  it('toRgb refuses float and many-band images with a hint', () => {
+    expect(() => toRgb({ data: new Uint8Array(12), width: 1, height: 2, channels: 6 }, 'f.tif')).toThrow(
+      /f\.tif: cannot convert a 6-channel .*bands/,
+    );
+  });
+});
