@@ -159,7 +159,13 @@ async function prepare(
           `threads=${threads} needs a cross-origin isolated page (serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), or pass threads: 1`,
         );
       }
-      const active = tf.findBackend('wasm') !== null && tf.getBackend() === 'wasm';
+      // Look at the engine's registry directly: tf.findBackend('wasm') would start initialising wasm with
+      // default flags before setupWasm could set threads and SIMD.
+      const engine = tf.engine() as unknown as {
+        registry: Record<string, unknown>;
+        backendName: string | null;
+      };
+      const active = engine.registry.wasm !== undefined && engine.backendName === 'wasm';
       const setup = await setupWasm({
         threads,
         simd: opts.simd ?? true,

@@ -9,6 +9,9 @@
 // load, so that their copy of the ops attaches to it instead of making its own.
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
+
+registerRuntimeGradients();
 
 export {
   type BackendInfo,
