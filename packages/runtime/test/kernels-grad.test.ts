@@ -3,23 +3,13 @@
  * `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`
  * — values of `tf.grad` through gather / conv2d / depthwiseConv2d, and leaks.
  */
-import { expectAllClose, expectNoLeak } from '@pir/test-utils';
+import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
 import { _setIm2colLimit } from '../src/kernels/conv-backprop.js';
 
 const TOL = { atol: 3e-4, rtol: 3e-4 };
-
-function data(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 type Input = { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' };
 

@@ -2,24 +2,13 @@
  * The repaired wasm `BatchMatMul` against the `cpu` backend: values and gradients for every transpose
  * combination, rank 2/3/4, batch 1 and > 1, broadcast batch dims; leaks; the stale-XNNPACK-operator hazard.
  */
-import { expectAllClose, expectNoLeak } from '@pir/test-utils';
+import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
 import { _seenWeightsSize, _setSeenWeightsLimit } from '../src/kernels/batch-mat-mul.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
-
-/** Deterministic values in [-1, 1). */
-function data(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Run `fn` on `backend` with fresh tensors built from `inputs`; returns the outputs' values. */
 async function run(

@@ -2,20 +2,10 @@
  * The repaired wasm `Slice`/`SplitV` (no whole-input copy) against `cpu`: ranks 1–5, contiguous and strided
  * slices, float32/int32/bool, `tf.split` by count and by sizes, gradients, leaks.
  */
-import { expectAllClose, expectNoLeak } from '@pir/test-utils';
+import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
-
-function data(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 async function both(fn: () => tf.Tensor[]): Promise<void> {
   await tf.setBackend('wasm');

@@ -1,7 +1,7 @@
 /**
  * Private helpers shared by the tests of every `@pir/*` package (Node and Chromium alike).
  */
-import { type BackendName, initBackend } from '@pir/runtime';
+import { type BackendName, initBackend, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
 
@@ -88,4 +88,9 @@ export async function expectAllClose(
       `${what}: element ${worst} is ${a[worst]}, expected ${e[worst]} (atol ${atol}, rtol ${rtol}; ${a.length} elements)`,
     );
   }
+}
+
+/** `size` deterministic values uniform in [-1, 1) from the project's seeded {@link Rng}. */
+export function seededValues(size: number, seed: number): Float32Array {
+  return new Rng(seed).fillUniform(new Float32Array(size), -1, 1);
 }
