@@ -1,0 +1,130 @@
+/**
+ * Batch normalisation over the channel (last) axis, `nn.BatchNorm2d` / `nn.BatchNorm1d` semantics: running
+ * statistics in inference mode (and whenever the layer is frozen), batch statistics in training mode.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+
+/**
+ * Inference-mode batch norm: `(x − runningMean) / sqrt(runningVar + eps) · gamma + beta`.
+ *
+ * @param x [..., C] (channels last)
+ * @param mean [C] `running_mean`
+ * @param variance [C] `running_var`
+ * @param gamma [C] `weight`
+ * @param beta [C] `bias`
+ * @param eps PyTorch default 1e-5
+ * @returns [..., C]
+ */
+export function batchNormInference(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps = 1e-5,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps))); // [C]
+    return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
+  });
+}
+
+/**
+ * Training-mode batch norm: normalise with the batch statistics over every axis but the last (biased
+ * variance, as PyTorch normalises). Also returns those statistics (variance unbiased, as PyTorch's running
+ * update uses) so the caller can update its running buffers.
+ *
+ * @param x [..., C]
+ * @returns `{ y: [..., C], mean: [C], unbiasedVar: [C] }`
+ */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps = 1e-5,
+): { y: tf.Tensor; mean: tf.Tensor1D; unbiasedVar: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const n = x.size / (x.shape[x.rank - 1] as number);
+    const { mean, variance } = tf.moments(x, axes); // [C], [C] (biased)
+    const y = tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
+    const unbiasedVar = tf.mul(variance, n > 1 ? n / (n - 1) : 1) as tf.Tensor1D;
+    return { y, mean: mean as tf.Tensor1D, unbiasedVar };
+  });
+}
+
+/** Config of {@link BatchNorm}. */
+export interface BatchNormConfig extends LayerArgs {
+  /** Added to the variance. Default 1e-5. */
+  epsilon?: number;
+  /** PyTorch momentum of the running statistics (`new = (1 − m)·old + m·batch`). Default 0.1. */
+  momentum?: number;
+}
+
+/**
+ * `nn.BatchNorm2d` (channels last) as a tfjs Layer. Weights: `gamma`, `beta` (trainable), `moving_mean`,
+ * `moving_variance` (not trainable). `apply(x, { training: true })` uses and updates batch statistics unless
+ * the layer is frozen (`trainable = false`), which always runs in inference mode.
+ * @example
+ * ```ts
+ * const bn = new BatchNorm();
+ * (bn.apply(tf.ones([2, 4, 4, 3])) as tf.Tensor).shape; // [2, 4, 4, 3]
+ * ```
+ */
+export class BatchNorm extends tfl.layers.Layer {
+  static className = 'PirBatchNorm';
+  readonly epsilon: number;
+  readonly momentum: number;
+  private w: tfl.LayerVariable[] = [];
+
+  constructor(config: BatchNormConfig = {}) {
+    super(config);
+    this.epsilon = config.epsilon ?? 1e-5;
+    this.momentum = config.momentum ?? 0.1;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const c = shape[shape.length - 1] as number;
+    this.w = [
+      this.addWeight('gamma', [c], 'float32', tfl.initializers.ones()),
+      this.addWeight('beta', [c], 'float32', tfl.initializers.zeros()),
+      this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false),
+      this.addWeight('moving_variance', [c], 'float32', tfl.initializers.ones(), undefined, false),
+    ];
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      const [gamma, beta, mean, variance] = this.w as [
+        tfl.LayerVariable,
+        tfl.LayerVariable,
+        tfl.LayerVariable,
+        tfl.LayerVariable,
+      ];
+      if (kwargs.training === true && this.trainable) {
+        const s = batchNormTraining(x, gamma.read(), beta.read(), this.epsilon);
+        const m = this.momentum;
+        mean.write(tf.add(tf.mul(mean.read(), 1 - m), tf.mul(s.mean, m)));
+        variance.write(tf.add(tf.mul(variance.read(), 1 - m), tf.mul(s.unbiasedVar, m)));
+        return s.y;
+      }
+      return batchNormInference(x, mean.read(), variance.read(), gamma.read(), beta.read(), this.epsilon);
+    });
+  }
+
+  /** Set from PyTorch `weight`, `bias`, `running_mean`, `running_var` (all [C]). */
+  setTorchWeights(weight: tf.Tensor, bias: tf.Tensor, runningMean: tf.Tensor, runningVar: tf.Tensor): void {
+    this.setWeights([weight, bias, runningMean, runningVar]);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum };
+  }
+}
+tf.serialization.registerClass(BatchNorm, 'pir');

@@ -1,0 +1,89 @@
+/**
+ * OpenAI CLIP's `Transformer` of `ResidualAttentionBlock`s (pre-LN), shared by the CLIP image and text towers.
+ * Names as in `clip/model.py`: `resblocks.{i}.attn.in_proj_weight`, `.ln_1`, `.mlp.c_fc`, `.mlp.c_proj`, `.ln_2`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type ActivationName, activation } from '../layers/activations.js';
+import { selfAttention } from '../layers/attention.js';
+import { layerNorm } from '../layers/layer_norm.js';
+import { linear } from '../layers/linear.js';
+import type { ParamSpec, ParamStore } from '../layers/params.js';
+import { layerNormSpecs, linearSpecs } from '../layers/specs.js';
+
+/** Shape of a CLIP transformer. */
+export interface ClipTransformerShape {
+  width: number;
+  layers: number;
+  heads: number;
+  /** MLP hidden width = mlpRatio · width. CLIP: 4. */
+  mlpRatio: number;
+  /** `'quick_gelu'` for OpenAI CLIP weights, `'gelu'` for OpenCLIP-trained ones. */
+  activation: ActivationName;
+}
+
+/** Parameter specs of `<prefix>.resblocks.*`. */
+export function clipTransformerSpecs(prefix: string, s: ClipTransformerShape): ParamSpec[] {
+  const w = s.width;
+  const h = Math.round(s.mlpRatio * w);
+  const specs: ParamSpec[] = [];
+  for (let i = 0; i < s.layers; i++) {
+    const p = `${prefix}.resblocks.${i}`;
+    specs.push(
+      {
+        name: `${p}.attn.in_proj_weight`,
+        shape: [3 * w, w],
+        layout: 'linear',
+        init: { kind: 'normal', std: w ** -0.5 },
+      },
+      { name: `${p}.attn.in_proj_bias`, shape: [3 * w], init: { kind: 'zeros' } },
+      ...linearSpecs(`${p}.attn.out_proj`, w, w, true, w ** -0.5 * (2 * s.layers) ** -0.5),
+      ...layerNormSpecs(`${p}.ln_1`, w),
+      ...linearSpecs(`${p}.mlp.c_fc`, w, h, true, (2 * w) ** -0.5),
+      ...linearSpecs(`${p}.mlp.c_proj`, h, w, true, w ** -0.5 * (2 * s.layers) ** -0.5),
+      ...layerNormSpecs(`${p}.ln_2`, w),
+    );
+  }
+  return specs;
+}
+
+/**
+ * Run the residual blocks: `x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))`.
+ *
+ * @param x [B, L, W]
+ * @param bias additive attention bias (key padding and/or causal; see `attentionBias`) or null
+ * @returns [B, L, W]
+ */
+export function clipTransformer(
+  params: ParamStore,
+  prefix: string,
+  s: ClipTransformerShape,
+  x: tf.Tensor3D,
+  bias: tf.Tensor | null,
+): tf.Tensor3D {
+  const act = activation(s.activation);
+  return tf.tidy(() => {
+    let h: tf.Tensor3D = x;
+    const g = (n: string) => params.get(n);
+    for (let i = 0; i < s.layers; i++) {
+      const p = `${prefix}.resblocks.${i}`;
+      const a = selfAttention(
+        layerNorm(h, g(`${p}.ln_1.weight`), g(`${p}.ln_1.bias`)) as tf.Tensor3D,
+        g(`${p}.attn.in_proj_weight`),
+        g(`${p}.attn.in_proj_bias`),
+        g(`${p}.attn.out_proj.weight`),
+        g(`${p}.attn.out_proj.bias`),
+        s.heads,
+        bias,
+      );
+      h = tf.add(h, a);
+      const n2 = layerNorm(h, g(`${p}.ln_2.weight`), g(`${p}.ln_2.bias`));
+      const m = linear(
+        act(linear(n2, g(`${p}.mlp.c_fc.weight`), g(`${p}.mlp.c_fc.bias`))),
+        g(`${p}.mlp.c_proj.weight`),
+        g(`${p}.mlp.c_proj.bias`),
+      );
+      h = tf.add(h, m);
+    }
+    return h;
+  });
+}
