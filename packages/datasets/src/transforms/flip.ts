@@ -1,0 +1,32 @@
+import type { Rng } from '@pir/runtime';
+import * as tf from '@tensorflow/tfjs-core';
+import { TransformInputError } from './errors.js';
+import { asBatch, type ImageTensor, likeInput } from './shape.js';
+
+/** Mirror every image left–right. @param x [H, W, C] or [B, H, W, C] @returns same shape */
+export function horizontalFlip<T extends ImageTensor>(x: T): T {
+  return tf.tidy(() => likeInput<T>(x, tf.reverse(asBatch('horizontalFlip', x), 2)));
+}
+
+/**
+ * torchvision's `RandomHorizontalFlip(p)`: each image is mirrored with probability `p` (one `rng` draw per
+ * image, in batch order).
+ * @param x [H, W, C] or [B, H, W, C] float32
+ * @returns same shape
+ */
+export function randomHorizontalFlip<T extends ImageTensor>(x: T, rng: Rng, p = 0.5): T {
+  if (!(p >= 0 && p <= 1))
+    throw new TransformInputError('randomHorizontalFlip', 'p', `must be in [0, 1], got ${p}`);
+  return tf.tidy(() => {
+    const xb = asBatch('randomHorizontalFlip', x);
+    const B = xb.shape[0];
+    const flips = Array.from({ length: B }, () => rng.float() < p);
+    if (flips.every((f) => !f)) return likeInput<T>(x, tf.clone(xb));
+    if (flips.every((f) => f)) return likeInput<T>(x, tf.reverse(xb, 2));
+    const mask = tf.reshape(tf.tensor1d(flips.map(Number)), [B, 1, 1, 1]);
+    return likeInput<T>(
+      x,
+      tf.add(tf.mul(tf.reverse(xb, 2), mask), tf.mul(xb, tf.sub(1, mask))) as tf.Tensor4D,
+    );
+  });
+}
