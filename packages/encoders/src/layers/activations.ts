@@ -63,7 +63,9 @@ export class Gelu extends tfl.layers.Layer {
 
   constructor(config: GeluConfig = {}) {
     super(config);
-    this.kind = config.kind ?? 'gelu';
+    // tfjs deserialization turns snake_case string values into camelCase ('quick_gelu' → 'quickGelu')
+    const kind = (config.kind as string | undefined) === 'quickGelu' ? 'quick_gelu' : config.kind;
+    this.kind = kind ?? 'gelu';
     if (this.kind !== 'gelu' && this.kind !== 'quick_gelu') {
       throw new EncoderError(
         'Gelu',
