@@ -35,14 +35,16 @@ describe('applyNameMap', () => {
     expect([...out.keys()]).toEqual(['fc.weight']);
     expect(out.get('fc.weight')).toBe(t);
   });
-  it('onlyMatched keeps a tower', () => {
+  it('selecting rules keep a tower', () => {
     const sd: StateDict = new Map([
-      ['visual.conv1.weight', f([1])],
-      ['token_embedding.weight', f([1])],
+      ['module.visual.conv1.weight', f([1])],
+      ['module.token_embedding.weight', f([1])],
     ]);
-    expect([
-      ...applyNameMap(sd, [{ pattern: '^visual\\.', replace: '' }], { onlyMatched: true }).keys(),
-    ]).toEqual(['conv1.weight']);
+    const rules = [
+      { pattern: '^module\\.', replace: '' },
+      { pattern: '^visual\\.', replace: '', select: true },
+    ];
+    expect([...applyNameMap(sd, rules).keys()]).toEqual(['conv1.weight']);
   });
   it('refuses collisions and bad patterns', () => {
     const sd: StateDict = new Map([

@@ -15,7 +15,9 @@ export {
 export { WeightsError } from './errors.js';
 export type { WeightsFormat } from './io.js';
 export { detectWeightsFormat, loadWeightsFile, readWeights, saveWeightsFile } from './io.js';
-export type { CheckKeysOptions, KeyReport, NameMapOptions, NameRule } from './names.js';
+export type { NameMap, NameMapName } from './maps.js';
+export { mapStateDict, NAME_MAPS, PIR_ITR_PREFIXES, splitStateDict } from './maps.js';
+export type { CheckKeysOptions, KeyReport, NameRule } from './names.js';
 export { applyNameMap, checkKeys } from './names.js';
 export { PyObject } from './pickle.js';
 export type { ReadOptions, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';

@@ -24,16 +24,16 @@ export interface NameRule {
   replace?: string;
   /** Remove keys that match instead of renaming them. */
   drop?: boolean;
-}
-
-/** Options of {@link applyNameMap}. */
-export interface NameMapOptions {
-  /** Keep only keys that some non-drop rule matched (e.g. take just the `visual.` tower). Default false. */
-  onlyMatched?: boolean;
+  /**
+   * A selecting rule: when a map has any, a key is kept only if at least one selecting rule matched it
+   * (e.g. `^visual\\.` takes the image tower out of a whole CLIP state dict).
+   */
+  select?: boolean;
 }
 
 /**
- * Renames the keys of a state dict: every rule is applied in order to each key (each rule's first match);
+ * Renames the keys of a state dict: every rule is applied in order to each key (each rule's first match;
+ * a later rule sees the earlier renames); with selecting rules, keys no selecting rule matched are left out;
  * tensors are shared, not copied. Throws {@link WeightsError} when two keys map to the same name.
  * @example
  * ```ts
@@ -41,11 +41,7 @@ export interface NameMapOptions {
  * // Map { 'fc.weight' => t }
  * ```
  */
-export function applyNameMap(
-  sd: StateDict,
-  rules: readonly NameRule[],
-  options: NameMapOptions = {},
-): StateDict {
+export function applyNameMap(sd: StateDict, rules: readonly NameRule[]): StateDict {
   const compiled = rules.map((r) => {
     try {
       return { re: new RegExp(r.pattern), rule: r };
@@ -56,6 +52,7 @@ export function applyNameMap(
       );
     }
   });
+  const selecting = rules.some((r) => r.select);
   const out: StateDict = new Map();
   const from = new Map<string, string>();
   for (const [key, t] of sd) {
@@ -68,10 +65,10 @@ export function applyNameMap(
         dropped = true;
         break;
       }
-      matched = true;
+      if (rule.select) matched = true;
       name = name.replace(re, rule.replace ?? '');
     }
-    if (dropped || (options.onlyMatched && !matched)) continue;
+    if (dropped || (selecting && !matched)) continue;
     const prev = from.get(name);
     if (prev !== undefined) {
       throw new WeightsError('applyNameMap', `keys '${prev}' and '${key}' both map to '${name}'`, name);
