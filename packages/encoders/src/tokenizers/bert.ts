@@ -107,10 +107,11 @@ export class BertTokenizer implements Tokenizer {
   private readonly cache = new Map<string, number[]>();
 
   constructor(
-    private readonly vocab: readonly string[],
+    /** Tokens by id (`vocab.txt` order). */
+    readonly tokens: readonly string[],
     options: BertTokenizerOptions = {},
   ) {
-    vocab.forEach((v, i) => {
+    tokens.forEach((v, i) => {
       if (!this.ids.has(v)) this.ids.set(v, i);
     });
     const need = (t: string) => {
@@ -123,7 +124,7 @@ export class BertTokenizer implements Tokenizer {
     this.unkId = need('[UNK]');
     this.clsId = need('[CLS]');
     this.sepId = need('[SEP]');
-    this.vocabSize = vocab.length;
+    this.vocabSize = tokens.length;
     this.contextLength = options.contextLength ?? 47;
     this.lowerCase = options.lowerCase ?? true;
     this.maxChars = options.maxCharsPerWord ?? 100;
@@ -177,7 +178,7 @@ export class BertTokenizer implements Tokenizer {
     let s = '';
     for (const id of ids) {
       if (id === this.clsId || id === this.sepId || id === this.padId) continue;
-      const t = this.vocab[id];
+      const t = this.tokens[id];
       if (t === undefined) throw new TokenizerError('BertTokenizer', `id ${id} outside the vocabulary`);
       s += t.startsWith('##') ? t.slice(2) : s ? ` ${t}` : t;
     }

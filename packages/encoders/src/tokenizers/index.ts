@@ -15,3 +15,13 @@ export {
 export type { ClipTokenizerOptions } from './clip.js';
 export { ClipTokenizer, clipMerges, loadClipTokenizer, unescapeHtml } from './clip.js';
 export { TokenizerError } from './errors.js';
+export type { VocabJSON, WordPieceOptions, WordVocabOptions } from './vocab.js';
+export {
+  buildWordVocab,
+  captionWords,
+  DEFAULT_SPECIALS,
+  tokenizerFromJSON,
+  trainWordPiece,
+  WordTokenizer,
+  wordPieceToJSON,
+} from './vocab.js';
