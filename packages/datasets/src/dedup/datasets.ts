@@ -1,0 +1,136 @@
+/**
+ * File-based de-duplication: decode every image of one or more datasets with a caller-supplied decoder,
+ * hash it, and report duplicates and split leaks.
+ */
+import type { ImageRecord } from '../annotations/types.js';
+import {
+  type DuplicateReport,
+  type FindDuplicatesOptions,
+  findDuplicates,
+  type HashedImage,
+} from './find.js';
+import { imageHashes } from './hash.js';
+import type { RawImage } from './raw-image.js';
+
+/** A dataset to check: a name and its images (an `ImageTextDataset` fits). */
+export interface DedupSource {
+  name: string;
+  images: readonly Pick<ImageRecord, 'file' | 'split'>[];
+}
+
+/** Options of {@link hashImages}. */
+export interface HashImagesOptions {
+  /** Decodes in flight at once. Default 4. */
+  concurrency?: number;
+  /** A failed decode: `'throw'` (default) or `'collect'` (listed in `failures`, left out of the hashes). */
+  onError?: 'throw' | 'collect';
+  /** Called after each image (e.g. a progress bar). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of {@link findDatasetDuplicates}. */
+export interface DatasetDuplicatesOptions extends HashImagesOptions, FindDuplicatesOptions {}
+
+/** A decode that failed. */
+export interface HashFailure {
+  id: string;
+  error: string;
+}
+
+/**
+ * Hash a list of items with an async decoder (e.g. `decodeImage` of this package's images module, or
+ * `sharp(...).raw()` in Node), a bounded number at a time.
+ *
+ * @param items anything the decoder takes, with an `id` for reports
+ * @param decode `(item) => Promise<RawImage>`
+ * @example
+ * ```ts
+ * const { hashed } = await hashImages(
+ *   files.map((f) => ({ id: f, split: 'train' })),
+ *   (it) => decodeFile(it.id),
+ * );
+ * ```
+ */
+export async function hashImages<T extends { id: string; split?: HashedImage['split']; dataset?: string }>(
+  items: readonly T[],
+  decode: (item: T) => Promise<RawImage> | RawImage,
+  options: HashImagesOptions = {},
+): Promise<{ hashed: HashedImage[]; failures: HashFailure[] }> {
+  if (typeof decode !== 'function')
+    throw new TypeError('hashImages: decode must be a function (item) => RawImage');
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`hashImages: concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const onError = options.onError ?? 'throw';
+  const out: (HashedImage | undefined)[] = new Array(items.length);
+  const failures: HashFailure[] = [];
+  let next = 0;
+  let done = 0;
+  let failed: Error | undefined;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const k = next++;
+      const item = items[k]!;
+      try {
+        const image = await decode(item);
+        const h: HashedImage = { id: item.id, hashes: imageHashes(image) };
+        if (item.split !== undefined) h.split = item.split;
+        if (item.dataset !== undefined) h.dataset = item.dataset;
+        out[k] = h;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (onError === 'throw') {
+          failed ??= new Error(`hashImages: cannot hash '${item.id}': ${message}`, { cause: e });
+          return;
+        }
+        failures.push({ id: item.id, error: message });
+      }
+      options.onProgress?.(++done, items.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failed) throw failed;
+  failures.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { hashed: out.filter((h): h is HashedImage => h !== undefined), failures };
+}
+
+/**
+ * Decode, hash and cross-check every image of several datasets (e.g. RSICD and RSITMD with all their
+ * splits). Ids in the report are `'{name}:{file}'`.
+ *
+ * @param load `(image, source) => Promise<RawImage>` — read and decode one image file
+ * @returns the duplicate report plus the decode failures (with `onError: 'collect'`)
+ * @example
+ * ```ts
+ * const report = await findDatasetDuplicates(
+ *   [{ name: 'rsicd', images: rsicd.images }, { name: 'rsitmd', images: rsitmd.images }],
+ *   (im, src) => decodeImageFile(`${root}/${src.name}/images/${im.file}`),
+ * );
+ * report.leakCounts; // { 'test-in-train': 12, 'val-in-train': 3, 'test-in-val': 0 }
+ * ```
+ */
+export async function findDatasetDuplicates(
+  sources: readonly DedupSource[],
+  load: (image: DedupSource['images'][number], source: DedupSource) => Promise<RawImage> | RawImage,
+  options: DatasetDuplicatesOptions = {},
+): Promise<DuplicateReport & { failures: HashFailure[] }> {
+  if (!Array.isArray(sources))
+    throw new TypeError('findDatasetDuplicates: sources must be an array of {name, images}');
+  const items = (sources as readonly DedupSource[]).flatMap((source) =>
+    source.images.map((image) => ({
+      id: `${source.name}:${image.file}`,
+      split: image.split,
+      dataset: source.name,
+      image,
+      source,
+    })),
+  );
+  const { hashed, failures } = await hashImages(items, (it) => load(it.image, it.source), options);
+  const { algorithm, maxDistance } = options;
+  const report = findDuplicates(hashed, {
+    ...(algorithm !== undefined ? { algorithm } : {}),
+    ...(maxDistance !== undefined ? { maxDistance } : {}),
+  });
+  return { ...report, failures };
+}
