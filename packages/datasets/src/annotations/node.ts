@@ -9,6 +9,13 @@ import { type KarpathyOptions, loadKarpathyJson } from './karpathy.js';
 import { loadPirJson, type PirJsonOptions } from './pir-json.js';
 import type { ImageRecord, ImageTextDataset, Split } from './types.js';
 
+/** A Node built-in, imported with a non-literal specifier so that browser bundlers never try to resolve it. */
+async function nodeModule<T>(specifier: string): Promise<T> {
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as T;
+}
+type Fs = typeof import('node:fs/promises');
+type Path = typeof import('node:path');
+
 /** Options of {@link readAnnotationFile}: those of both JSON loaders, plus an optional image directory. */
 export interface ReadAnnotationOptions extends PirJsonOptions, Omit<KarpathyOptions, keyof PirJsonOptions> {
   /** When given, every image must exist at `join(imageDir, image.file)` (see {@link imageExistsIn}). */
@@ -28,7 +35,7 @@ export async function readAnnotationFile(
   path: string,
   options: ReadAnnotationOptions = {},
 ): Promise<ImageTextDataset> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeModule<Fs>('node:fs/promises');
   const text = await readFile(path, 'utf8');
   const { imageDir, format, ...rest } = options;
   const file = options.file ?? path;
@@ -53,8 +60,8 @@ export async function readCaptionLists(
   split: Split,
   options: CaptionListOptions & { imageDir?: string } = {},
 ): Promise<ImageTextDataset> {
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readFile } = await nodeModule<Fs>('node:fs/promises');
+  const { join } = await nodeModule<Path>('node:path');
   const capsFile = join(dir, `${split}_caps.txt`);
   const namesFile = join(dir, `${split}_filename.txt`);
   const [caps, names] = await Promise.all([readFile(capsFile, 'utf8'), readFile(namesFile, 'utf8')]);
@@ -76,8 +83,8 @@ export async function imageExistsIn(
   dir: string,
   resolve: (image: ImageRecord) => string = (image) => image.file,
 ): Promise<(image: ImageRecord) => Promise<boolean>> {
-  const { stat } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { stat } = await nodeModule<Fs>('node:fs/promises');
+  const { join } = await nodeModule<Path>('node:path');
   return async (image) => {
     try {
       return (await stat(join(dir, resolve(image)))).isFile();
