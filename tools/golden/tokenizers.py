@@ -12,6 +12,7 @@ Inputs: every caption of rsitmd_test.json and rsicd_test.json (deduplicated, in 
 Writes packages/encoders/test/fixtures/tokenizers/{captions,clip_ids,bert_ids}.json.
 
 Run: /usr/bin/python3 tools/golden/tokenizers.py [annotations dir, default ../shared/data/annotations]
+     /usr/bin/python3 tools/golden/tokenizers.py --bench rsicd_test.json   (timings for benchmarks/tokenizers.ts)
 """
 
 import html
@@ -287,7 +288,30 @@ TRICKY = [
 ]
 
 
+def bench(path):
+    """Timing baseline for benchmarks/tokenizers.ts: prints one JSON line."""
+    import time
+
+    caps = [c for e in json.load(open(path, encoding="utf-8")) for c in e["caption"]]
+    out = {"captions": len(caps)}
+    for name, cls in (("clip", ClipReference), ("bert", BertReference)):
+        t0 = time.perf_counter()
+        tok = cls()
+        t1 = time.perf_counter()
+        for c in caps:
+            tok.encode(c)
+        t2 = time.perf_counter()
+        for c in caps:
+            tok.encode(c)
+        t3 = time.perf_counter()
+        out[name] = {"loadMs": (t1 - t0) * 1e3, "coldMs": (t2 - t1) * 1e3, "warmMs": (t3 - t2) * 1e3}
+    print(json.dumps(out))
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--bench":
+        bench(sys.argv[2])
+        return
     ann = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "../shared/data/annotations")
     captions, seen = [], set()
     for name in ("rsitmd_test.json", "rsicd_test.json"):
