@@ -14,7 +14,7 @@
  * try {
  *   readTorch(bytes, { name: 'evil.pth' });
  * } catch (e) {
- *   if (e instanceof WeightsError) console.log(e.message); // "evil.pth: refused pickle global 'posix.system' …"
+ *   if (e instanceof WeightsError) console.log(e.key); // 'posix.system'
  * }
  * ```
  */
