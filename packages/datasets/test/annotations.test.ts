@@ -12,6 +12,7 @@ import {
   selectSplits,
   summarizeDataset,
 } from '../src/annotations/index.js';
+import { cleanCaption } from '../src/captions/index.js';
 import { type Expected, expected, text } from './annotations-fixtures.js';
 
 /** Compare a loaded dataset with the statistics make_fixtures.py computed in Python. */
@@ -361,5 +362,27 @@ describe('dataset operations', () => {
     expect(kept.issues.length).toBe(226);
     expect(await checkImagesExist(test, () => true)).toBe(test);
     await expect(checkImagesExist(test, () => true, { concurrency: 0 })).rejects.toThrow(/concurrency/);
+  });
+});
+
+describe('README example', () => {
+  it('the values the README shows', () => {
+    const test = loadPirJson(text.rsitmdTest, { file: 'rsitmd_test.json' });
+    expect(summarizeDataset(test)).toMatchObject({
+      images: 452,
+      captions: 2260,
+      labels: 32,
+      imagesPerSplit: { test: 452 },
+    });
+    expect(test.images[0]).toEqual({
+      index: 0,
+      file: 'test/parking_229.tif',
+      name: 'parking_229.tif',
+      split: 'test',
+      label: 'parking',
+      labelId: 19,
+      captions: [0, 1, 2, 3, 4],
+    });
+    expect(cleanCaption(test.captions[1]!.text)).toBe('there is a wide path beside the parking lot');
   });
 });
