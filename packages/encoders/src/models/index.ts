@@ -39,4 +39,17 @@ export {
   type StateEntry,
   stateDictOf,
 } from './state_dict.js';
+export {
+  patchMerging,
+  relativePositionIndex,
+  roll2d,
+  SWIN_T,
+  SWIN_TINY,
+  type SwinConfig,
+  SwinTransformer,
+  shiftedWindowMask,
+  swinSpecs,
+  windowPartition,
+  windowReverse,
+} from './swin.js';
 export { MissingTokenizer } from './tokenizer_stub.js';
