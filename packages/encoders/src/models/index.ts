@@ -21,6 +21,14 @@ export {
   type ModelOptions,
 } from './clip_vit.js';
 export {
+  attentionPool2d,
+  CLIP_RN50,
+  MODIFIED_RESNET_TINY,
+  ModifiedResNet,
+  type ModifiedResNetConfig,
+  modifiedResNetSpecs,
+} from './modified_resnet.js';
+export {
   applyBatchNorm,
   asInstructionEncoder,
   RESNET_TINY,
