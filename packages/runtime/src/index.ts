@@ -21,5 +21,5 @@ export {
   type InitBackendOptions,
   initBackend,
 } from './backend.js';
-export { detectEnvironment, type Environment } from './environment.js';
+export { detectEnvironment, type Environment, importOptional } from './environment.js';
 export { getGlobalRng, hashString, Rng, type RngState, setGlobalSeed } from './rng.js';

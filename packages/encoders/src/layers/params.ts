@@ -58,10 +58,10 @@ export function torchToTfPerm(layout: TorchLayout = 'same'): number[] | null {
   return null;
 }
 
-/** Number of elements of a shape. */
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+// one definition of `numel` for the whole package (the weights side owns it)
+import { numel } from '../weights/types.js';
+
+export { numel };
 
 /**
  * Number of trainable-kind parameters (PyTorch `sum(p.numel() for p in model.parameters())`) of a list of specs,

