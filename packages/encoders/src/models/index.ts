@@ -21,6 +21,14 @@ export {
   type ModelOptions,
 } from './clip_vit.js';
 export {
+  GRU_TINY,
+  GRU_VSE,
+  type GruTextConfig,
+  GruTextEncoder,
+  gruDirection,
+  gruTextSpecs,
+} from './gru.js';
+export {
   attentionPool2d,
   CLIP_RN50,
   MODIFIED_RESNET_TINY,
