@@ -29,6 +29,12 @@ export {
   gruTextSpecs,
 } from './gru.js';
 export {
+  type EpochStats,
+  type PretrainedInstructionEncoder,
+  type PretrainOptions,
+  pretrainInstructionEncoder,
+} from './instruction_pretrain.js';
+export {
   attentionPool2d,
   CLIP_RN50,
   MODIFIED_RESNET_TINY,
