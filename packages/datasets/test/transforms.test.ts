@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyAugmentOp,
   augmentMagnitude,
+  type Box,
   CLIP_MEAN,
   CLIP_STD,
   centerCrop,
@@ -19,6 +20,7 @@ import {
   randomResizedCrop,
   resize,
   resizedCrop,
+  resizedCrops,
   resizedShape,
   roundHalfEven,
   sampleAugmentSteps,
@@ -26,6 +28,7 @@ import {
   TransformInputError,
   trainTransform,
 } from '../src/transforms/index.js';
+import { equalizeLut, equalizeWithTfOps } from '../src/transforms/rand_augment.js';
 import golden from './fixtures/transforms/resize.json';
 
 const TOL = { atol: 2e-5, rtol: 2e-5 };
@@ -43,21 +46,28 @@ async function leakFree<T extends tf.Tensor>(f: () => T, what: string): Promise<
 
 describeBackends('bicubic resize vs PyTorch', () => {
   for (const c of golden.cases) {
-    const label = `${c.kind} ${c.input_shape.join('x')} -> ${c.size.join('x')}${'box' in c ? ` box ${c.box}` : ''} antialias=${c.antialias}`;
-    it(label, async () => {
-      const x = tf.tensor4d(c.input, c.input_shape as [number, number, number, number]);
-      const opts = { antialias: c.antialias };
-      const y = await leakFree((): tf.Tensor => {
-        if (c.kind === 'resize') return resize(x, c.size as [number, number], opts);
-        if (c.kind === 'resized_crop') {
-          const [top, left, height, width] = (c as { box: number[] }).box as [number, number, number, number];
-          return resizedCrop(x, { top, left, height, width }, c.size as [number, number], opts);
-        }
-        return evalTransform(x, { size: c.size[0] as number, ...opts });
-      }, label);
-      await expectAllClose(tf.reshape(y, [-1]), c.output, TOL, label);
-      tf.dispose([x, y]);
-    });
+    for (const path of ['auto', 'matmul'] as const) {
+      const label = `[${path}] ${c.kind} ${c.input_shape.join('x')} -> ${c.size.join('x')}${'box' in c ? ` box ${c.box}` : ''} antialias=${c.antialias}`;
+      it(label, async () => {
+        const x = tf.tensor4d(c.input, c.input_shape as [number, number, number, number]);
+        const opts = { antialias: c.antialias, path };
+        const y = await leakFree((): tf.Tensor => {
+          if (c.kind === 'resize') return resize(x, c.size as [number, number], opts);
+          if (c.kind === 'resized_crop') {
+            const [top, left, height, width] = (c as { box: number[] }).box as [
+              number,
+              number,
+              number,
+              number,
+            ];
+            return resizedCrop(x, { top, left, height, width }, c.size as [number, number], opts);
+          }
+          return evalTransform(x, { size: c.size[0] as number, ...opts });
+        }, label);
+        await expectAllClose(tf.reshape(y, [-1]), c.output, TOL, label);
+        tf.dispose([x, y]);
+      });
+    }
   }
 });
 
@@ -235,6 +245,76 @@ describeBackends('transforms', () => {
     const e = await leakFree(() => evalTransform(x, { size: 24 }), 'evalTransform');
     expect(e.shape).toEqual([2, 24, 24, 3]);
     tf.dispose([x, a, b, e]);
+  });
+
+  it('trainTransform = randomResizedCrop → randomHorizontalFlip → randAugment → normalize (same draws)', async () => {
+    const x = tf.randomUniform([3, 30, 34, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const fused = trainTransform(x, new Rng(77), { size: 20 });
+    const rng = new Rng(77);
+    const composed = tf.tidy(() =>
+      normalize(
+        randAugment(randomHorizontalFlip(randomResizedCrop(x, 20, rng, { scale: [0.5, 1] }), rng), rng),
+      ),
+    );
+    await expectAllClose(fused, composed, { atol: 1e-4, rtol: 1e-4 }, 'fused vs composed');
+    tf.dispose([x, fused, composed]);
+  });
+
+  it('resizedCrops: per-image boxes, flip folded into the weights, one box per image', async () => {
+    const x = tf.randomUniform([2, 12, 14, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const boxes = [
+      { top: 1, left: 2, height: 9, width: 10, flip: true },
+      { top: 0, left: 0, height: 12, width: 14 },
+    ];
+    const y = await leakFree(() => resizedCrops(x, boxes, [8, 8]), 'resizedCrops');
+    const ref0 = tf.tidy(() =>
+      horizontalFlip(
+        resizedCrop(
+          tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+          { ...(boxes[0] as Box), flip: false },
+          [8, 8],
+        ),
+      ),
+    );
+    const ref1 = resizedCrop(
+      tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+      boxes[1] as Box,
+      [8, 8],
+    );
+    await expectAllClose(
+      tf.slice(y, [0, 0, 0, 0], [1, -1, -1, -1]),
+      ref0,
+      { atol: 1e-5, rtol: 0 },
+      'flipped crop',
+    );
+    await expectAllClose(
+      tf.slice(y, [1, 0, 0, 0], [1, -1, -1, -1]),
+      ref1,
+      { atol: 1e-5, rtol: 0 },
+      'plain crop',
+    );
+    expect(() => resizedCrops(x, [boxes[1] as Box], [8, 8])).toThrow(
+      /boxes must hold one box per image \(2\), got 1/,
+    );
+    tf.dispose([x, y, ref0, ref1]);
+  });
+
+  it('equalize: the JS path (cpu/wasm) and the tf-ops path (other backends) agree; LUT as torchvision', async () => {
+    expect(
+      Array.from(equalizeLut(Object.assign(new Array(256).fill(0), { 51: 256, 153: 256 }))).filter(
+        (_, v) => v === 51 || v === 153,
+      ),
+    ).toEqual([0, 255]);
+    const x = tf.randomUniform([1, 16, 16, 3], 0.2, 0.7, 'float32', 10) as tf.Tensor4D;
+    const js = applyAugmentOp(x, { op: 'equalize', magnitude: 0 });
+    const ops = await leakFree(() => equalizeWithTfOps(x), 'equalize (tf ops)');
+    await expectAllClose(js, ops, { atol: 1e-6, rtol: 0 }, 'equalize paths');
+    const few = tf.tensor4d([0.2, 0.2, 0.6, 0.6], [1, 2, 2, 1]);
+    await expectAllClose(equalizeWithTfOps(few), applyAugmentOp(few, { op: 'equalize', magnitude: 0 }), {
+      atol: 1e-6,
+      rtol: 0,
+    });
+    tf.dispose([x, js, ops, few]);
   });
 
   it('errors name the function and the argument', () => {

@@ -1,6 +1,7 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
+import { resizedCrops } from './resize.js';
 import { asBatch, type ImageTensor, likeInput } from './shape.js';
 
 /** Mirror every image left–right. @param x [H, W, C] or [B, H, W, C] @returns same shape */
@@ -23,10 +24,11 @@ export function randomHorizontalFlip<T extends ImageTensor>(x: T, rng: Rng, p = 
     const flips = Array.from({ length: B }, () => rng.float() < p);
     if (flips.every((f) => !f)) return likeInput<T>(x, tf.clone(xb));
     if (flips.every((f) => f)) return likeInput<T>(x, tf.reverse(xb, 2));
-    const mask = tf.reshape(tf.tensor1d(flips.map(Number)), [B, 1, 1, 1]);
+    // per image: mirror only the chosen ones (no broadcast select: tfjs tiles the mask to full size)
+    const images = tf.unstack(xb);
     return likeInput<T>(
       x,
-      tf.add(tf.mul(tf.reverse(xb, 2), mask), tf.mul(xb, tf.sub(1, mask))) as tf.Tensor4D,
+      tf.stack(images.map((img, b) => (flips[b] ? tf.reverse(img, 1) : img))) as tf.Tensor4D,
     );
   });
 }

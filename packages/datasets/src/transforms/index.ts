@@ -28,7 +28,7 @@ export {
   randomResizedCrop,
   sampleResizedCropBox,
 } from './random_resized_crop.js';
-export { type Box, type ResizeOptions, resize, resizedCrop, resizedShape } from './resize.js';
+export { type Box, type ResizeOptions, resize, resizedCrop, resizedCrops, resizedShape } from './resize.js';
 export { cubicKernel, resizeWeights } from './resize_weights.js';
 export { asBatch, type ImageTensor, roundHalfEven } from './shape.js';
 export { imagesToBatch, imageToTensor } from './to_tensor.js';

@@ -1,12 +1,12 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { centerCrop } from './crop.js';
-import { randomHorizontalFlip } from './flip.js';
+import { TransformInputError } from './errors.js';
 import { CLIP_MEAN, CLIP_STD, normalize } from './normalize.js';
 import { type RandAugmentOptions, randAugment } from './rand_augment.js';
-import { type RandomResizedCropOptions, randomResizedCrop } from './random_resized_crop.js';
-import { type ResizeOptions, resize } from './resize.js';
-import type { ImageTensor } from './shape.js';
+import { type RandomResizedCropOptions, sampleResizedCropBox } from './random_resized_crop.js';
+import { type Box, type ResizeOptions, resize, resizedCrops } from './resize.js';
+import { asBatch, type ImageTensor, likeInput } from './shape.js';
 
 /** Options of the standard pipelines. */
 export interface PipelineOptions extends ResizeOptions {
@@ -46,10 +46,20 @@ export interface TrainPipelineOptions extends PipelineOptions, RandomResizedCrop
  */
 export function trainTransform<T extends ImageTensor>(x: T, rng: Rng, options: TrainPipelineOptions = {}): T {
   const size = options.size ?? 224;
+  const flipP = options.flip ?? 0.5;
+  if (!(flipP >= 0 && flipP <= 1))
+    throw new TransformInputError('trainTransform', 'flip', `must be in [0, 1], got ${flipP}`);
   return tf.tidy(() => {
-    let y = randomResizedCrop(x, size, rng, { scale: [0.5, 1], ...options });
-    y = randomHorizontalFlip(y, rng, options.flip ?? 0.5);
+    const xb = asBatch('trainTransform', x);
+    const [B, H, W] = xb.shape;
+    // the same draws, in the same order, as randomResizedCrop then randomHorizontalFlip; the flip is folded
+    // into the crop's column weights
+    const boxes: Box[] = Array.from({ length: B }, () =>
+      sampleResizedCropBox(H, W, rng, options.scale ?? [0.5, 1], options.ratio),
+    );
+    for (const box of boxes) box.flip = rng.float() < flipP;
+    let y = resizedCrops(xb, boxes, [size, size], options);
     if (options.randAugment !== false) y = randAugment(y, rng, options.randAugment ?? {});
-    return normalize(y, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD);
+    return likeInput<T>(x, normalize(y, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD));
   });
 }

@@ -180,10 +180,50 @@ function sharpness(x: tf.Tensor4D, factor: number): tf.Tensor4D {
   return blend(x, degenerate as tf.Tensor4D, factor);
 }
 
-/** torchvision's equalize on the 8-bit quantisation of x (one image [1, H, W, C]). */
-function equalize(x: tf.Tensor4D): tf.Tensor4D {
+/**
+ * torchvision's equalize LUT for one channel histogram (256 bins): `step = (N − count of the last non-empty
+ * bin) // 255`; `lut[v] = (cumsum[v − 1] + step // 2) // step`, clamped to 255; identity when step is 0.
+ */
+export function equalizeLut(hist: ArrayLike<number>): Uint8Array {
+  const lut = new Uint8Array(256);
+  let total = 0;
+  let last = 0;
+  for (let v = 0; v < 256; v++) {
+    const h = hist[v] as number;
+    total += h;
+    if (h > 0) last = h;
+  }
+  const step = Math.floor((total - last) / 255);
+  if (step === 0) {
+    for (let v = 0; v < 256; v++) lut[v] = v;
+    return lut;
+  }
+  let cum = Math.floor(step / 2);
+  for (let v = 0; v < 256; v++) {
+    lut[v] = Math.min(255, Math.floor(cum / step));
+    cum += hist[v] as number;
+  }
+  return lut;
+}
+
+/**
+ * torchvision's equalize on the 8-bit quantisation of one image [1, H, W, C]. On cpu/wasm the histogram and
+ * the table look-up run in JS on the pixel values (6× faster than wasm's gather); other backends use tf ops.
+ */
+function equalize(x: tf.Tensor4D, inJs = ['cpu', 'wasm'].includes(tf.getBackend())): tf.Tensor4D {
   const [, H, W, C] = x.shape;
   const q = tf.cast(tf.round(tf.mul(tf.clipByValue(x, 0, 1), 255)), 'int32');
+  if (inJs) {
+    const v = q.dataSync();
+    const out = new Float32Array(v.length);
+    for (let c = 0; c < C; c++) {
+      const hist = new Float64Array(256);
+      for (let i = c; i < v.length; i += C) hist[v[i] as number]++;
+      const lut = equalizeLut(hist);
+      for (let i = c; i < v.length; i += C) out[i] = (lut[v[i] as number] as number) / 255;
+    }
+    return tf.tensor4d(out, [1, H, W, C]);
+  }
   const perChannel = tf.transpose(tf.reshape(q, [H * W, C])) as tf.Tensor2D; // [C, H*W]
   const hist = tf.denseBincount(perChannel, tf.tensor2d([], [0, 0], 'float32'), 256) as tf.Tensor2D; // [C, 256]
   const bins = tf.range(0, 256, 1, 'float32');
@@ -192,22 +232,25 @@ function equalize(x: tf.Tensor4D): tf.Tensor4D {
     1,
   ); // [C]
   const lastCount = tf.sum(tf.mul(hist, tf.cast(tf.equal(bins, tf.expandDims(lastBin, 1)), 'float32')), 1); // [C]
-  const step = tf.floor(tf.div(tf.sub(H * W, lastCount), 255)); // [C]
-  const safe = tf.maximum(step, 1);
-  const lut = tf.floor(
-    tf.div(tf.add(tf.cumsum(hist, 1), tf.expandDims(tf.floor(tf.div(step, 2)), 1)), tf.expandDims(safe, 1)),
-  );
+  const step = tf.expandDims(tf.floor(tf.div(tf.sub(H * W, lastCount), 255)), 1); // [C, 1]
+  const lut = tf.floor(tf.div(tf.add(tf.cumsum(hist, 1), tf.floor(tf.div(step, 2))), tf.maximum(step, 1)));
   const shifted = tf.clipByValue(tf.concat([tf.zeros([C, 1]), tf.slice(lut, [0, 0], [C, 255])], 1), 0, 255); // [C, 256]
+  const table = tf.where(
+    tf.broadcastTo(tf.equal(step, 0), [C, 256]),
+    tf.broadcastTo(bins, [C, 256]),
+    shifted,
+  ); // identity where step = 0
   const index = tf.add(
     tf.reshape(q, [H * W, C]),
     tf.mul(tf.range(0, C, 1, 'int32'), tf.scalar(256, 'int32')),
   ); // [H*W, C]
-  const mapped = tf.reshape(
-    tf.gather(tf.reshape(shifted, [C * 256]), tf.cast(tf.reshape(index, [H * W * C]), 'int32')),
-    [1, H, W, C],
-  );
-  const keep = tf.reshape(tf.equal(step, 0), [1, 1, 1, C]);
-  return tf.where(keep, tf.div(tf.cast(q, 'float32'), 255), tf.div(mapped, 255)) as tf.Tensor4D;
+  const mapped = tf.gather(tf.reshape(table, [C * 256]), tf.cast(tf.reshape(index, [H * W * C]), 'int32'));
+  return tf.reshape(tf.div(mapped, 255), [1, H, W, C]) as tf.Tensor4D;
+}
+
+/** @internal equalize through tf ops (what non-cpu/wasm backends run), for tests. */
+export function equalizeWithTfOps(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => equalize(x, false));
 }
 
 /**

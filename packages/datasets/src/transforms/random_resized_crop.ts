@@ -1,7 +1,7 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
-import { type Box, type ResizeOptions, resizedCrop } from './resize.js';
+import { type Box, type ResizeOptions, resizedCrops } from './resize.js';
 import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './shape.js';
 
 /** Options of {@link randomResizedCrop}; defaults are torchvision's. */
@@ -76,12 +76,9 @@ export function randomResizedCrop<T extends ImageTensor>(
   return tf.tidy(() => {
     const xb = asBatch('randomResizedCrop', x);
     const [B, H, W] = xb.shape;
-    const crops: tf.Tensor4D[] = [];
-    for (let b = 0; b < B; b++) {
-      const box = sampleResizedCropBox(H, W, rng, options.scale, options.ratio);
-      const img = B === 1 ? xb : tf.slice(xb, [b, 0, 0, 0], [1, -1, -1, -1]);
-      crops.push(resizedCrop(img, box, out, options));
-    }
-    return likeInput<T>(x, B === 1 ? (crops[0] as tf.Tensor4D) : tf.concat(crops, 0));
+    const boxes = Array.from({ length: B }, () =>
+      sampleResizedCropBox(H, W, rng, options.scale, options.ratio),
+    );
+    return likeInput<T>(x, resizedCrops(xb, boxes, out, options));
   });
 }
