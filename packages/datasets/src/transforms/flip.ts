@@ -24,11 +24,9 @@ export function randomHorizontalFlip<T extends ImageTensor>(x: T, rng: Rng, p = 
     const flips = Array.from({ length: B }, () => rng.float() < p);
     if (flips.every((f) => !f)) return likeInput<T>(x, tf.clone(xb));
     if (flips.every((f) => f)) return likeInput<T>(x, tf.reverse(xb, 2));
-    // per image: mirror only the chosen ones (no broadcast select: tfjs tiles the mask to full size)
-    const images = tf.unstack(xb);
-    return likeInput<T>(
-      x,
-      tf.stack(images.map((img, b) => (flips[b] ? tf.reverse(img, 1) : img))) as tf.Tensor4D,
-    );
+    // mixed: a same-size "crop" per image with the flip folded in (exact: every tap weight is 0 or 1)
+    const [, H, W] = xb.shape;
+    const boxes = flips.map((flip) => ({ top: 0, left: 0, height: H, width: W, flip }));
+    return likeInput<T>(x, resizedCrops(xb, boxes, [H, W]));
   });
 }
