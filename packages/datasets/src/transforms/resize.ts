@@ -115,7 +115,7 @@ export function resizedCrops<T extends ImageTensor>(
     if (
       oh === H &&
       ow === W &&
-      boxes.every((b) => b.top === 0 && b.left === 0 && b.height === H && b.width === W)
+      boxes.every((b) => b.top === 0 && b.left === 0 && b.height === H && b.width === W && !b.flip)
     ) {
       return likeInput<T>(x, tf.clone(xb));
     }
