@@ -216,13 +216,15 @@ export function segmentDistance(px: number, py: number, a: Point, b: Point): num
  * feature in pixels.
  */
 export function makeNoise(rng: Rng, scale: number, octaves = 3): (x: number, y: number) => number {
-  const N = 64;
-  const grid = new Float32Array(N * N);
-  for (let i = 0; i < grid.length; i++) grid[i] = rng.float();
-  const ox = rng.float() * N;
-  const oy = rng.float() * N;
+  // lattice values from an integer hash of (i, j, seed): O(1) to create, so every small object can have its own
+  const seed = rng.nextUint32() | 0;
+  const at = (i: number, j: number): number => {
+    let h = Math.imul(i, 0x27d4eb2d) ^ Math.imul(j, 0x165667b1) ^ seed;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+  };
   const smooth = (t: number) => t * t * (3 - 2 * t);
-  const at = (i: number, j: number) => grid[(((j % N) + N) % N) * N + (((i % N) + N) % N)] as number;
   const octave = (x: number, y: number): number => {
     const i = Math.floor(x);
     const j = Math.floor(y);
@@ -232,13 +234,14 @@ export function makeNoise(rng: Rng, scale: number, octaves = 3): (x: number, y: 
     const b = at(i, j + 1) + (at(i + 1, j + 1) - at(i, j + 1)) * u;
     return a + (b - a) * v;
   };
+  const inv = 1 / Math.max(scale, 1e-6);
   return (x, y) => {
     let sum = 0;
     let amp = 1;
     let total = 0;
-    let f = 1 / Math.max(scale, 1e-6);
+    let f = inv;
     for (let o = 0; o < octaves; o++) {
-      sum += amp * octave(x * f + ox + o * 17.3, y * f + oy + o * 5.1);
+      sum += amp * octave(x * f + o * 17.3, y * f + o * 5.1);
       total += amp;
       amp *= 0.5;
       f *= 2;
