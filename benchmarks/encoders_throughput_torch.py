@@ -1,0 +1,65 @@
+"""PyTorch CPU baseline for benchmarks/encoders-throughput.ts: inference throughput of the same architectures
+(CLIP ViT-B/32 image tower, torchvision ResNet-50, CLIP text tower) defined in tools/golden/encoders_models.py
+(the definitions the golden tests of @pir/encoders check against), random weights, eval mode, no_grad.
+
+Usage: python3 encoders_throughput_torch.py --threads N [--warmup W] [--reps R]
+Prints one JSON line: {"threads", "torch", "blas", "models": {name: {"medianMs", "minMs", "maxMs", "reps", "batch"}}}.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'tools', 'golden'))
+import encoders_models as M  # noqa: E402
+
+
+def bench(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    t = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        t.append((time.perf_counter() - t0) * 1000)
+    t.sort()
+    return {'medianMs': t[len(t) // 2], 'minMs': t[0], 'maxMs': t[-1], 'reps': reps}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--warmup', type=int, default=1)
+    ap.add_argument('--reps', type=int, default=3)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    out = {}
+    with torch.no_grad():
+        vit = M.VisionTransformer(224, 32, 768, 12, 12, 512).eval()
+        img = torch.randn(8, 3, 224, 224)
+        out['vit_b32'] = {**bench(lambda: vit(img), args.warmup, args.reps), 'batch': 8}
+        del vit
+        rn = M.ResNet(M.Bottleneck, [3, 4, 6, 3]).eval()
+        out['resnet50'] = {**bench(lambda: rn(img), args.warmup, args.reps), 'batch': 8}
+        del rn
+        txt = M.TextTransformer(49408, 77, 512, 12, 8, 512).eval()
+        ids = torch.randint(1, 49407, (32, 77))
+        ids[:, 20] = 49407  # end-of-text
+        out['clip_text'] = {**bench(lambda: txt(ids), args.warmup, args.reps), 'batch': 32}
+    blas = 'unknown'
+    try:
+        with open('/proc/self/maps', encoding='utf8') as maps:
+            libs = maps.read()
+        blas = 'OpenBLAS' if 'openblas' in libs else ('reference BLAS' if 'libblas.so' in libs else 'unknown')
+    except OSError:
+        pass
+    print(json.dumps({'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': blas, 'models': out}))
+
+
+if __name__ == '__main__':
+    main()
