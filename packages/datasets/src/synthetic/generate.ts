@@ -27,7 +27,7 @@ export interface SyntheticOptions {
   /** Semantic-noise levels (see {@link NoiseOptions}). */
   noise?: NoiseOptions;
   /** A real image whose texture modulates every scene (e.g. a Landsat-7 RGB composite). */
-  texture?: RawImage;
+  texture?: RawImage | undefined;
   /** Image encoding on disk (default `'png'`); the file names end in `.png` or `.tif`. */
   format?: 'png' | 'tif';
 }
