@@ -42,21 +42,82 @@ function dropout(x: tf.Tensor, o: DropoutOptions): tf.Tensor {
   return tf.dropout(x, rate, undefined, o.nextSeed?.());
 }
 
-/** `x·W + b` on the last axis. @param x [..., in] @returns [..., out] */
+/**
+ * `x·W + b` on the last axis. The gradient is written out (`dx = dy·Wᵀ`, `dW = xᵀ·dy`, `db = 1ᵀ·dy`) so that the
+ * bias gradient is a GEMM instead of an axis-0 `sum` (on wasm ~10× faster: its Sum transposes first).
+ * @param x [..., in] @returns [..., out]
+ */
 export function linear(p: Params, name: string, x: tf.Tensor): tf.Tensor {
-  const w = get(p, join(name, `kernel`)); // [in, out]
-  const inDim = w.shape[0] as number;
-  const outDim = w.shape[1] as number;
+  const w = get(p, join(name, 'kernel')) as tf.Tensor2D; // [in, out]
+  const b = get(p, join(name, 'bias')); // [out]
+  const inDim = w.shape[0];
+  const outDim = w.shape[1];
   const lead = x.shape.slice(0, -1);
-  const y = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D); // [rows, out]
-  return tf.reshape(tf.add(y, get(p, join(name, `bias`))), [...lead, outDim]);
+  const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D; // [rows, in]
+  const y = linearOp(x2, w, b); // [rows, out]
+  return tf.reshape(y, [...lead, outDim]);
 }
 
-/** LayerNorm over the last axis (biased variance, eps 1e-5). */
+const linearOp = tf.customGrad((...args: unknown[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as tf.Tensor2D; // [rows, out]
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const ones = tf.ones([1, g.shape[0]]) as tf.Tensor2D;
+      return [
+        tf.matMul(g, ws, false, true), // dx [rows, in]
+        tf.matMul(xs, g, true, false), // dW [in, out]
+        tf.reshape(tf.matMul(ones, g), [g.shape[1]]), // db [out]
+      ];
+    },
+  };
+}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
+
+/**
+ * LayerNorm over the last axis (biased variance, eps 1e-5), with a fused hand-written gradient
+ * (`dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))`, `ĝ = dy·γ`, `r = 1/√(var + eps)`; `dγ = 1ᵀ·(dy·x̂)`, `dβ = 1ᵀ·dy`).
+ */
 export function layerNorm(p: Params, name: string, x: tf.Tensor, eps = LN_EPS): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(xhat, get(p, join(name, `weight`))), get(p, join(name, `bias`)));
+  const gamma = get(p, join(name, 'weight'));
+  const beta = get(p, join(name, 'bias'));
+  const d = x.shape[x.rank - 1] as number;
+  const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D; // [rows, D]
+  return tf.reshape(layerNormOp(eps)(x2, gamma, beta), x.shape);
+}
+
+type LayerNormOp = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
+const layerNormOps = new Map<number, LayerNormOp>();
+
+function layerNormOp(eps: number): LayerNormOp {
+  const cached = layerNormOps.get(eps);
+  if (cached !== undefined) return cached;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [x, g, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const mean = tf.mean(x, -1, true); // [rows, 1]
+    const xc = tf.sub(x, mean);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps)); // [rows, 1]
+    const xhat = tf.mul(xc, rstd); // [rows, D]
+    save([xhat, rstd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const gy = dy as tf.Tensor2D;
+        const [xh, r, gam] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const ones = tf.ones([1, gy.shape[0]]) as tf.Tensor2D;
+        const ghat = tf.mul(gy, gam); // [rows, D]
+        const centred = tf.sub(ghat, tf.mean(ghat, -1, true));
+        const dx = tf.mul(r, tf.sub(centred, tf.mul(xh, tf.mean(tf.mul(ghat, xh), -1, true))));
+        const dgamma = tf.reshape(tf.matMul(ones, tf.mul(gy, xh)), [gy.shape[1]]);
+        const dbeta = tf.reshape(tf.matMul(ones, gy), [gy.shape[1]]);
+        return [dx, dgamma, dbeta];
+      },
+    };
+  }) as unknown as LayerNormOp;
+  layerNormOps.set(eps, op);
+  return op;
 }
 
 /** Exact (erf) GELU, as `nn.GELU()`. */
@@ -72,6 +133,13 @@ export interface AttentionOptions {
   mask?: tf.Tensor;
   /** Dropout on the attention probabilities. */
   dropout?: DropoutOptions;
+  /**
+   * With a one-row query `q` [B, 1, D]: the number of identical query rows it stands for (Spatial-PAE's
+   * instruction query, broadcast to K rows). The projection and the logits are computed once; the result
+   * is [B, 1, D] (to be broadcast) unless attention dropout is active, which needs independent rows: then
+   * the probabilities are repeated before dropout and the result is [B, queryRepeat, D].
+   */
+  queryRepeat?: number;
 }
 
 /**
@@ -102,17 +170,25 @@ export function multiHeadAttention(
   }
   const dh = d / h;
   const split = (x: tf.Tensor, t: number) => tf.transpose(tf.reshape(x, [b, t, h, dh]), [0, 2, 1, 3]); // [B, H, T, dh]
-  const qh = split(linear(p, join(name, `linear_q`), q), tq);
-  const kh = split(linear(p, join(name, `linear_k`), k), tk);
-  const vh = split(linear(p, join(name, `linear_v`), v), tk);
+  const qh = split(linear(p, join(name, 'linear_q'), q), tq);
+  const kh = split(linear(p, join(name, 'linear_k'), k), tk);
+  const vh = split(linear(p, join(name, 'linear_v'), v), tk);
   let logits = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(dh)); // [B, H, Tq, Tk]
   if (o.mask !== undefined) {
     const pad = tf.mul(tf.sub(1, tf.cast(o.mask, 'float32')), MASKED_LOGIT); // [B, Tk]
     logits = tf.add(logits, tf.reshape(pad, [b, 1, 1, tk]));
   }
-  const att = dropout(tf.softmax(logits), o.dropout ?? {});
-  const out = tf.reshape(tf.transpose(tf.matMul(att, vh), [0, 2, 1, 3]), [b, tq, d]); // [B, Tq, D]
-  return linear(p, join(name, `linear_merge`), out) as tf.Tensor3D;
+  let att = tf.softmax(logits); // [B, H, Tq, Tk]
+  let rows = tq;
+  const drop = o.dropout ?? {};
+  const repeat = o.queryRepeat ?? 1;
+  if (tq === 1 && repeat > 1 && (drop.training ?? false) && (drop.rate ?? 0) > 0) {
+    att = tf.tile(att, [1, 1, repeat, 1]); // independent dropout per query row, as the unshared query
+    rows = repeat;
+  }
+  att = dropout(att, drop);
+  const out = tf.reshape(tf.transpose(tf.matMul(att, vh), [0, 2, 1, 3]), [b, rows, d]); // [B, rows, D]
+  return linear(p, join(name, 'linear_merge'), out) as tf.Tensor3D;
 }
 
 /** FFN: Linear(D→2D) `.0` → LayerNorm(2D) `.1` → GELU → Linear(2D→D) `.3`. @param x [B, T, D] */
@@ -161,7 +237,8 @@ export function selfAttentionBlock(p: Params, name: string, x: tf.Tensor, o: Blo
  * CA block (post-LN; queries from x, keys/values and residual from y):
  * `y ← LN1(y + Drop(MHA(q=x, k=y, v=y)))`, `y ← LN2(y + Drop(FFN(y)))`.
  * Parameters `<name>.mhatt_cross.*`, `<name>.ffn.*`, `<name>.norm1.*`, `<name>.norm2.*`.
- * @param x queries [B, T, D] @param y [B, T, D] (same T: the residual is on y) @returns [B, T, D]
+ * @param x queries [B, T, D], or [B, 1, D] for one query broadcast to all T rows (Spatial-PAE)
+ * @param y [B, T, D] (the residual is on y) @returns [B, T, D]
  */
 export function crossAttentionBlock(
   p: Params,
@@ -171,11 +248,16 @@ export function crossAttentionBlock(
   o: BlockOptions,
 ): tf.Tensor3D {
   const d = drops(o);
-  const att = multiHeadAttention(p, join(name, `mhatt_cross`), x, y, y, {
+  const t = y.shape[1] as number;
+  let att = multiHeadAttention(p, join(name, 'mhatt_cross'), x, y, y, {
     heads: o.heads,
     dropout: d,
+    ...(x.shape[1] === 1 && t > 1 ? { queryRepeat: t } : {}),
     ...(o.mask === undefined ? {} : { mask: o.mask }),
-  });
+  }); // [B, T, D], or [B, 1, D] broadcast over T (one-row query, no dropout)
+  if (att.shape[1] !== t && d.training && (d.rate ?? 0) > 0) {
+    att = tf.tile(att, [1, t, 1]) as tf.Tensor3D; // independent sub-layer dropout per row
+  }
   let h = layerNorm(p, join(name, `norm1`), tf.add(y, dropout(att, d)));
   h = layerNorm(p, join(name, `norm2`), tf.add(h, dropout(feedForward(p, join(name, `ffn`), h), d)));
   return h as tf.Tensor3D;
@@ -213,12 +295,13 @@ export function spatialPae(
   o: PaeOptions,
 ): tf.Tensor3D {
   const n = o.names ?? { sa: 'img_sa', ca: 'img_ca', mapping: 'mapping_img' };
-  const [b, k, d] = tokens.shape;
+  const [b, , d] = tokens.shape;
   const u = tf.reshape(instruction, [b, 1, d]);
   let h: tf.Tensor3D = tokens;
   for (let i = 0; i < o.layers; i++) {
     const s = selfAttentionBlock(p, join(n.sa, `${i}`), h, o);
-    const q = tf.tile(linear(p, join(n.mapping, `${i}`), u), [1, k, 1]); // [B, K, D]
+    // M_i(u) broadcast to K rows: passed as one row, the CA block broadcasts it (same values, K× less work)
+    const q = linear(p, join(n.mapping, `${i}`), u); // [B, 1, D]
     h = crossAttentionBlock(p, join(n.ca, `${i}`), q, s, o);
   }
   return h;

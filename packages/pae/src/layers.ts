@@ -153,7 +153,8 @@ export class SelfAttention extends AttentionLayer {
 }
 
 /**
- * CA block (post-LN, queries from x, keys/values and residual from y): `[x, y(, mask of y)] → [B, T, D]`;
+ * CA block (post-LN, queries from x, keys/values and residual from y): `[x, y(, mask of y)] → [B, T, D]`
+ * (x [B, T, D], or [B, 1, D] for one query broadcast to every row);
  * weights `mhatt_cross.*`, `ffn.*`, `norm1.*`, `norm2.*`.
  */
 export class CrossAttention extends AttentionLayer {
@@ -174,11 +175,11 @@ export class CrossAttention extends AttentionLayer {
       const [x, y, mask] = list('CrossAttention', inputs, [2, 3]) as [tf.Tensor, tf.Tensor, tf.Tensor?];
       this.checkTokens('x', x);
       this.checkTokens('y', y);
-      if (x.shape[0] !== y.shape[0] || x.shape[1] !== y.shape[1]) {
+      if (x.shape[0] !== y.shape[0] || (x.shape[1] !== y.shape[1] && x.shape[1] !== 1)) {
         throw new PaeInputError(
           'CrossAttention',
           'y',
-          `x [${x.shape}] and y [${y.shape}] must have the same B and T (the residual is on y).`,
+          `x [${x.shape}] and y [${y.shape}] must have the same B, and the same T or x with T = 1 (the residual is on y).`,
         );
       }
       this.checkMask(y, mask);

@@ -161,6 +161,23 @@ describeBackends('PAE layers', () => {
     tf.dispose([x, u]);
   });
 
+  it('CA with a one-row query equals CA with that row repeated (eval), and keeps T rows in training', async () => {
+    const ca = new CrossAttention({ dim: D, heads: H, seed: 61, dropout: 0.3 });
+    const q = rnd([2, 1, D], 1);
+    const y = rnd([2, 5, D], 2);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ]);
+    const a = ca.apply([q, y, mask]) as tf.Tensor;
+    const b = ca.apply([tf.tile(q, [1, 5, 1]), y, mask]) as tf.Tensor;
+    await expectAllClose(a, b, undefined, 'broadcast query');
+    const c = ca.apply([q, y, mask], { training: true }) as tf.Tensor;
+    expect(c.shape).toEqual([2, 5, D]);
+    tf.dispose([q, y, mask, a, b, c]);
+    ca.dispose();
+  });
+
   it('the functional form equals the layer', async () => {
     const sp = new SpatialPAE({ dim: D, heads: H, layers: 2, seed: 31 });
     const x = rnd([2, 5, D], 1);
