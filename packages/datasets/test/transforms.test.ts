@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   applyAugmentOp,
+  applyAugmentOpJs,
   augmentMagnitude,
   type Box,
   CLIP_MEAN,
@@ -15,6 +16,7 @@ import {
   imagesToBatch,
   imageToTensor,
   normalize,
+  RAND_AUGMENT_OPS,
   randAugment,
   randomHorizontalFlip,
   randomResizedCrop,
@@ -315,6 +317,24 @@ describeBackends('transforms', () => {
       rtol: 0,
     });
     tf.dispose([x, js, ops, few]);
+  });
+
+  it('RandAugment in JS (cpu/wasm) matches the tf-ops form, op by op and end to end', async () => {
+    const x = tf.randomUniform([2, 15, 17, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const one = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+    const px = one.dataSync() as Float32Array;
+    for (const op of RAND_AUGMENT_OPS) {
+      for (const magnitude of [augmentMagnitude(op, 7, 31, 15, 17), -augmentMagnitude(op, 12, 31, 15, 17)]) {
+        const ref = applyAugmentOp(one, { op, magnitude });
+        const js = applyAugmentOpJs(px, 15, 17, 3, { op, magnitude });
+        await expectAllClose(js, ref, { atol: 1e-5, rtol: 0 }, `${op} ${magnitude}`);
+        ref.dispose();
+      }
+    }
+    const a = await leakFree(() => randAugment(x, new Rng(5)), 'randAugment (JS)');
+    const b = randAugment(x, new Rng(5), { path: 'ops' });
+    await expectAllClose(a, b, { atol: 1e-5, rtol: 0 }, 'randAugment paths');
+    tf.dispose([x, one, a, b]);
   });
 
   it('errors name the function and the argument', () => {

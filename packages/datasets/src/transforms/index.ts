@@ -16,7 +16,9 @@ export {
 export {
   type AugmentStep,
   applyAugmentOp,
+  applyAugmentOpJs,
   augmentMagnitude,
+  equalizeLut,
   RAND_AUGMENT_OPS,
   type RandAugmentOp,
   type RandAugmentOptions,

@@ -44,6 +44,11 @@ export interface RandAugmentOptions {
   bins?: number;
   /** Operations to draw from (default all of {@link RAND_AUGMENT_OPS}). */
   ops?: readonly RandAugmentOp[];
+  /**
+   * `'auto'` (default): on the cpu and wasm backends the operations run in JS on the pixel values (one read, one
+   * tensor out: ~5× faster than per-image tf ops there); elsewhere per-image tf ops. `'ops'` forces tf ops.
+   */
+  path?: 'auto' | 'ops';
 }
 
 /** One drawn operation and its signed magnitude (what {@link applyAugmentOp} takes). */
@@ -305,7 +310,18 @@ export function applyAugmentOp(x: tf.Tensor4D, step: AugmentStep): tf.Tensor4D {
 export function randAugment<T extends ImageTensor>(x: T, rng: Rng, options: RandAugmentOptions = {}): T {
   return tf.tidy(() => {
     const xb = asBatch('randAugment', x);
-    const [B, H, W] = xb.shape;
+    const [B, H, W, C] = xb.shape;
+    if (['cpu', 'wasm'].includes(tf.getBackend()) && options.path !== 'ops') {
+      const src = xb.dataSync() as Float32Array;
+      const out = new Float32Array(src.length);
+      const plane = H * W * C;
+      for (let b = 0; b < B; b++) {
+        let img: Float32Array = src.slice(b * plane, (b + 1) * plane);
+        for (const step of sampleAugmentSteps(rng, H, W, options)) img = applyAugmentOpJs(img, H, W, C, step);
+        out.set(img, b * plane);
+      }
+      return likeInput<T>(x, tf.tensor4d(out, [B, H, W, C]));
+    }
     const out: tf.Tensor4D[] = [];
     for (let b = 0; b < B; b++) {
       let img: tf.Tensor4D = B === 1 ? xb : tf.slice(xb, [b, 0, 0, 0], [1, -1, -1, -1]);
@@ -314,4 +330,124 @@ export function randAugment<T extends ImageTensor>(x: T, rng: Rng, options: Rand
     }
     return likeInput<T>(x, B === 1 ? tf.clone(out[0] as tf.Tensor4D) : tf.concat(out, 0));
   });
+}
+
+/** The inverse affine map of a geometric step (output pixel → input pixel), as tf.image.transform's a0..b2. */
+function affineOf(
+  step: AugmentStep,
+  H: number,
+  W: number,
+): [number, number, number, number, number, number] | null {
+  const m = step.magnitude;
+  switch (step.op) {
+    case 'shearX':
+      return [1, m, 0, 0, 1, 0];
+    case 'shearY':
+      return [1, 0, 0, m, 1, 0];
+    case 'translateX':
+      return [1, 0, -Math.trunc(m), 0, 1, 0];
+    case 'translateY':
+      return [1, 0, 0, 0, 1, -Math.trunc(m)];
+    case 'rotate': {
+      const t = (m * Math.PI) / 180;
+      const cos = Math.cos(t);
+      const sin = Math.sin(t);
+      const cx = (W - 1) / 2;
+      const cy = (H - 1) / 2;
+      return [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy];
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * One RandAugment operation on one image in JS: `img` [H, W, C] float32 in [0, 1] → a new array. Matches
+ * {@link applyAugmentOp} (the tf-ops form): nearest sampling with tf's rounding, fill 0.
+ */
+export function applyAugmentOpJs(
+  img: Float32Array,
+  H: number,
+  W: number,
+  C: number,
+  step: AugmentStep,
+): Float32Array {
+  const n = img.length;
+  const out = new Float32Array(n);
+  const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const geo = affineOf(step, H, W);
+  if (geo) {
+    // coefficients rounded to float32, as tf.image.transform holds them
+    const [a0, a1, a2, b0, b1, b2] = geo.map(Math.fround) as [number, number, number, number, number, number];
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const xi = Math.round(a0 * x + a1 * y + a2);
+        const yi = Math.round(b0 * x + b1 * y + b2);
+        if (xi < 0 || yi < 0 || xi >= W || yi >= H) continue;
+        const o = (y * W + x) * C;
+        const s = (yi * W + xi) * C;
+        for (let c = 0; c < C; c++) out[o + c] = img[s + c] as number;
+      }
+    }
+    return out;
+  }
+  switch (step.op) {
+    case 'identity':
+      out.set(img);
+      return out;
+    case 'brightness': {
+      const f = 1 + step.magnitude;
+      for (let i = 0; i < n; i++) out[i] = clip((img[i] as number) * f);
+      return out;
+    }
+    case 'autoContrast': {
+      for (let c = 0; c < C; c++) {
+        let lo = Number.POSITIVE_INFINITY;
+        let hi = Number.NEGATIVE_INFINITY;
+        for (let i = c; i < n; i += C) {
+          const v = img[i] as number;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        const flat = hi <= lo;
+        const scale = flat ? 1 : 1 / (hi - lo);
+        const min = flat ? 0 : lo;
+        for (let i = c; i < n; i += C) out[i] = clip(((img[i] as number) - min) * scale);
+      }
+      return out;
+    }
+    case 'equalize': {
+      const q = new Int32Array(n);
+      for (let i = 0; i < n; i++) q[i] = Math.round(clip(img[i] as number) * 255);
+      for (let c = 0; c < C; c++) {
+        const hist = new Float64Array(256);
+        for (let i = c; i < n; i += C) hist[q[i] as number]++;
+        const lut = equalizeLut(hist);
+        for (let i = c; i < n; i += C) out[i] = (lut[q[i] as number] as number) / 255;
+      }
+      return out;
+    }
+    case 'sharpness': {
+      const f = 1 + step.magnitude;
+      out.set(img);
+      if (H < 3 || W < 3) return out;
+      for (let y = 1; y < H - 1; y++) {
+        for (let x = 1; x < W - 1; x++) {
+          for (let c = 0; c < C; c++) {
+            let acc = 0;
+            for (let dy = -1; dy <= 1; dy++) {
+              for (let dx = -1; dx <= 1; dx++)
+                acc += (img[((y + dy) * W + x + dx) * C + c] as number) * (dx === 0 && dy === 0 ? 5 : 1);
+            }
+            const i = (y * W + x) * C + c;
+            out[i] = acc / 13;
+          }
+        }
+      }
+      for (let i = 0; i < n; i++) out[i] = clip((img[i] as number) * f + (out[i] as number) * (1 - f));
+      return out;
+    }
+    default:
+      throw new TransformInputError('applyAugmentOpJs', 'step.op', `unknown op '${String(step.op)}'`);
+  }
 }
