@@ -7,6 +7,7 @@ import {
   encodeImage,
   geoTiffInfo,
   ImageDecodeError,
+  loadImage,
   sniffFormat,
   toRgb,
 } from '../src/images/index.js';
@@ -131,6 +132,17 @@ describe('decodeImage', () => {
       /TIFF/,
     );
     expect(() => decodeImage([1, 2] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+  });
+
+  it('loadImage fetches URLs (data: here; http(s): and blob: the same way) and names them in errors', async () => {
+    const png = fixtureBytes('pattern.png');
+    let b64 = '';
+    for (const v of png) b64 += String.fromCharCode(v);
+    const url = `data:image/png;base64,${btoa(b64)}`;
+    const img = await loadImage(url);
+    expect(Array.from(img.data)).toEqual(fx.pattern.pixels);
+    const bad = `data:image/png;base64,${btoa('not an image')}`;
+    await expectDecodeError(loadImage(bad), bad, /unrecognised/);
   });
 
   it('encodeImage → decodeImage round-trips PNG exactly', async () => {

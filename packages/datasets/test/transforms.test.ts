@@ -325,7 +325,7 @@ describeBackends('transforms', () => {
     const px = one.dataSync() as Float32Array;
     for (const op of RAND_AUGMENT_OPS) {
       for (const magnitude of [augmentMagnitude(op, 7, 31, 15, 17), -augmentMagnitude(op, 12, 31, 15, 17)]) {
-        const ref = applyAugmentOp(one, { op, magnitude });
+        const ref = await leakFree(() => applyAugmentOp(one, { op, magnitude }), `applyAugmentOp ${op}`);
         const js = applyAugmentOpJs(px, 15, 17, 3, { op, magnitude });
         await expectAllClose(js, ref, { atol: 1e-5, rtol: 0 }, `${op} ${magnitude}`);
         ref.dispose();
@@ -355,6 +355,15 @@ describeBackends('transforms', () => {
 });
 
 describe('imageToTensor', () => {
+  it('makes exactly one tensor', async () => {
+    const img = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 };
+    const before = tf.memory().numTensors;
+    const t = imageToTensor(img);
+    const b = imagesToBatch([img, img]);
+    expect(tf.memory().numTensors - before).toBe(2);
+    tf.dispose([t, b]);
+  });
+
   it('passes float GeoTIFF bands through unscaled', () => {
     const t = imageToTensor({ data: new Float32Array([1000, 2000, 3000]), width: 1, height: 1, channels: 3 });
     expect(Array.from(t.dataSync())).toEqual([1000, 2000, 3000]);
