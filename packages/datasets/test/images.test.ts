@@ -131,6 +131,12 @@ describe('decodeImage', () => {
       'cut.tif',
       /TIFF/,
     );
+    const rgbTif = fixtureBytes('pattern.tif');
+    await expectDecodeError(
+      decodeImage(rgbTif.subarray(0, 60), { file: 'train/airport_1.tif' }),
+      'train/airport_1.tif',
+      /TIFF/,
+    );
     expect(() => decodeImage([1, 2] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
   });
 

@@ -35,7 +35,16 @@ export async function decodeImageNode(bytes: Uint8Array, options: DecodeOptions 
   } catch (e) {
     if (format === 'tiff') {
       // sharp refuses some valid TIFFs (more than 4 bands, unusual sample formats); geotiff reads them.
-      return decodeGeoTiff(bytes, options);
+      try {
+        return await decodeGeoTiff(bytes, options);
+      } catch (g) {
+        if (!(g instanceof ImageDecodeError) || /bands|band \d+ out of range/.test(g.message)) throw g;
+        throw new ImageDecodeError(
+          file,
+          `corrupt or truncated TIFF (sharp: ${describeError(e)}; geotiff: ${describeError(g).replace(`${file}: `, '')})`,
+          { cause: e },
+        );
+      }
     }
     throw new ImageDecodeError(file, `corrupt or truncated ${format.toUpperCase()} (${describeError(e)})`, {
       cause: e,
