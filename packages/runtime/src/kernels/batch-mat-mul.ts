@@ -10,7 +10,8 @@
  * |---------------------------------------|--------------------------------------------------------------|
  * | 2-D, or `b` shared (batch 1)          | transpose the flagged operand(s) with the wasm `Transpose`, fold the batch of `a` into rows, one GEMM; `aᵀ·bᵀ` runs as `(b·a)ᵀ` when that moves less data |
  * | `a` shared, `b` batched               | `Cᵦᵀ = Bᵦᵀ·Aᵀ`: fold the batch of `bᵀ` into rows, one GEMM, one transpose |
- * | both batched (with broadcasting)      | one GEMM per output matrix on zero-copy aliases of the slices |
+ * | both batched, slice ≤ 2·256³ flops     | the SIMD batched-GEMM kernel (`batched-gemm.ts`) on every slice in place: strides instead of transposes, no XNNPACK operator |
+ * | both batched, larger slices (or no SIMD kernel) | one GEMM per output matrix on zero-copy aliases of the slices |
  *
  * XNNPACK caches the packed weights of each operator under the C++ tensor id of `b` (`(b_id, bias, act)`,
  * not the shape). Ids are never reused for other contents, but a `reshape` shares the id, so the same id can
@@ -20,6 +21,7 @@
 
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { batchedGemmFor } from './batched-gemm.js';
 import {
   asWasmBackend,
   dataOf,
@@ -268,6 +270,38 @@ export function batchMatMulWasm(args: {
       return out;
     }
 
+    const ia = broadcastIndex(outerOut, outerA);
+    const ib = broadcastIndex(outerOut, outerB);
+
+    // ---- both batched, small matrices: the SIMD kernel on every slice in place (strides, no transposes).
+    const simd = useSimdKernel(m, k, n) ? batchedGemmFor(backend) : undefined;
+    if (simd !== undefined) {
+      const out = backend.makeOutput(outShape, 'float32');
+      const aOff = offsetOf(backend, a);
+      const bOff = offsetOf(backend, b);
+      const oOff = offsetOf(backend, out);
+      // A(i, k): [M, K] row-major, or stored [K, M] when transposed; likewise B.
+      const ras = ta ? 1 : k;
+      const cas = ta ? m : 1;
+      const rbs = tb ? 1 : n;
+      const cbs = tb ? k : 1;
+      for (let i = 0; i < batchOut; i++) {
+        simd.gemm(
+          aOff + ia[i]! * m * k * 4,
+          ras,
+          cas,
+          bOff + ib[i]! * k * n * 4,
+          rbs,
+          cbs,
+          oOff + i * m * n * 4,
+          m,
+          k,
+          n,
+        );
+      }
+      return out;
+    }
+
     // ---- both batched: one GEMM per output matrix on aliases of the slices.
     let aw = a; // [batchA, M, K]
     if (ta) {
@@ -283,8 +317,6 @@ export function batchMatMulWasm(args: {
     const aOff = offsetOf(backend, aw);
     const bOff = offsetOf(backend, bw);
     const oOff = offsetOf(backend, out);
-    const ia = broadcastIndex(outerOut, outerA);
-    const ib = broadcastIndex(outerOut, outerB);
     for (let i = 0; i < batchOut; i++) {
       gemmOffsets(
         backend,
@@ -300,6 +332,24 @@ export function batchMatMulWasm(args: {
   } finally {
     freeAll(backend, temps);
   }
+}
+
+/**
+ * Whether one `[M, K] × [K, N]` slice of a batched product goes to the SIMD kernel rather than its own
+ * XNNPACK call: below this size XNNPACK's per-call operator creation, weight packing and thread-pool
+ * synchronisation cost more than the kernel's missing threads (measured: `benchmarks/attention-matmul.ts`).
+ */
+let SIMD_MAX_FLOPS = 2 * 256 * 256 * 256;
+
+/** Test/benchmark hook: set the largest slice (2·M·K·N flops) run by the SIMD kernel; returns the previous. */
+export function _setSimdMaxFlops(flops: number): number {
+  const prev = SIMD_MAX_FLOPS;
+  SIMD_MAX_FLOPS = flops;
+  return prev;
+}
+
+function useSimdKernel(m: number, k: number, n: number): boolean {
+  return 2 * m * k * n <= SIMD_MAX_FLOPS;
 }
 
 function offsetOf(backend: WasmBackend, t: TensorInfo): number {

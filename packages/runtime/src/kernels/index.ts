@@ -4,7 +4,7 @@
  *
  * | kernel            | stock wasm                         | repair                                        |
  * |-------------------|------------------------------------|-----------------------------------------------|
- * | `BatchMatMul`     | scalar loop with transposes/batch  | always XNNPACK GEMM (see `batch-mat-mul.ts`)  |
+ * | `BatchMatMul`     | scalar loop with transposes/batch  | XNNPACK GEMM; small batched slices (attention) on a SIMD kernel (`batch-mat-mul.ts`, `batched-gemm.ts`) |
  * | `UnsortedSegmentSum` | missing (no gradient of `gather`) | JS over the wasm heap                       |
  * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |

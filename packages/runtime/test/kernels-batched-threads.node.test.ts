@@ -1,0 +1,108 @@
+/**
+ * The SIMD batched-GEMM kernel on the threaded wasm backend (Node, child process: the backend initialises
+ * once per process): it must import the shared `WebAssembly.Memory` and match `cpu` for every transpose
+ * combination of a batched product.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seededValues as data, expectAllClose } from '@pir/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+// [batch, M, K] × [batch, K, N] before transposition
+const B = 3;
+const M = 13;
+const K = 10;
+const N = 11;
+
+const CHILD = `
+(async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-wasm');
+  const { setupWasm } = await import('./packages/runtime/src/wasm/setup.ts');
+  const { repairWasmKernels } = await import('./packages/runtime/src/kernels/index.ts');
+  const { batchedGemmFor } = await import('./packages/runtime/src/kernels/batched-gemm.ts');
+  const { seededValues } = await import('./tools/test-utils/src/index.ts');
+  const state = await setupWasm({ threads: 2, simd: true });
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');
+  repairWasmKernels();
+  const w = tf.backend().wasm;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && w.HEAPF32.buffer instanceof SharedArrayBuffer;
+  const loaded = batchedGemmFor(tf.backend()) !== undefined;
+  const results = [];
+  for (const ta of [false, true]) for (const tb of [false, true]) {
+    const a = tf.tensor(seededValues(${B * M * K}, 1), ta ? [${B}, ${K}, ${M}] : [${B}, ${M}, ${K}]);
+    const b = tf.tensor(seededValues(${B * K * N}, 2), tb ? [${B}, ${N}, ${K}] : [${B}, ${K}, ${N}]);
+    const y = tf.matMul(a, b, ta, tb);
+    results.push(Array.from(y.dataSync()));
+    tf.dispose([a, b, y]);
+  }
+  process.stdout.write(JSON.stringify({ state, shared, loaded, results }) + '\\n', () => process.exit(0));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+function runChild(): Promise<{
+  state: { simd: boolean; threads: number };
+  shared: boolean;
+  loaded: boolean;
+  results: number[][];
+}> {
+  return new Promise((ok, fail) => {
+    execFile(
+      tsx,
+      ['--eval', CHILD],
+      { cwd: root, timeout: 120_000, maxBuffer: 64 * 2 ** 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          fail(new Error(`child wasm process failed: ${err.message}\n${stderr}`));
+          return;
+        }
+        ok(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
+      },
+    );
+  });
+}
+
+describe('wasm batched GEMM kernel with threads (shared memory, child process)', () => {
+  it.skipIf(!existsSync(tsx))(
+    'imports the shared heap and matches cpu for every transpose combination',
+    async () => {
+      const child = await runChild();
+      expect(child.state).toEqual({ simd: true, threads: 2 });
+      expect(child.shared).toBe(true);
+      expect(child.loaded).toBe(true);
+      const previous = tf.getBackend();
+      await tf.setBackend('cpu');
+      try {
+        let i = 0;
+        for (const ta of [false, true]) {
+          for (const tb of [false, true]) {
+            const want = tf.tidy(() =>
+              tf.matMul(
+                tf.tensor(data(B * M * K, 1), ta ? [B, K, M] : [B, M, K]),
+                tf.tensor(data(B * K * N, 2), tb ? [B, N, K] : [B, K, N]),
+                ta,
+                tb,
+              ),
+            );
+            await expectAllClose(
+              child.results[i++]!,
+              want,
+              { atol: 2e-4, rtol: 2e-4 },
+              `threads ta=${ta} tb=${tb}`,
+            );
+            want.dispose();
+          }
+        }
+      } finally {
+        if (previous !== undefined) await tf.setBackend(previous);
+      }
+    },
+  );
+});

@@ -1,0 +1,122 @@
+/*
+ * Batched small GEMM for tfjs-backend-wasm's heap: C = op(A) · op(B) for one [M, K] × [K, N] product per call,
+ * wasm SIMD (f32x4), register-blocked 4 × 8, no libc, no stack, no static data. The module imports the
+ * Emscripten module's own memory (`env.memory`), so it reads and writes tensors in place.
+ *
+ * A(i, k) = a[i * ras + k * cas]   (transposeA: ras = 1, cas = M)
+ * B(k, j) = b[k * rbs + j * cbs]   (transposeB: rbs = 1, cbs = K)
+ * C(i, j) = c[i * n + j]           (row-major, written, not accumulated)
+ * pack: scratch of K * ceil(N / 8) * 8 floats (B is copied into 8-column panels, zero-padded).
+ *
+ * Build: ./build.sh (clang-14 + wasm-ld-14) → batched-gemm-wasm.ts in packages/runtime/src/kernels/.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static void pack_b(const float *b, int rbs, int cbs, int k, int n, float *pack) {
+  const int panels = (n + 7) >> 3;
+  for (int p = 0; p < panels; p++) {
+    const int j0 = p << 3;
+    float *dst = pack + p * k * 8;
+    if (cbs == 1 && j0 + 8 <= n) {
+      const float *src = b + j0;
+      for (int kk = 0; kk < k; kk++) {
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+        dst += 8;
+        src += rbs;
+      }
+    } else {
+      const int w = n - j0 < 8 ? n - j0 : 8;
+      for (int kk = 0; kk < k; kk++) {
+        const float *src = b + kk * rbs + j0 * cbs;
+        int jj = 0;
+#pragma clang loop unroll(disable)
+        for (; jj < w; jj++) dst[jj] = src[jj * cbs];
+#pragma clang loop unroll(disable)
+        for (; jj < 8; jj++) dst[jj] = 0.0f;
+        dst += 8;
+      }
+    }
+  }
+}
+
+/* Store one row of 8 results, only the first w (1..8) columns. */
+static inline void store_row(float *c, v128_t lo, v128_t hi, int w) {
+  if (w == 8) {
+    wasm_v128_store(c, lo);
+    wasm_v128_store(c + 4, hi);
+    return;
+  }
+  if (w >= 4) {
+    wasm_v128_store(c, lo);
+    c += 4;
+    w -= 4;
+    lo = hi;
+  }
+  if (w > 0) c[0] = wasm_f32x4_extract_lane(lo, 0);
+  if (w > 1) c[1] = wasm_f32x4_extract_lane(lo, 1);
+  if (w > 2) c[2] = wasm_f32x4_extract_lane(lo, 2);
+}
+
+EXPORT("gemm")
+void gemm(const float *a, int ras, int cas, const float *b, int rbs, int cbs, float *c, int m, int k, int n,
+          float *pack) {
+  pack_b(b, rbs, cbs, k, n, pack);
+  const int panels = (n + 7) >> 3;
+  for (int p = 0; p < panels; p++) {
+    const int j0 = p << 3;
+    const int w = n - j0 < 8 ? n - j0 : 8;
+    const float *pb0 = pack + p * k * 8;
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const float *a0 = a + i * ras;
+      const float *a1 = a0 + ras;
+      const float *a2 = a1 + ras;
+      const float *a3 = a2 + ras;
+      const float *pb = pb0;
+      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+      v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      int ak = 0;
+      for (int kk = 0; kk < k; kk++) {
+        const v128_t b0 = wasm_v128_load(pb);
+        const v128_t b1 = wasm_v128_load(pb + 4);
+        pb += 8;
+        v128_t x = wasm_f32x4_splat(a0[ak]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+        x = wasm_f32x4_splat(a1[ak]);
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+        x = wasm_f32x4_splat(a2[ak]);
+        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
+        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
+        x = wasm_f32x4_splat(a3[ak]);
+        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
+        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+        ak += cas;
+      }
+      float *cr = c + i * n + j0;
+      store_row(cr, c00, c01, w);
+      store_row(cr + n, c10, c11, w);
+      store_row(cr + 2 * n, c20, c21, w);
+      store_row(cr + 3 * n, c30, c31, w);
+    }
+    for (; i < m; i++) {
+      const float *a0 = a + i * ras;
+      const float *pb = pb0;
+      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00;
+      int ak = 0;
+#pragma clang loop unroll(disable)
+      for (int kk = 0; kk < k; kk++) {
+        const v128_t x = wasm_f32x4_splat(a0[ak]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, wasm_v128_load(pb)));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, wasm_v128_load(pb + 4)));
+        pb += 8;
+        ak += cas;
+      }
+      store_row(c + i * n + j0, c00, c01, w);
+    }
+  }
+}
