@@ -374,7 +374,7 @@ export function applyAugmentOpJs(
 ): Float32Array {
   const n = img.length;
   const out = new Float32Array(n);
-  const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const clip = (v: number) => Math.max(0, Math.min(1, v));
   const geo = affineOf(step, H, W);
   if (geo) {
     // coefficients rounded to float32, as tf.image.transform holds them
