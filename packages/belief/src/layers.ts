@@ -63,7 +63,7 @@ export interface HardBeliefLayerArgs extends LayerArgs {
   k?: number;
   /** `'belief'` (default) or `'position'` order of the kept tokens. */
   order?: 'belief' | 'position';
-  /** `'gather'` (default) or `'matmul'` selection (same values and gradients). */
+  /** `'matmul'` (default) or `'gather'` selection (same values and gradients). */
   selection?: 'gather' | 'matmul';
   /**
    * Return `[tokens, keptMask, scores, indices]` (indices as float32, for Models) instead of the tokens

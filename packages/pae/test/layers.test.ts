@@ -57,7 +57,8 @@ describeBackends('PAE layers', () => {
       mask,
     ]) as tfl.SymbolicTensor;
     const ffn = new FeedForward({ dim: D, seed: 4 }).apply(tp) as tfl.SymbolicTensor;
-    // (distinct q, k, v: tfjs-layers' predict frees a tensor passed twice to one layer too early)
+    // distinct q, k, v: with one symbolic tensor passed three times to one layer, predict() read a disposed
+    // tensor (tfjs-layers 4.22; not investigated further) — eager calls with q = k = v are fine
     const mha = new MultiHeadAttention({ dim: D, heads: H, seed: 3 }).apply([
       ffn,
       tp,
