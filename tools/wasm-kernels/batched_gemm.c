@@ -27,6 +27,33 @@ static void pack_b(const float *b, int rbs, int cbs, int k, int n, float *pack) 
         dst += 8;
         src += rbs;
       }
+    } else if (rbs == 1 && j0 + 8 <= n) {
+      /* B stored transposed ([N, K], k contiguous): 4 × 4 transposes through registers. */
+      const float *src = b + j0 * cbs;
+      int kk = 0;
+      for (; kk + 4 <= k; kk += 4) {
+        for (int h = 0; h < 2; h++) {
+          const float *s = src + h * 4 * cbs + kk;
+          const v128_t r0 = wasm_v128_load(s);
+          const v128_t r1 = wasm_v128_load(s + cbs);
+          const v128_t r2 = wasm_v128_load(s + 2 * cbs);
+          const v128_t r3 = wasm_v128_load(s + 3 * cbs);
+          const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+          const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+          const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          float *d = dst + kk * 8 + h * 4;
+          wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
+          wasm_v128_store(d + 8, wasm_i64x2_shuffle(t0, t1, 1, 3));
+          wasm_v128_store(d + 16, wasm_i64x2_shuffle(t2, t3, 0, 2));
+          wasm_v128_store(d + 24, wasm_i64x2_shuffle(t2, t3, 1, 3));
+        }
+      }
+#pragma clang loop unroll(disable)
+      for (; kk < k; kk++) {
+#pragma clang loop unroll(disable)
+        for (int jj = 0; jj < 8; jj++) dst[kk * 8 + jj] = src[jj * cbs + kk];
+      }
     } else {
       const int w = n - j0 < 8 ? n - j0 : 8;
       for (int kk = 0; kk < k; kk++) {
