@@ -1,4 +1,4 @@
-/** The example at the top of IMAGES.md (the README section for images/transforms/synthetic), run on local files. */
+/** The example of the README section "Images, transforms and the synthetic benchmark", run on local files. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { loadImage } from '../src/images/index.js';
 import { generateSynthetic, writeSynthetic } from '../src/synthetic/index.js';
 import { evalTransform, imagesToBatch, trainTransform } from '../src/transforms/index.js';
 
-it('IMAGES.md example', async () => {
+it('README images/transforms/synthetic example', async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
   const dir = await mkdtemp(join(tmpdir(), 'pir-example-'));
   try {

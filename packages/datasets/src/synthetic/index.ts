@@ -12,7 +12,7 @@ export {
   type PirTrainEntry,
   planImage,
   resolveSyntheticOptions,
-  type Split,
+  type Split as SyntheticSplit,
   type SyntheticDataset,
   type SyntheticOptions,
   type SyntheticSample,
