@@ -8,6 +8,12 @@
  * - tokenizers: CLIP BPE, BERT WordPiece, word/WordPiece vocabularies built from captions;
  * - weights: `readWeights` / `readTorch` / `readSafetensors` / `writeSafetensors`, name maps, key checks.
  */
+// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
+import '@tensorflow/tfjs-layers';
+import { registerRuntimeGradients } from '@pir/runtime';
+
+registerRuntimeGradients();
+
 export type {
   EncoderOutput,
   InstructionEncoder,

@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
+import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
 import { repairWasmKernels } from './kernels/index.js';
 import { setGlobalSeed } from './rng.js';
 import { setupWasm } from './wasm/setup.js';
@@ -95,6 +96,9 @@ export function backendInfo(): BackendInfo | undefined {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const environment = detectEnvironment();
   const requested = options.backend ?? 'wasm';
+  // tfjs-layers (and @tensorflow/tfjs) register tfjs-core's stock gradients again when they load, which
+  // replaces the corrected ones: assert ours every time a backend is chosen.
+  registerRuntimeGradients();
   if (options.seed !== undefined) setGlobalSeed(options.seed);
 
   const order = environment === 'node' ? NODE_ORDER : BROWSER_ORDER;

@@ -48,7 +48,11 @@ export const batchMatMulGradConfig: tf.GradConfig = {
   },
 };
 
-/** Register the corrected gradients (idempotent; later registrations replace tfjs-core's). */
+/**
+ * Register the corrected gradients (idempotent). `@pir/runtime` calls it on import and in every
+ * `initBackend`; call it yourself after importing `@tensorflow/tfjs-layers` or `@tensorflow/tfjs` later than
+ * `@pir/runtime`, since both register tfjs-core's stock gradients again when they load.
+ */
 export function registerRuntimeGradients(): void {
   tf.registerGradient(batchMatMulGradConfig);
 }
