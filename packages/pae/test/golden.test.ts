@@ -30,6 +30,7 @@ const T = tiny as unknown as {
   outputs: Record<string, number[][][] | number[][] | number>;
   grads: Record<string, number[]>;
 };
+/** The issue's bound: 1e-4 against PyTorch on cpu and wasm. */
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 
 function sub(sd: StateDict, prefix: string): StateDict {
@@ -139,7 +140,7 @@ describeBackends('PAE vs PyTorch (tiny, D=16)', () => {
       const torchKey = key.endsWith('.kernel') ? `${key.slice(0, -7)}.weight` : key;
       let g = grads[v.name] as tf.Tensor;
       if (key.endsWith('.kernel')) g = tf.transpose(g);
-      await expectAllClose(g, T.grads[torchKey] as number[], { atol: 2e-4, rtol: 1e-3 }, `d/d ${torchKey}`);
+      await expectAllClose(g, T.grads[torchKey] as number[], TOL, `d/d ${torchKey}`);
     }
     tf.dispose([value, ...Object.values(grads), img, u, gV, txt, mask, gT, Rv, Rt, kept] as tf.Tensor[]);
     for (const l of m.all) l.dispose();
@@ -170,8 +171,8 @@ describeBackends('PAE vs PyTorch (real size: D=512, 8 heads, K=40 of N=50, L=32)
     const hv = m.spatial.apply([h.tokens, x.u as tf.Tensor]) as tf.Tensor3D;
     const ht = m.temporal.apply([x.txt as tf.Tensor, mask]) as tf.Tensor3D;
     const first = (t: tf.Tensor3D) => tf.slice(t, [0, 0, 0], [t.shape[0], 1, dim]);
-    await expectAllClose(first(hv), R.outputs.hv0.flat(), { atol: 2e-4, rtol: 2e-4 }, 'Spatial-PAE token 0');
-    await expectAllClose(first(ht), R.outputs.ht0.flat(), { atol: 2e-4, rtol: 2e-4 }, 'Temporal-PAE token 0');
+    await expectAllClose(first(hv), R.outputs.hv0.flat(), TOL, 'Spatial-PAE token 0');
+    await expectAllClose(first(ht), R.outputs.ht0.flat(), TOL, 'Temporal-PAE token 0');
     const v = m.headImg.apply([x.gV as tf.Tensor, hv]) as tf.Tensor;
     const t = m.headTxt.apply([x.gT as tf.Tensor, ht]) as tf.Tensor;
     await expectAllClose(v, R.outputs.v.flat(), TOL, 'image embedding');
