@@ -10,6 +10,13 @@
  *
  * Import `@pir/runtime` (or tfjs's `register_all_gradients`) before differentiating.
  */
+// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
+// (BatchMatMul with a broadcast operand) for code that differentiates through these layers.
+import '@tensorflow/tfjs-layers';
+import { registerRuntimeGradients } from '@pir/runtime';
+
+registerRuntimeGradients();
+
 export { detach } from './constant.js';
 export { BeliefInputError } from './errors.js';
 export { HARD_BELIEF_DEFAULTS, type HardBeliefOptions, type HardBeliefResult, hardBelief } from './hard.js';

@@ -6,6 +6,13 @@
  *
  * Import `@pir/runtime` (or tfjs's `register_all_gradients`) before training.
  */
+// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
+// (BatchMatMul with a broadcast operand) for code that differentiates through these layers.
+import '@tensorflow/tfjs-layers';
+import { registerRuntimeGradients } from '@pir/runtime';
+
+registerRuntimeGradients();
+
 export { type AttentionLayerArgs, PAE_DEFAULTS, PaeLayer, type PaeLayerArgs } from './base.js';
 export { PaeInputError, StateDictError } from './errors.js';
 export {
