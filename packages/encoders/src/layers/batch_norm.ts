@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { EncoderError } from './errors.js';
 
 /**
  * Inference-mode batch norm: `(x − runningMean) / sqrt(runningVar + eps) · gamma + beta`.
@@ -128,3 +129,53 @@ export class BatchNorm extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(BatchNorm, 'pir');
+
+/**
+ * Fold an inference-mode batch norm into the convolution before it: `bn(conv(x, W)) = conv(x, W') + b'` with
+ * `W' = W · s`, `b' = beta − mean · s`, `s = gamma / sqrt(runningVar + eps)` per output channel (the same
+ * scale {@link batchNormInference} computes, so the two forms agree to float rounding).
+ *
+ * @param kernel [kH, kW, I, O] (tfjs layout)
+ * @param mean [O] `running_mean`
+ * @param variance [O] `running_var`
+ * @param gamma [O] `weight`
+ * @param beta [O] `bias`
+ * @param eps PyTorch default 1e-5
+ * @returns `{ kernel: [kH, kW, I, O], bias: [O] }`
+ * @example
+ * ```ts
+ * const { kernel, bias } = foldBatchNorm(w, mean, variance, gamma, beta);
+ * tf.fused.conv2d({ x, filter: kernel, strides: 1, pad: 'valid', bias, activation: 'relu' });
+ * ```
+ */
+export function foldBatchNorm(
+  kernel: tf.Tensor4D,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps = 1e-5,
+): { kernel: tf.Tensor4D; bias: tf.Tensor1D } {
+  const o = kernel.shape[3];
+  for (const [name, t] of [
+    ['mean', mean],
+    ['variance', variance],
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
+    if (t.rank !== 1 || t.shape[0] !== o) {
+      throw new EncoderError(
+        'foldBatchNorm',
+        name,
+        `${name} must be [${o}] for kernel [${kernel.shape.join(', ')}], got [${t.shape.join(', ')}]`,
+      );
+    }
+  }
+  return tf.tidy(() => {
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps))); // [O]
+    return {
+      kernel: tf.mul(kernel, scale) as tf.Tensor4D, // [kH, kW, I, O]
+      bias: tf.sub(beta, tf.mul(mean, scale)) as tf.Tensor1D, // [O]
+    };
+  });
+}

@@ -34,6 +34,34 @@ export function conv2d(
   });
 }
 
+/**
+ * Convolution + bias + activation as ONE `tf.fused.conv2d` call (the wasm backend's `FusedConv2D` applies the
+ * bias and the ReLU inside the XNNPACK convolution). With a kernel and bias from `foldBatchNorm` this is
+ * `act(bn(conv(x)))` of an inference-mode BatchNorm. Same padding semantics as {@link conv2d}.
+ *
+ * @param x [B, H, W, I]
+ * @param kernel [kH, kW, I, O]
+ * @param bias [O] or null
+ * @param activation `'linear'` (none) or `'relu'`
+ * @returns [B, H', W', O]
+ */
+export function conv2dBiasAct(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  bias: tf.Tensor1D | null,
+  stride = 1,
+  padding = 0,
+  activation: 'linear' | 'relu' = 'linear',
+): tf.Tensor4D {
+  check(x.rank === 4 && x.shape[3] === kernel.shape[2], 'conv2dBiasAct', 'x', () => {
+    return `x must be [B, H, W, ${kernel.shape[2]}] for kernel [${kernel.shape.join(', ')}], got [${x.shape.join(', ')}]`;
+  });
+  const pad = padding === 0 ? 'valid' : padding;
+  return bias === null
+    ? tf.fused.conv2d({ x, filter: kernel, strides: stride, pad, activation })
+    : tf.fused.conv2d({ x, filter: kernel, strides: stride, pad, bias, activation });
+}
+
 /** `nn.MaxPool2d(kernel, stride, padding)` on [B, H, W, C] (padding never wins the max). */
 export function maxPool2d(x: tf.Tensor4D, kernel: number, stride: number, padding = 0): tf.Tensor4D {
   return tf.maxPool(x, kernel, stride, padding === 0 ? 'valid' : padding);

@@ -18,13 +18,12 @@ import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, InstructionEncoder, VisionEncoder } from '../contract.js';
 import { multiHeadAttention } from '../layers/attention.js';
-import { avgPool2d, conv2d } from '../layers/conv.js';
+import { avgPool2d, conv2d, conv2dBiasAct } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { linear } from '../layers/linear.js';
 import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
 import { batchNormSpecs, conv2dSpecs, linearSpecs } from '../layers/specs.js';
-import type { ModelOptions } from './clip_vit.js';
-import { applyBatchNorm } from './resnet.js';
+import { applyBatchNorm, type FoldBatchNorm, FoldedConvs, type ResNetOptions, useFold } from './resnet.js';
 
 /** Configuration of {@link ModifiedResNet}. */
 export interface ModifiedResNetConfig {
@@ -205,8 +204,12 @@ export class ModifiedResNet implements VisionEncoder {
   readonly params: ParamStore;
   readonly dim: number;
   private readonly blocks: BlockPlan[];
+  /** When `features` folds BatchNorm into the convolutions (see `FoldBatchNorm` in `resnet.ts`). */
+  foldBatchNorm: FoldBatchNorm;
+  /** The folded convolutions, made on first folded use and freed by `dispose()`. */
+  readonly folded: FoldedConvs;
 
-  constructor(config: Partial<ModifiedResNetConfig> = {}, options: ModelOptions = {}) {
+  constructor(config: Partial<ModifiedResNetConfig> = {}, options: ResNetOptions = {}) {
     this.config = { ...MODIFIED_RESNET_TINY, ...config };
     this.params = new ParamStore(
       modifiedResNetSpecs(this.config),
@@ -215,6 +218,8 @@ export class ModifiedResNet implements VisionEncoder {
     );
     this.blocks = plan(this.config);
     this.dim = this.config.outputDim;
+    this.folded = new FoldedConvs(this.params);
+    this.foldBatchNorm = options.foldBatchNorm ?? 'auto';
     if (this.config.batchNorm === 'frozen')
       this.params.setTrainable(false, (n) => /(^|\.)bn\d\.|downsample\.1\./.test(n));
   }
@@ -232,6 +237,7 @@ export class ModifiedResNet implements VisionEncoder {
   features(images: tf.Tensor4D): tf.Tensor4D {
     const c = this.config;
     checkShape('ModifiedResNet.encode', 'images', images.shape, [-1, c.imageSize, c.imageSize, 3]);
+    if (useFold(this.foldBatchNorm, this.params)) return this.featuresFolded(images);
     const g = (n: string) => this.params.get(n) as unknown as tf.Tensor4D;
     const bn = (p: string, x: tf.Tensor) => applyBatchNorm(this.params, p, x, false) as tf.Tensor4D;
     return tf.tidy(() => {
@@ -250,6 +256,36 @@ export class ModifiedResNet implements VisionEncoder {
           if (b.downsample) {
             const pooled = b.stride > 1 ? avgPool2d(x, b.stride) : x;
             id = bn(`${p}.downsample.1`, conv2d(pooled, g(`${p}.downsample.0.weight`)));
+          }
+          return tf.relu(tf.add(y, id)) as tf.Tensor4D;
+        });
+      }
+      return x;
+    });
+  }
+
+  /** {@link ModifiedResNet.features} with every BatchNorm folded into its convolution (inference only). */
+  private featuresFolded(images: tf.Tensor4D): tf.Tensor4D {
+    const cbr = (x: tf.Tensor4D, conv: string, bn: string, stride: number, act: 'linear' | 'relu') => {
+      const f = this.folded.get(conv, bn);
+      return conv2dBiasAct(x, f.kernel, f.bias, stride, f.kernel.shape[0] === 3 ? 1 : 0, act);
+    };
+    return tf.tidy(() => {
+      let x = cbr(images, 'conv1', 'bn1', 2, 'relu'); // [B, S/2, S/2, w/2]
+      x = cbr(x, 'conv2', 'bn2', 1, 'relu');
+      x = cbr(x, 'conv3', 'bn3', 1, 'relu'); // [B, S/2, S/2, w]
+      x = avgPool2d(x, 2); // [B, S/4, S/4, w]
+      for (const b of this.blocks) {
+        x = tf.tidy(() => {
+          const p = b.prefix;
+          let y = cbr(x, `${p}.conv1`, `${p}.bn1`, 1, 'relu');
+          y = cbr(y, `${p}.conv2`, `${p}.bn2`, 1, 'relu');
+          if (b.stride > 1) y = avgPool2d(y, b.stride); // anti-aliased stride: pool, then 1×1 conv
+          y = cbr(y, `${p}.conv3`, `${p}.bn3`, 1, 'linear');
+          let id = x;
+          if (b.downsample) {
+            const pooled = b.stride > 1 ? avgPool2d(x, b.stride) : x;
+            id = cbr(pooled, `${p}.downsample.0`, `${p}.downsample.1`, 1, 'linear');
           }
           return tf.relu(tf.add(y, id)) as tf.Tensor4D;
         });
@@ -283,8 +319,9 @@ export class ModifiedResNet implements VisionEncoder {
     return this.params.trainableVariables();
   }
 
-  /** Free the weights. */
+  /** Free the weights (and the folded convolutions). */
   dispose(): void {
+    this.folded.dispose();
     this.params.dispose();
   }
 }
