@@ -3,17 +3,11 @@
  * once per process): it must import the shared `WebAssembly.Memory` and match `cpu` for every transpose
  * combination of a batched product.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seededValues as data, expectAllClose } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
+import { runTsxChild, TSX } from './child-process.js';
 
 // [batch, M, K] × [batch, K, N] before transposition
 const B = 3;
@@ -47,33 +41,18 @@ const CHILD = `
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-function runChild(): Promise<{
+type ChildResult = {
   state: { simd: boolean; threads: number };
   shared: boolean;
   loaded: boolean;
   results: number[][];
-}> {
-  return new Promise((ok, fail) => {
-    execFile(
-      tsx,
-      ['--eval', CHILD],
-      { cwd: root, timeout: 120_000, maxBuffer: 64 * 2 ** 20 },
-      (err, stdout, stderr) => {
-        if (err) {
-          fail(new Error(`child wasm process failed: ${err.message}\n${stderr}`));
-          return;
-        }
-        ok(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
-      },
-    );
-  });
-}
+};
 
 describe('wasm batched GEMM kernel with threads (shared memory, child process)', () => {
-  it.skipIf(!existsSync(tsx))(
+  it.skipIf(!existsSync(TSX))(
     'imports the shared heap and matches cpu for every transpose combination',
     async () => {
-      const child = await runChild();
+      const child = await runTsxChild<ChildResult>(CHILD);
       expect(child.state).toEqual({ simd: true, threads: 2 });
       expect(child.shared).toBe(true);
       expect(child.loaded).toBe(true);

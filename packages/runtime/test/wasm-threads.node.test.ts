@@ -4,17 +4,11 @@
  * The child initialises wasm with `setupWasm({ threads: 2 })`, registers the repairs and computes matMul
  * (plain, transposed, batched) and conv2d, which are compared with `cpu` here.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expectAllClose } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
+import { runTsxChild, TSX } from './child-process.js';
 
 /** Deterministic inputs, the same formula in the child (kept as source text). */
 const DATA_SRC = `(size, seed) => { const out = new Float32Array(size); let s = (seed * 2654435761) >>> 0;
@@ -76,31 +70,15 @@ const CHILD = `
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-function runChild(): Promise<{
+type ChildResult = {
   state: { simd: boolean; threads: number };
   backend: string;
   results: number[][];
-}> {
-  return new Promise((ok, fail) => {
-    execFile(
-      tsx,
-      ['--eval', CHILD],
-      { cwd: root, timeout: 120_000, maxBuffer: 256 * 2 ** 20 },
-      (err, stdout, stderr) => {
-        if (err) {
-          fail(new Error(`child wasm process failed: ${err.message}\n${stderr}`));
-          return;
-        }
-        const line = stdout.trim().split('\n').pop() ?? '';
-        ok(JSON.parse(line));
-      },
-    );
-  });
-}
+};
 
 describe('wasm threads in Node (child process)', () => {
-  it.skipIf(!existsSync(tsx))('initialises with 2 threads and matches cpu on matMul and conv2d', async () => {
-    const child = await runChild();
+  it.skipIf(!existsSync(TSX))('initialises with 2 threads and matches cpu on matMul and conv2d', async () => {
+    const child = await runTsxChild<ChildResult>(CHILD);
     expect(child.backend).toBe('wasm');
     expect(child.state).toEqual({ simd: true, threads: 2 });
     const previous = tf.getBackend();
