@@ -95,7 +95,8 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const tEpoch = performance.now();
       const order = shuffle.permutation(train.numCaptions);
-      let sum = 0;
+      // summed on the backend and read once per epoch: no device sync inside the step loop
+      let total: tf.Scalar = tf.scalar(0);
       for (let s = 0; s < steps; s++) {
         const rows = order.subarray(s * o.batchSize, (s + 1) * o.batchSize);
         const batch = makeBatch(train, rows);
@@ -117,11 +118,15 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
         );
         tau1.project();
         tau2.project();
-        sum += (await loss!.data())[0] as number;
+        const next = tf.add(total, loss!) as tf.Scalar;
+        total.dispose();
         loss!.dispose();
+        total = next;
         batch.images.dispose();
         batch.texts.dispose();
       }
+      const sum = (await total.data())[0] as number;
+      total.dispose();
       epochLoss.push(sum / steps);
       log(
         `epoch ${epoch + 1}/${o.epochs}  loss ${(sum / steps).toFixed(4)}  ` +
