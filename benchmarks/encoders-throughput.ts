@@ -4,13 +4,17 @@
  * Models (random weights, `@pir/encoders` source; PyTorch: the golden definitions of
  * `tools/golden/encoders_models.py` through `encoders_throughput_torch.py`):
  *   vit_b32    CLIP ViT-B/32 image tower, batch 8 × 224 px → images/s
- *   resnet50   torchvision ResNet-50 (frozen BatchNorm), batch 8 × 224 px → images/s
+ *   resnet50   torchvision ResNet-50, frozen (the PIR instruction encoder): BatchNorm folded into the
+ *              convolutions (`foldBatchNorm: true`), batch 8 × 224 px → images/s
  *   clip_text  CLIP text tower, batch 32 × 77 tokens → texts/s
  * wasm: `initBackend({ backend: 'wasm', threads })` (defaults otherwise: SIMD, the runtime's repaired kernels),
  * 2 threads unless `--threads N`. PyTorch: `torch.set_num_threads(n)` with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS
  * = n, n = 1 and 2. Then one `tf.profile` of each wasm model: where the time goes, per kernel.
  *
- * Run: npx tsx benchmarks/encoders-throughput.ts [--reps R] [--threads N] [--no-profile]
+ * `--no-winograd` turns off the runtime's Winograd 3 × 3 convolutions (`initBackend({ winograd: false })`);
+ * `--models a,b` runs a subset (vit_b32, resnet50, clip_text).
+ *
+ * Run: npx tsx benchmarks/encoders-throughput.ts [--reps R] [--threads N] [--no-profile] [--no-winograd] [--models …]
  * (writes results/encoders-throughput.json). Needs `@pir/runtime`'s dist to be current (`npm run build`).
  */
 import os from 'node:os';
@@ -37,6 +41,11 @@ const arg = (name: string, dflt: number) => {
 const REPS = arg('--reps', 3);
 const THREADS = arg('--threads', 2);
 const PROFILE = !args.includes('--no-profile');
+const WINOGRAD = !args.includes('--no-winograd');
+const MODELS = (() => {
+  const i = args.indexOf('--models');
+  return i >= 0 ? String(args[i + 1]).split(',') : ['vit_b32', 'resnet50', 'clip_text'];
+})();
 
 interface Timing {
   medianMs: number;
@@ -56,7 +65,7 @@ interface Model {
 function models(): Model[] {
   const images = tf.randomNormal([8, 224, 224, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const vit = new ClipVisionTransformer(CLIP_VIT_B32);
-  const rn = new ResNet(RESNET50);
+  const rn = new ResNet(RESNET50, { foldBatchNorm: true });
   const text = new ClipTextTransformer(CLIP_TEXT_B32);
   const ids = tf.tidy(() => {
     const r = tf.randomUniform([32, 77], 1, 49407, 'int32', 2);
@@ -115,11 +124,15 @@ async function profile(m: Model): Promise<{ kernel: string; ms: number; calls: n
 
 async function main(): Promise<void> {
   const load0 = os.loadavg()[0] as number;
-  const info = await initBackend({ backend: 'wasm', threads: THREADS });
+  const info = await initBackend({ backend: 'wasm', threads: THREADS, winograd: WINOGRAD });
   console.error(`wasm: ${JSON.stringify(info)}`);
   const wasm: Record<string, Timing> = {};
   const profiles: Record<string, { kernel: string; ms: number; calls: number }[]> = {};
   for (const m of models()) {
+    if (!MODELS.includes(m.name)) {
+      m.dispose();
+      continue;
+    }
     console.error(`wasm ${m.name} …`);
     wasm[m.name] = { ...(await time(() => runOnce(m), { warmup: 1, reps: REPS })), batch: m.batch };
     if (PROFILE) profiles[m.name] = await profile(m);
@@ -130,7 +143,7 @@ async function main(): Promise<void> {
     console.error(`torch ${n} thread(s) …`);
     torch[n] = runPython(
       join(HERE, 'encoders_throughput_torch.py'),
-      ['--threads', String(n), '--reps', String(REPS)],
+      ['--threads', String(n), '--reps', String(REPS), '--models', MODELS.join(',')],
       {
         OPENBLAS_NUM_THREADS: String(n),
         OMP_NUM_THREADS: String(n),
@@ -140,7 +153,7 @@ async function main(): Promise<void> {
   const load1 = os.loadavg()[0] as number;
   const rate = (t: Timing) => (t.batch * 1000) / t.medianMs;
   console.log(
-    `\nEncoder inference throughput (items/s, median of ${REPS}); wasm ${info.threads} thread(s), SIMD ${String(info.simd)}; ` +
+    `\nEncoder inference throughput (items/s, median of ${REPS}); wasm ${info.threads} thread(s), SIMD ${String(info.simd)}, Winograd ${String(WINOGRAD)}; ` +
       `PyTorch ${torch[1]?.torch} (${torch[1]?.blas}); load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.availableParallelism()} cores`,
   );
   console.log('model        batch   wasm/s   torch-1t/s   torch-2t/s   wasm time ÷ torch-1t   ÷ torch-2t');
@@ -173,6 +186,7 @@ async function main(): Promise<void> {
     wasm: {
       threads: info.threads,
       simd: info.simd,
+      winograd: WINOGRAD,
       repairedKernels: info.repairedKernels,
       results: wasm,
       profiles,

@@ -2,7 +2,7 @@
 (CLIP ViT-B/32 image tower, torchvision ResNet-50, CLIP text tower) defined in tools/golden/encoders_models.py
 (the definitions the golden tests of @pir/encoders check against), random weights, eval mode, no_grad.
 
-Usage: python3 encoders_throughput_torch.py --threads N [--warmup W] [--reps R]
+Usage: python3 encoders_throughput_torch.py --threads N [--warmup W] [--reps R] [--models vit_b32,resnet50,clip_text]
 Prints one JSON line: {"threads", "torch", "blas", "models": {name: {"medianMs", "minMs", "maxMs", "reps", "batch"}}}.
 """
 
@@ -35,22 +35,27 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--reps', type=int, default=3)
+    ap.add_argument('--models', default='vit_b32,resnet50,clip_text')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     out = {}
     with torch.no_grad():
-        vit = M.VisionTransformer(224, 32, 768, 12, 12, 512).eval()
+        which = args.models.split(',')
         img = torch.randn(8, 3, 224, 224)
-        out['vit_b32'] = {**bench(lambda: vit(img), args.warmup, args.reps), 'batch': 8}
-        del vit
-        rn = M.ResNet(M.Bottleneck, [3, 4, 6, 3]).eval()
-        out['resnet50'] = {**bench(lambda: rn(img), args.warmup, args.reps), 'batch': 8}
-        del rn
-        txt = M.TextTransformer(49408, 77, 512, 12, 8, 512).eval()
-        ids = torch.randint(1, 49407, (32, 77))
-        ids[:, 20] = 49407  # end-of-text
-        out['clip_text'] = {**bench(lambda: txt(ids), args.warmup, args.reps), 'batch': 32}
+        if 'vit_b32' in which:
+            vit = M.VisionTransformer(224, 32, 768, 12, 12, 512).eval()
+            out['vit_b32'] = {**bench(lambda: vit(img), args.warmup, args.reps), 'batch': 8}
+            del vit
+        if 'resnet50' in which:
+            rn = M.ResNet(M.Bottleneck, [3, 4, 6, 3]).eval()
+            out['resnet50'] = {**bench(lambda: rn(img), args.warmup, args.reps), 'batch': 8}
+            del rn
+        if 'clip_text' in which:
+            txt = M.TextTransformer(49408, 77, 512, 12, 8, 512).eval()
+            ids = torch.randint(1, 49407, (32, 77))
+            ids[:, 20] = 49407  # end-of-text
+            out['clip_text'] = {**bench(lambda: txt(ids), args.warmup, args.reps), 'batch': 32}
     blas = 'unknown'
     try:
         with open('/proc/self/maps', encoding='utf8') as maps:

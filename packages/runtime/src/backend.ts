@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
 import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
+import { setWinogradConv } from './kernels/conv-winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
 import { setGlobalSeed } from './rng.js';
 import { setupWasm } from './wasm/setup.js';
@@ -35,6 +36,11 @@ export interface InitBackendOptions {
   wasmPaths?: string | Record<string, string>;
   /** Register the `@pir/runtime` kernel repairs on wasm (fast transposed/batched matMul, missing kernels). Default `true`. */
   repairKernels?: boolean;
+  /**
+   * wasm: run 3 × 3 stride-1 convolutions with Winograd F(4×4, 3×3) (4× fewer multiply-adds, float32 rounding
+   * ≈ 1e-6 relative; see `kernels/conv-winograd.ts`). Needs `repairKernels`. Default `true`.
+   */
+  winograd?: boolean;
   /** Prefer the GPU for tfjs-node: `'tensorflow'` loads `@tensorflow/tfjs-node-gpu` first. Default `true`. */
   preferGpu?: boolean;
   /** WebGPU adapter request options (power preference) and, in Node, Dawn toggles passed to `webgpu.create`. */
@@ -178,6 +184,7 @@ async function prepare(
       if (!active) await activate('wasm');
       info.simd = setup.simd;
       info.threads = setup.threads;
+      setWinogradConv(opts.winograd !== false);
       info.repairedKernels = opts.repairKernels === false ? [] : repairWasmKernels();
       return info;
     }

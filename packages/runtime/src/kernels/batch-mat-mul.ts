@@ -50,7 +50,7 @@ function scratch(backend: WasmBackend): number {
  * `out[M, N] = a[M, K] · b[K, N]` through XNNPACK. `aOff`/`outOff` are heap byte offsets (aliased, no copy);
  * `bId` is a registered C++ tensor id whose whole data is `b` (its packed weights may be cached by XNNPACK).
  */
-function gemm(
+export function gemm(
   backend: WasmBackend,
   aOff: number,
   bId: number,

@@ -8,12 +8,11 @@
  * that overhead is most of the work. This kernel is single-threaded, register-blocked 4 × 8 with f32x4, and
  * copies `B` into 8-column panels (one pass over `K·N`) before each product.
  *
- * The memory is found as `asm.memory` (single-threaded build, exported) or `wasmMemory` (threaded build,
- * shared and imported by the Emscripten module); the matching variant (plain / `shared` import) is chosen by
- * the buffer type. When neither is found or instantiation fails, {@link batchedGemmFor} returns `undefined`
- * and callers keep the XNNPACK path.
+ * Instantiated by `heap-module.ts`; when that is not possible {@link batchedGemmFor} returns `undefined` and
+ * callers keep the XNNPACK path.
  */
 import { PLAIN_WASM, SHARED_WASM } from './batched-gemm-wasm.js';
+import { type HeapModuleSource, heapInstance, heapScratch } from './heap-module.js';
 import type { WasmBackend } from './wasm-internals.js';
 
 /** `gemm(a, ras, cas, b, rbs, cbs, c, m, k, n, pack)`; pointers are heap byte offsets. */
@@ -51,14 +50,10 @@ export interface BatchedGemm {
   ): void;
 }
 
-interface EmscriptenMemoryHolder {
-  wasmMemory?: unknown;
-  asm?: { memory?: unknown };
-}
-
 const bound = new WeakMap<object, BatchedGemm | null>();
-const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
 let disabled = false;
+
+const SOURCE: HeapModuleSource = { name: 'batched_gemm', plain: PLAIN_WASM, shared: SHARED_WASM };
 
 /** Test hook: turn the SIMD kernel off (`true`) to force the XNNPACK path; returns the previous setting. */
 export function _disableBatchedGemm(off: boolean): boolean {
@@ -67,62 +62,16 @@ export function _disableBatchedGemm(off: boolean): boolean {
   return prev;
 }
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  if (typeof atob === 'function') {
-    const s = atob(b64);
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  throw new Error('batched GEMM: no base64 decoder (atob) in this JavaScript engine');
-}
-
-/** The tfjs heap as a `WebAssembly.Memory`, or `undefined` if the Emscripten module does not expose it. */
-function memoryOf(backend: WasmBackend): WebAssembly.Memory | undefined {
-  const w = backend.wasm as unknown as EmscriptenMemoryHolder;
-  const heap = backend.wasm.HEAPF32.buffer;
-  for (const m of [w.wasmMemory, w.asm?.memory]) {
-    if (m instanceof WebAssembly.Memory && m.buffer === heap) return m;
-  }
-  return undefined;
-}
-
-function instantiate(backend: WasmBackend): BatchedGemm | null {
-  const memory = memoryOf(backend);
-  if (memory === undefined) return null;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  try {
-    // < 4 KiB each: synchronous compilation is allowed on a browser's main thread.
-    const key = shared ? 'shared' : 'plain';
-    let mod = compiled[key];
-    if (mod === undefined) {
-      mod = new WebAssembly.Module(decode(shared ? SHARED_WASM : PLAIN_WASM));
-      compiled[key] = mod;
-    }
-    const inst = new WebAssembly.Instance(mod, { env: { memory } });
-    const raw = inst.exports.gemm as GemmExport;
-    let pack = 0;
-    let packBytes = 0;
-    return {
-      gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
-        const need = k * (((n + 7) >> 3) << 3) * 4;
-        if (need > packBytes) {
-          if (pack !== 0) backend.wasm._free(pack);
-          packBytes = Math.max(need, 2 * packBytes, 1 << 16);
-          pack = backend.wasm._malloc(packBytes);
-          if (pack === 0) {
-            packBytes = 0;
-            throw new Error(
-              `batched GEMM: could not allocate ${need} bytes of packing scratch on the wasm heap`,
-            );
-          }
-        }
-        raw(a, ras, cas, b, rbs, cbs, c, m, k, n, pack);
-      },
-    };
-  } catch {
-    return null;
-  }
+function bind(backend: WasmBackend): BatchedGemm | null {
+  const inst = heapInstance(backend, SOURCE);
+  if (inst === undefined) return null;
+  const raw = inst.exports.gemm as GemmExport;
+  const pack = heapScratch(backend, 'batched GEMM packing');
+  return {
+    gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
+      raw(a, ras, cas, b, rbs, cbs, c, m, k, n, pack.ensure(k * (((n + 7) >> 3) << 3) * 4));
+    },
+  };
 }
 
 /** The SIMD kernel on `backend`'s heap, or `undefined` when it cannot run there (callers fall back). */
@@ -130,7 +79,7 @@ export function batchedGemmFor(backend: WasmBackend): BatchedGemm | undefined {
   if (disabled) return undefined;
   let g = bound.get(backend.wasm);
   if (g === undefined) {
-    g = instantiate(backend);
+    g = bind(backend);
     bound.set(backend.wasm, g);
   }
   return g ?? undefined;

@@ -10,12 +10,14 @@
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
  * | `Einsum`          | missing                            | cpu's plan on stock wasm kernels (no GEMM)    |
  * | `Slice`, `SplitV` | copy the whole input per slice     | copy only the selected runs                   |
+ * | `Conv2D`, `FusedConv2D` | XNNPACK direct convolution   | 3 × 3 stride 1: Winograd F(4×4, 3×3), 4× fewer multiply-adds (`conv-winograd.ts`) |
  */
 
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch-mat-mul.js';
 import { convBackpropConfigs } from './conv-backprop.js';
+import { makeConvConfigs } from './conv-winograd.js';
 import { einsumConfig } from './einsum.js';
 import { makeSliceConfigs } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
@@ -33,6 +35,7 @@ function buildConfigs(): KernelConfig[] {
     ...convBackpropConfigs,
     einsumConfig,
     ...makeSliceConfigs(stockSlice),
+    ...makeConvConfigs(),
   ];
 }
 
