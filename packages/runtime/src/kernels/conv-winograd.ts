@@ -41,7 +41,7 @@ import { asWasmBackend, dataOf, makeAlias, releaseAlias, type WasmBackend } from
 import { PLAIN_WASM, SHARED_WASM } from './winograd-wasm.js';
 
 const WHERE = 'Conv2D (wasm Winograd, @pir/runtime)';
-const CHUNK_BYTES = 16 * 1024 * 1024;
+let CHUNK_BYTES = 16 * 1024 * 1024;
 
 let enabled = true;
 
@@ -50,6 +50,19 @@ export function setWinogradConv(on: boolean): boolean {
   const prev = enabled;
   enabled = on;
   return prev;
+}
+
+/** Test hook: set the workspace budget per chunk of tiles (bytes); returns the previous value. */
+export function _setWinogradChunkBytes(bytes: number): number {
+  const prev = CHUNK_BYTES;
+  CHUNK_BYTES = bytes;
+  return prev;
+}
+
+/** Test hook: how many transformed filters are cached on `backend` (`undefined`: kernels not loaded there). */
+export function _winogradCachedFilters(backend: unknown): number | undefined {
+  const b = bound.get((backend as WasmBackend).wasm);
+  return b == null ? undefined : b.filters.size;
 }
 
 // --- the C kernels ----------------------------------------------------------------------------------------
