@@ -22,6 +22,11 @@
  * against ≈ 1e-7 for direct convolution — harmless for inference and training (the gradients use the stock
  * backprop kernels, which do not depend on how the forward pass was computed).
  *
+ * Non-finite values: the transforms mix all 36 inputs of a 6 × 6 window (coefficients up to 25), so a NaN or
+ * Inf input makes its whole 4 × 4 output tile non-finite (a direct convolution: only the outputs whose 3 × 3
+ * window holds it), and inputs of magnitude ≳ 1e36 can overflow where a direct convolution stays finite.
+ * `initBackend({ winograd: false })` restores the stock kernel exactly.
+ *
  * Memory: the transformed filter is 36/9 = 4× the 3 × 3 weights, kept (with XNNPACK's packed copy) until the
  * weight tensor is disposed — for ResNet-50 ≈ 130 MB + 130 MB. Per call, tiles are processed in chunks whose
  * transformed input and output take ≤ 16 MB (2–32 MB measured the same on ResNet-50).
