@@ -1,0 +1,430 @@
+/**
+ * PIR-ITR (PIR_SPEC §1–4): the closed-domain PIR model, composed from the `@pir/*` layers.
+ *
+ * ```
+ * images ─ vision encoder ─ [g ; local] [B, 1+N, Dv] ─ vision_proj ─ V [B, 1+N, D] ─┐
+ *        └ instruction encoder (frozen) ─ [B, Di] ─ instruction_proj ─ u [B, D] ────┤ hard belief (top K)
+ *                                                    Spatial-PAE(h₀ = kept tokens, u) ─ head_img(h[:, 0]) + V[:, 0] ─ L2 → v
+ * ids, mask ─ text encoder ─ tokens [B, L, Dt] ─ text_proj ─ T ─ Temporal-PAE(T, mask) ─ head_txt(h[:, 0]) + T[:, 0] ─ L2 → t
+ * loss = multi-positive InfoNCE(v, t; τ1) + λ · affiliation(v, t, scene labels; τ2)
+ * ```
+ *
+ * Token 0 of the vision sequence is the encoder's pooled `global` feature (Swin-T: average pool), tokens
+ * 1..N its `local` tokens, so with Swin-T the belief strategy keeps K = 40 of 50 tokens and the pooled token
+ * competes like any other. Token 0 of the text sequence is the encoder's first token ([CLS] for BERT).
+ *
+ * Parameters of the model itself (projections, PAE, heads, temperatures) use the released PIR-ITR checkpoint's
+ * module names (`vision_proj.weight`, `img_sa.0.mhatt.linear_q.weight`, `head_img.weight`, `temp`, …); the
+ * encoders keep their own PyTorch names (`@pir/encoders`). `variant: 'released'` reproduces the released
+ * code's missing text mask (padding takes part in the Temporal-PAE's attention).
+ */
+import { hardBelief } from '@pir/belief';
+import type { EncoderOutput, InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
+import { type ParamSpec, ParamStore } from '@pir/encoders';
+import {
+  type Ids,
+  type Labels,
+  LearnableTemperature,
+  type LearnableTemperatureConfig,
+  type PirLossParts,
+  pirItrLoss,
+} from '@pir/losses';
+import { PaeHead, SpatialPAE, type StateDict, TemporalPAE } from '@pir/pae';
+import { getGlobalRng, Rng } from '@pir/runtime';
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelInputError } from './errors.js';
+import { exportVariables, loadVariables, type VariableSource } from './state.js';
+
+/** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
+export interface PirItrConfig {
+  /** Width D of the joint space and of the PAE (512). */
+  dim?: number;
+  /** Tokens kept by the hard belief strategy (40). */
+  k?: number;
+  /** Attention heads of the PAE (8). */
+  heads?: number;
+  /** Spatial-PAE layers (2). */
+  spatialLayers?: number;
+  /** Temporal-PAE layers (3). */
+  temporalLayers?: number;
+  /** Dropout of the PAE in training (0.2). */
+  dropout?: number;
+  /** λ of `L = L_c + λ·L_a` (1). */
+  lambda?: number;
+  /**
+   * `'paper'` (default): the Temporal-PAE masks padding. `'released'`: no text mask in the PAE, as the
+   * released code (a caption's embedding then depends on the padding of its batch).
+   */
+  variant?: 'paper' | 'released';
+  /** τ1 of the contrastive loss (init 0.07, clamp [0.001, 0.5]). */
+  temperature?: LearnableTemperatureConfig;
+  /** τ2 of the affiliation loss (init 0.07, clamp [0.001, 0.5]). */
+  affiliationTemperature?: LearnableTemperatureConfig;
+  /** Seed of the initial weights and dropout (default: drawn from the global `Rng`). */
+  seed?: number;
+}
+
+/** The three encoders of PIR-ITR, by interface (any object with these methods works). */
+export interface PirItrEncoders {
+  vision: VisionEncoder;
+  text: TextEncoder;
+  /** Frozen: the model never trains it (PIR_SPEC §1). */
+  instruction: InstructionEncoder;
+}
+
+/** One training batch: B captions and, row for row, their images. */
+export interface PirItrBatch {
+  /** [B, H, W, 3] images (row i shows what caption i describes; an image may repeat). */
+  images: tf.Tensor4D;
+  /** [B, L] int32 token ids. */
+  ids: tf.Tensor2D;
+  /** [B, L] 1 = token, 0 = padding. */
+  mask: tf.Tensor2D;
+  /** Image identity per row: rows with the same id are positives of each other. */
+  imageIds: Ids;
+  /** Scene label per row (affiliation loss): numbers or names. */
+  labels: Labels;
+}
+
+const DEFAULTS = {
+  dim: 512,
+  k: 40,
+  heads: 8,
+  spatialLayers: 2,
+  temporalLayers: 3,
+  dropout: 0.2,
+  lambda: 1,
+  variant: 'paper',
+} as const;
+
+/** Variables an encoder exposes for training: `trainableVariables()` or a `params` store. */
+function encoderVariables(e: object): tf.Variable[] {
+  const x = e as {
+    trainableVariables?: () => tf.Variable[];
+    params?: { trainableVariables?: () => tf.Variable[] };
+  };
+  if (typeof x.trainableVariables === 'function') return x.trainableVariables();
+  if (x.params !== undefined && typeof x.params.trainableVariables === 'function')
+    return x.params.trainableVariables();
+  return [];
+}
+
+function linearSpecs(name: string, inDim: number, outDim: number): ParamSpec[] {
+  const limit = 1 / Math.sqrt(inDim); // PyTorch nn.Linear default
+  return [
+    { name: `${name}.weight`, shape: [outDim, inDim], layout: 'linear', init: { kind: 'uniform', limit } },
+    { name: `${name}.bias`, shape: [outDim], init: { kind: 'uniform', limit } },
+  ];
+}
+
+function rowsOf(x: Ids | Labels): number {
+  return x instanceof tf.Tensor ? (x.shape[0] as number) : x.length;
+}
+
+/** `x · W + b` over the last axis with a `[in, out]` kernel. */
+function project(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const inDim = x.shape[x.rank - 1] as number;
+  const out = w.shape[1] as number;
+  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), b);
+  return tf.reshape(y, [...x.shape.slice(0, -1), out]);
+}
+
+/**
+ * PIR-ITR. Holds the projections, the PAE, the heads and the two temperatures; takes the encoders by
+ * interface. `embedImages` / `embedTexts` give L2-normalised `[B, D]` embeddings; `loss` the training loss.
+ *
+ * @example
+ * ```ts
+ * const model = new PirItr({ vision, text, instruction }, { dim: 64, k: 12, seed: 1 });
+ * const v = model.embedImages(images);        // [B, 64]
+ * const t = model.embedTexts(ids, mask);      // [B, 64]
+ * const opt = tf.train.adam(1e-3);
+ * opt.minimize(() => model.loss(batch).loss, false, model.trainableVariables());
+ * model.clampTemperatures();
+ * ```
+ */
+export class PirItr {
+  readonly dim: number;
+  readonly k: number;
+  readonly lambda: number;
+  readonly variant: 'paper' | 'released';
+  /** Projections `vision_proj`, `text_proj`, `instruction_proj` (PyTorch names and layouts). */
+  readonly projections: ParamStore;
+  readonly spatial: SpatialPAE;
+  readonly temporal: TemporalPAE;
+  readonly headImg: PaeHead;
+  readonly headTxt: PaeHead;
+  /** τ1 (`temp` in state dicts). */
+  readonly temperature: LearnableTemperature;
+  /** τ2 (`temp_center` in state dicts). */
+  readonly affiliationTemperature: LearnableTemperature;
+  private disposed = false;
+
+  constructor(
+    readonly encoders: PirItrEncoders,
+    config: PirItrConfig = {},
+  ) {
+    const c = { ...DEFAULTS, ...config };
+    for (const key of ['dim', 'k', 'heads', 'spatialLayers', 'temporalLayers'] as const) {
+      const v = c[key];
+      if (!Number.isInteger(v) || v < 1)
+        throw new ModelInputError('PirItr', key, `${key} must be a positive integer, got ${v}`);
+    }
+    if (c.dim % c.heads !== 0)
+      throw new ModelInputError('PirItr', 'heads', `dim ${c.dim} must be divisible by heads ${c.heads}`);
+    if (c.variant !== 'paper' && c.variant !== 'released')
+      throw new ModelInputError(
+        'PirItr',
+        'variant',
+        `variant must be 'paper' or 'released', got '${c.variant}'`,
+      );
+    for (const [role, e] of Object.entries(encoders)) {
+      const dim = (e as { dim?: unknown } | undefined)?.dim;
+      if (typeof dim !== 'number' || !(dim > 0))
+        throw new ModelInputError(
+          'PirItr',
+          role,
+          `the ${role} encoder must have a positive 'dim', got ${String(dim)}`,
+        );
+    }
+    this.dim = c.dim;
+    this.k = c.k;
+    this.lambda = c.lambda;
+    this.variant = c.variant;
+    const seed = c.seed ?? getGlobalRng().nextSeed();
+    const rng = new Rng(seed);
+    this.projections = new ParamStore(
+      [
+        ...linearSpecs('vision_proj', encoders.vision.dim, c.dim),
+        ...linearSpecs('text_proj', encoders.text.dim, c.dim),
+        ...linearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
+      ],
+      rng.fork('projections'),
+      'PirItr',
+    );
+    const pae = { dim: c.dim, heads: c.heads, dropout: c.dropout };
+    this.spatial = new SpatialPAE({ ...pae, layers: c.spatialLayers, seed: rng.fork('spatial').nextSeed() });
+    this.temporal = new TemporalPAE({
+      ...pae,
+      layers: c.temporalLayers,
+      seed: rng.fork('temporal').nextSeed(),
+    });
+    this.headImg = new PaeHead({ dim: c.dim, stateName: 'head_img', seed: rng.fork('head_img').nextSeed() });
+    this.headTxt = new PaeHead({ dim: c.dim, stateName: 'head_txt', seed: rng.fork('head_txt').nextSeed() });
+    this.temperature = new LearnableTemperature(c.temperature ?? {});
+    this.affiliationTemperature = new LearnableTemperature(c.affiliationTemperature ?? {});
+    this.build();
+  }
+
+  /** Create the PAE and head weights now (tfjs layers build on first call otherwise). */
+  private build(): void {
+    const d = this.dim;
+    this.spatial.build([
+      [null, this.k, d],
+      [null, d],
+    ]);
+    this.temporal.build([null, null, d]);
+    this.headImg.build([
+      [null, d],
+      [null, null, d],
+    ]);
+    this.headTxt.build([
+      [null, d],
+      [null, null, d],
+    ]);
+  }
+
+  private check(): void {
+    if (this.disposed) throw new ModelInputError('PirItr', 'model', 'the model has been disposed');
+  }
+
+  /**
+   * The image side from encoder outputs: `vision` = `{global [B, Dv], local [B, N, Dv]}`, `instruction`
+   * [B, Di]. @returns v [B, D], L2-normalised. `N + 1 ≥ k` is required.
+   */
+  imageHead(vision: EncoderOutput, instruction: tf.Tensor2D, training = false): tf.Tensor2D {
+    this.check();
+    const { global, local } = vision;
+    const b = global.shape[0];
+    const dv = this.encoders.vision.dim;
+    if (
+      global.rank !== 2 ||
+      local.rank !== 3 ||
+      global.shape[1] !== dv ||
+      local.shape[2] !== dv ||
+      local.shape[0] !== b
+    )
+      throw new ModelInputError(
+        'PirItr.imageHead',
+        'vision',
+        `expected global [B, ${dv}] and local [B, N, ${dv}], got [${global.shape}] and [${local.shape}]`,
+      );
+    if (local.shape[1] + 1 < this.k)
+      throw new ModelInputError(
+        'PirItr.imageHead',
+        'vision',
+        `the belief strategy keeps k = ${this.k} tokens but the vision encoder gives only 1 + ${local.shape[1]}`,
+      );
+    const di = this.encoders.instruction.dim;
+    if (instruction.rank !== 2 || instruction.shape[0] !== b || instruction.shape[1] !== di)
+      throw new ModelInputError(
+        'PirItr.imageHead',
+        'instruction',
+        `expected instruction [${b}, ${di}], got [${instruction.shape}]`,
+      );
+    return tf.tidy(() => {
+      const p = this.projections;
+      const tokens = tf.concat([tf.expandDims(global, 1), local], 1); // [B, 1+N, Dv]
+      const v = project(tokens, p.get('vision_proj.weight'), p.get('vision_proj.bias')) as tf.Tensor3D;
+      const u = project(
+        instruction,
+        p.get('instruction_proj.weight'),
+        p.get('instruction_proj.bias'),
+      ) as tf.Tensor2D;
+      const kept = hardBelief(v, u, { k: this.k });
+      const h = this.spatial.apply([kept.tokens, u], { training }) as tf.Tensor3D;
+      const g = tf.reshape(tf.slice(v, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
+      return this.headImg.apply([g, h]) as tf.Tensor2D;
+    });
+  }
+
+  /** The text side from encoder outputs: `text` = `{local [B, L, Dt], mask? [B, L]}`. @returns t [B, D]. */
+  textHead(text: EncoderOutput, training = false): tf.Tensor2D {
+    this.check();
+    const { local, mask } = text;
+    const dt = this.encoders.text.dim;
+    if (local.rank !== 3 || local.shape[2] !== dt)
+      throw new ModelInputError(
+        'PirItr.textHead',
+        'text',
+        `expected local [B, L, ${dt}], got [${local.shape}]`,
+      );
+    const b = local.shape[0];
+    return tf.tidy(() => {
+      const p = this.projections;
+      const t = project(local, p.get('text_proj.weight'), p.get('text_proj.bias')) as tf.Tensor3D;
+      const useMask = this.variant === 'paper' && mask !== undefined;
+      const h = this.temporal.apply(useMask ? [t, mask] : [t], { training }) as tf.Tensor3D;
+      const g = tf.reshape(tf.slice(t, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
+      return this.headTxt.apply([g, h]) as tf.Tensor2D;
+    });
+  }
+
+  /** Image embeddings: `images` [B, H, W, 3] (the encoders' preprocessing) → v [B, D], L2-normalised. */
+  embedImages(images: tf.Tensor4D, training = false): tf.Tensor2D {
+    this.check();
+    return tf.tidy(() => {
+      const vision = this.encoders.vision.encode(images, training);
+      // the instruction encoder is frozen: its output carries no gradient back into it
+      const instruction = tf.tidy(() => this.encoders.instruction.encode(images));
+      return this.imageHead(vision, instruction as tf.Tensor2D, training);
+    });
+  }
+
+  /** Caption embeddings: `ids`, `mask` [B, L] → t [B, D], L2-normalised. */
+  embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training = false): tf.Tensor2D {
+    this.check();
+    return tf.tidy(() => this.textHead(this.encoders.text.encode(ids, mask, training), training));
+  }
+
+  /** `L_c + λ·L_a` on a batch (dropout on when `training`). @returns `{loss, contrastive, affiliation}`. */
+  loss(batch: PirItrBatch, training = true): PirLossParts {
+    this.check();
+    const b = batch.images.shape[0];
+    for (const [key, n] of [
+      ['ids', batch.ids.shape[0]],
+      ['mask', batch.mask.shape[0]],
+      ['imageIds', rowsOf(batch.imageIds)],
+      ['labels', rowsOf(batch.labels)],
+    ] as const) {
+      if (n !== b)
+        throw new ModelInputError(
+          'PirItr.loss',
+          key,
+          `${key} has ${n} rows but images has ${b}: one row per caption`,
+        );
+    }
+    const v = this.embedImages(batch.images, training);
+    const t = this.embedTexts(batch.ids, batch.mask, training);
+    try {
+      return pirItrLoss(v, t, {
+        imageIds: batch.imageIds,
+        labels: batch.labels,
+        temperature: this.temperature,
+        affiliationTemperature: this.affiliationTemperature,
+        lambda: this.lambda,
+      });
+    } finally {
+      tf.dispose([v, t]);
+    }
+  }
+
+  /** Clamp τ1 and τ2 into their ranges; call after each optimiser step (as the released `temp.clamp_`). */
+  clampTemperatures(): void {
+    this.temperature.project();
+    this.affiliationTemperature.project();
+  }
+
+  /** The model's own variables by state-dict name (projections, PAE, heads, `temp`, `temp_center`). */
+  private ownVariables(): VariableSource[] {
+    const out: VariableSource[] = [];
+    for (const [name, variable] of this.projections.entries())
+      out.push({ name, variable, layout: this.projections.spec(name)?.layout ?? 'same' });
+    for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) {
+      for (const [name, variable] of layer.variablesByName()) {
+        const torch = name.endsWith('.kernel') ? `${name.slice(0, -7)}.weight` : name;
+        // LayerVariable.read() is the underlying tf.Variable (what optimisers update)
+        out.push({
+          name: torch,
+          variable: variable.read() as tf.Variable,
+          layout: name.endsWith('.kernel') ? 'linear' : 'same',
+        });
+      }
+    }
+    out.push({ name: 'temp', variable: this.temperature.variable, layout: 'same' });
+    out.push({ name: 'temp_center', variable: this.affiliationTemperature.variable, layout: 'same' });
+    return out;
+  }
+
+  /**
+   * What training updates: the model's own variables, then those of the vision and text encoders (an
+   * encoder exposes them by `trainableVariables()` or a `params` store; one without either stays frozen).
+   * The instruction encoder is never included.
+   */
+  trainableVariables(): tf.Variable[] {
+    this.check();
+    const own = this.ownVariables()
+      .map((s) => s.variable)
+      .filter((v) => v.trainable);
+    return [...own, ...encoderVariables(this.encoders.vision), ...encoderVariables(this.encoders.text)];
+  }
+
+  /** The model's own weights as a PyTorch-layout state dict (`vision_proj.weight` [D, Dv], `img_sa.0.…`). */
+  stateDict(): StateDict {
+    this.check();
+    return exportVariables(this.ownVariables());
+  }
+
+  /**
+   * Load the model's own weights from a PyTorch-layout state dict (released names); encoders load theirs
+   * with `@pir/encoders`' `loadStateDict`. Strict by default: missing or unexpected keys and shape
+   * mismatches are all listed in one error and nothing is written.
+   */
+  loadStateDict(
+    sd: StateDict,
+    options: { strict?: boolean } = {},
+  ): { loaded: string[]; missing: string[]; unexpected: string[] } {
+    this.check();
+    return loadVariables('PirItr.loadStateDict', this.ownVariables(), sd, options.strict ?? true);
+  }
+
+  /** Free the model's own variables (the encoders belong to the caller). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.projections.dispose();
+    for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) layer.dispose();
+    this.temperature.dispose();
+    this.affiliationTemperature.dispose();
+  }
+}
