@@ -157,11 +157,13 @@ describeBackends('PirItr (tiny encoders)', () => {
     const model = make();
     try {
       const sd = model.stateDict();
-      const before = await (model.stateDict()['head_img.bias'] as tf.Tensor).data();
+      const before = await (sd['head_img.bias'] as tf.Tensor).data();
+      (sd['text_proj.bias'] as tf.Tensor).dispose();
       delete sd['text_proj.bias'];
       sd['extra.weight'] = tf.zeros([2]);
       (sd['head_img.weight'] as tf.Tensor).dispose();
       sd['head_img.weight'] = tf.zeros([16, 15]);
+      (sd['head_img.bias'] as tf.Tensor).dispose();
       sd['head_img.bias'] = tf.ones([16]);
       let message = '';
       try {
@@ -173,8 +175,10 @@ describeBackends('PirItr (tiny encoders)', () => {
       expect(message).toMatch(/head_img\.weight: expected \[16,16\]/);
       expect(message).toMatch(/missing keys: text_proj\.bias/);
       expect(message).toMatch(/unexpected keys: extra\.weight/);
-      const after = await (model.stateDict()['head_img.bias'] as tf.Tensor).data();
+      const now = model.stateDict();
+      const after = await (now['head_img.bias'] as tf.Tensor).data();
       expect(Array.from(after)).toEqual(Array.from(before));
+      tf.dispose(Object.values(now) as tf.Tensor[]);
       tf.dispose(Object.values(sd) as tf.Tensor[]);
     } finally {
       model.dispose();
