@@ -288,7 +288,11 @@ export class PirItr {
     });
   }
 
-  /** The text side from encoder outputs: `text` = `{local [B, L, Dt], mask? [B, L]}`. @returns t [B, D]. */
+  /**
+   * The text side from encoder outputs: `text` = `{local [B, L, Dt], mask? [B, L]}`. @returns t [B, D].
+   * The global feature is `text_proj(local)[:, 0]` (token 0, [CLS] for BERT), as PIR_SPEC §3: `text.global`
+   * is not used (so a BERT built with a pooler output gives the same result).
+   */
   textHead(text: EncoderOutput, training = false): tf.Tensor2D {
     this.check();
     const { local, mask } = text;
@@ -347,16 +351,25 @@ export class PirItr {
     const v = this.embedImages(batch.images, training);
     const t = this.embedTexts(batch.ids, batch.mask, training);
     try {
-      return pirItrLoss(v, t, {
-        imageIds: batch.imageIds,
-        labels: batch.labels,
-        temperature: this.temperature,
-        affiliationTemperature: this.affiliationTemperature,
-        lambda: this.lambda,
-      });
+      return this.lossFromEmbeddings(v, t, batch.imageIds, batch.labels);
     } finally {
       tf.dispose([v, t]);
     }
+  }
+
+  /**
+   * `L_c + λ·L_a` from embeddings already computed (`v`, `t` [B, D], row i of each from caption i), with this
+   * model's τ1, τ2 and λ. @returns `{loss, contrastive, affiliation}`, scalars the caller owns.
+   */
+  lossFromEmbeddings(v: tf.Tensor2D, t: tf.Tensor2D, imageIds: Ids, labels: Labels): PirLossParts {
+    this.check();
+    return pirItrLoss(v, t, {
+      imageIds,
+      labels,
+      temperature: this.temperature,
+      affiliationTemperature: this.affiliationTemperature,
+      lambda: this.lambda,
+    });
   }
 
   /** Clamp τ1 and τ2 into their ranges; call after each optimiser step (as the released `temp.clamp_`). */
