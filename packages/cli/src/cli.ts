@@ -1,7 +1,7 @@
 /**
  * The `pir` command.
  *
- *   pir demo [--backend wasm] [--threads N] [--epochs 8] [--seed 0] [--json]
+ *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--json]
  *   pir info [--backend wasm]
  */
 import type { RetrievalReport } from '@pir/metrics';
@@ -33,16 +33,24 @@ const program = new Command()
 
 program
   .command('demo')
-  .description(
-    'train and evaluate a retrieval head with PIR losses on the built-in synthetic benchmark (no downloads)',
-  )
+  .description('train and evaluate PIR-ITR on the built-in synthetic remote-sensing benchmark (no downloads)')
   .addOption(
     new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default(DEMO_DEFAULTS.backend),
   )
   .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
   .option('-e, --epochs <n>', 'training epochs', positiveInt('--epochs'), DEMO_DEFAULTS.epochs)
-  .option('--train-images <n>', 'training images', positiveInt('--train-images'), 1500)
-  .option('--test-images <n>', 'test images', positiveInt('--test-images'), 300)
+  .option(
+    '--images <n>',
+    'synthetic images (train + test)',
+    positiveInt('--images'),
+    DEMO_DEFAULTS.data.images,
+  )
+  .option(
+    '--size <px>',
+    'image side in pixels (a multiple of 32)',
+    positiveInt('--size'),
+    DEMO_DEFAULTS.data.size,
+  )
   .option('-s, --seed <n>', 'random seed', integer, DEMO_DEFAULTS.seed)
   .option('--json', 'print the result as JSON at the end')
   .action(async (opts) => {
@@ -51,7 +59,7 @@ program
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       epochs: opts.epochs,
       seed: opts.seed,
-      data: { trainImages: opts.trainImages, testImages: opts.testImages },
+      data: { ...DEMO_DEFAULTS.data, images: opts.images, size: opts.size },
     });
     if (opts.json) {
       // per-query ranks are typed arrays: leave them out of the summary

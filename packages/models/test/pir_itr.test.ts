@@ -51,9 +51,9 @@ describeBackends('PirItr (tiny encoders)', () => {
     };
   });
   afterAll(() => {
-    vision.params.dispose();
-    text.params.dispose();
-    resnet.params.dispose();
+    vision.dispose();
+    text.dispose();
+    resnet.dispose();
     tf.dispose([batch.images, batch.ids, batch.mask]);
   });
 
