@@ -109,7 +109,9 @@ function makeData(o: DemoOptions): DemoData {
   });
   const train: number[] = [];
   const test: number[] = [];
-  ds.samples.forEach((s, i) => (s.split === 'test' ? test : train).push(i));
+  ds.samples.forEach((s, i) => {
+    (s.split === 'test' ? test : train).push(i);
+  });
   if (train.length === 0 || test.length === 0)
     throw new RangeError(`pir demo: ${count} images leave an empty train or test split; use more images`);
   const images = tf.tidy(() => normalize(imagesToBatch(ds.images)) as tf.Tensor4D);
