@@ -4,6 +4,9 @@
  * - {@link PirItr}: PIR-ITR (closed-domain): encoders by interface, projections, hard belief, Spatial- and
  *   Temporal-PAE, heads, `L_c + λ·L_a`, released state-dict names.
  *
+ * - {@link PirClip}: PIR-CLIP (open-domain): a CLIP ViT with soft belief and the instruction token, the CLIP
+ *   text tower, `CLIP loss + λ·affiliation`.
+ *
  * Import `@pir/runtime` and call `initBackend()` before use.
  */
 import '@tensorflow/tfjs-layers';
@@ -12,4 +15,5 @@ import { registerRuntimeGradients } from '@pir/runtime';
 registerRuntimeGradients();
 
 export { ModelInputError } from './errors.js';
+export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export { PirItr, type PirItrBatch, type PirItrConfig, type PirItrEncoders } from './pir_itr.js';

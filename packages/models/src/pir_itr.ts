@@ -20,7 +20,7 @@
  */
 import { hardBelief } from '@pir/belief';
 import type { EncoderOutput, InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
-import { type ParamSpec, ParamStore } from '@pir/encoders';
+import { ParamStore } from '@pir/encoders';
 import {
   type Ids,
   type Labels,
@@ -33,6 +33,7 @@ import { PaeHead, SpatialPAE, type StateDict, TemporalPAE } from '@pir/pae';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
+import { encoderVariables, linearSpecs, project } from './parts.js';
 import { exportVariables, loadVariables, type VariableSource } from './state.js';
 
 /** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
@@ -97,36 +98,8 @@ const DEFAULTS = {
   variant: 'paper',
 } as const;
 
-/** Variables an encoder exposes for training: `trainableVariables()` or a `params` store. */
-function encoderVariables(e: object): tf.Variable[] {
-  const x = e as {
-    trainableVariables?: () => tf.Variable[];
-    params?: { trainableVariables?: () => tf.Variable[] };
-  };
-  if (typeof x.trainableVariables === 'function') return x.trainableVariables();
-  if (x.params !== undefined && typeof x.params.trainableVariables === 'function')
-    return x.params.trainableVariables();
-  return [];
-}
-
-function linearSpecs(name: string, inDim: number, outDim: number): ParamSpec[] {
-  const limit = 1 / Math.sqrt(inDim); // PyTorch nn.Linear default
-  return [
-    { name: `${name}.weight`, shape: [outDim, inDim], layout: 'linear', init: { kind: 'uniform', limit } },
-    { name: `${name}.bias`, shape: [outDim], init: { kind: 'uniform', limit } },
-  ];
-}
-
 function rowsOf(x: Ids | Labels): number {
   return x instanceof tf.Tensor ? (x.shape[0] as number) : x.length;
-}
-
-/** `x · W + b` over the last axis with a `[in, out]` kernel. */
-function project(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const inDim = x.shape[x.rank - 1] as number;
-  const out = w.shape[1] as number;
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), b);
-  return tf.reshape(y, [...x.shape.slice(0, -1), out]);
 }
 
 /**
