@@ -20,14 +20,20 @@
  */
 import { prependInstruction, type SoftBeliefVariant, softBelief } from '@pir/belief';
 import type { ClipVisionTransformer, EncoderOutput, InstructionEncoder, TextEncoder } from '@pir/encoders';
-import { ParamStore } from '@pir/encoders';
-import { type Labels, LogitScale, type LogitScaleConfig, type PirLossParts, pirClipLoss } from '@pir/losses';
-import type { StateDict } from '@pir/pae';
+import { linear, ParamStore } from '@pir/encoders';
+import {
+  type Labels,
+  LogitScale,
+  type LogitScaleConfig,
+  l2Normalize,
+  type PirLossParts,
+  pirClipLoss,
+} from '@pir/losses';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { encoderVariables, linearSpecs, project } from './parts.js';
-import { exportVariables, loadVariables, type VariableSource } from './state.js';
+import { PirModelBase, torchLinearSpecs } from './parts.js';
+import type { VariableSource } from './state.js';
 
 /** Configuration of {@link PirClip}. */
 export interface PirClipConfig {
@@ -69,7 +75,7 @@ export interface PirClipBatch {
  * const { loss } = model.loss({ images, ids, mask, labels });
  * ```
  */
-export class PirClip {
+export class PirClip extends PirModelBase {
   readonly variant: SoftBeliefVariant;
   readonly lambda: number;
   /** Width W of the ViT (the instruction token's width). */
@@ -78,12 +84,12 @@ export class PirClip {
   readonly projections: ParamStore;
   /** CLIP's logit scale (`logit_scale`). */
   readonly logitScale: LogitScale;
-  private disposed = false;
 
   constructor(
     readonly encoders: PirClipEncoders,
     config: PirClipConfig = {},
   ) {
+    super('PirClip', encoders);
     const vision = encoders.vision as Partial<ClipVisionTransformer> | undefined;
     if (
       vision === undefined ||
@@ -117,15 +123,11 @@ export class PirClip {
     this.width = encoders.vision.config.width;
     const rng = new Rng(config.seed ?? getGlobalRng().nextSeed());
     this.projections = new ParamStore(
-      linearSpecs('instruction_proj', encoders.instruction.dim, this.width),
+      torchLinearSpecs('instruction_proj', encoders.instruction.dim, this.width),
       rng.fork('projections'),
       'PirClip',
     );
     this.logitScale = new LogitScale(config.logitScale ?? {});
-  }
-
-  private check(): void {
-    if (this.disposed) throw new ModelInputError('PirClip', 'model', 'the model has been disposed');
   }
 
   /**
@@ -145,7 +147,7 @@ export class PirClip {
     const vit = this.encoders.vision;
     return tf.tidy(() => {
       const x = vit.embed(images); // [B, 1+N, W]
-      const y = project(
+      const y = linear(
         instruction,
         this.projections.get('instruction_proj.weight'),
         this.projections.get('instruction_proj.bias'),
@@ -153,21 +155,21 @@ export class PirClip {
       const { tokens } = softBelief(x, y, { variant: this.variant });
       const seq = prependInstruction(tokens, y).tokens; // [B, 2+N, W]
       const { pooled } = vit.pool(vit.transform(seq));
-      return l2(pooled);
+      return l2Normalize(pooled);
     });
   }
 
   /** The text side: `t = L2norm(text.global)`. */
   textHead(text: EncoderOutput): tf.Tensor2D {
     this.check();
-    return tf.tidy(() => l2(text.global));
+    return l2Normalize(text.global);
   }
 
   /** Image embeddings [B, outputDim] (the frozen instruction encoder runs on the same images). */
   embedImages(images: tf.Tensor4D, training = false): tf.Tensor2D {
     this.check();
     return tf.tidy(() => {
-      const instruction = tf.tidy(() => this.encoders.instruction.encode(images));
+      const instruction = this.encoders.instruction.encode(images); // frozen: never in trainableVariables()
       return this.imageHead(images, instruction, training);
     });
   }
@@ -187,21 +189,11 @@ export class PirClip {
   /** The training loss on a batch. */
   loss(batch: PirClipBatch, training = true): PirLossParts {
     this.check();
-    const b = batch.images.shape[0];
-    const labels =
-      batch.labels instanceof tf.Tensor ? (batch.labels.shape[0] as number) : batch.labels.length;
-    for (const [key, n] of [
-      ['ids', batch.ids.shape[0]],
-      ['mask', batch.mask.shape[0]],
-      ['labels', labels],
-    ] as const) {
-      if (n !== b)
-        throw new ModelInputError(
-          'PirClip.loss',
-          key,
-          `${key} has ${n} rows but images has ${b}: one row per caption`,
-        );
-    }
+    this.checkRows('PirClip.loss', batch.images.shape[0], {
+      ids: batch.ids,
+      mask: batch.mask,
+      labels: batch.labels,
+    });
     const v = this.embedImages(batch.images, training);
     const t = this.embedTexts(batch.ids, batch.mask, training);
     try {
@@ -216,7 +208,7 @@ export class PirClip {
     this.logitScale.project();
   }
 
-  private ownVariables(): VariableSource[] {
+  protected ownVariables(): VariableSource[] {
     const out: VariableSource[] = this.projections
       .entries()
       .map(([name, variable]) => ({ name, variable, layout: this.projections.spec(name)?.layout ?? 'same' }));
@@ -224,39 +216,8 @@ export class PirClip {
     return out;
   }
 
-  /** The model's own variables, then the vision and text towers' (the instruction encoder never trains). */
-  trainableVariables(): tf.Variable[] {
-    this.check();
-    const own = this.ownVariables()
-      .map((s) => s.variable)
-      .filter((v) => v.trainable);
-    return [...own, ...encoderVariables(this.encoders.vision), ...encoderVariables(this.encoders.text)];
-  }
-
-  /** `instruction_proj.weight` [W, Di], `instruction_proj.bias`, `logit_scale` (PyTorch layout). */
-  stateDict(): StateDict {
-    this.check();
-    return exportVariables(this.ownVariables());
-  }
-
-  /** Load the model's own weights (strict by default; every problem listed in one error, nothing written). */
-  loadStateDict(
-    sd: StateDict,
-    options: { strict?: boolean } = {},
-  ): { loaded: string[]; missing: string[]; unexpected: string[] } {
-    this.check();
-    return loadVariables('PirClip.loadStateDict', this.ownVariables(), sd, options.strict ?? true);
-  }
-
-  /** Free the model's own variables (the encoders belong to the caller). */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected disposeOwn(): void {
     this.projections.dispose();
     this.logitScale.dispose();
   }
-}
-
-function l2(x: tf.Tensor): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), 1e-24))) as tf.Tensor2D;
 }

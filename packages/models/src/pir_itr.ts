@@ -20,7 +20,7 @@
  */
 import { hardBelief } from '@pir/belief';
 import type { EncoderOutput, InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
-import { ParamStore } from '@pir/encoders';
+import { linear, ParamStore } from '@pir/encoders';
 import {
   type Ids,
   type Labels,
@@ -29,12 +29,12 @@ import {
   type PirLossParts,
   pirItrLoss,
 } from '@pir/losses';
-import { PaeHead, SpatialPAE, type StateDict, TemporalPAE } from '@pir/pae';
+import { PaeHead, SpatialPAE, TemporalPAE, torchName } from '@pir/pae';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { encoderVariables, linearSpecs, project } from './parts.js';
-import { exportVariables, loadVariables, type VariableSource } from './state.js';
+import { PirModelBase, torchLinearSpecs } from './parts.js';
+import type { VariableSource } from './state.js';
 
 /** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
 export interface PirItrConfig {
@@ -98,10 +98,6 @@ const DEFAULTS = {
   variant: 'paper',
 } as const;
 
-function rowsOf(x: Ids | Labels): number {
-  return x instanceof tf.Tensor ? (x.shape[0] as number) : x.length;
-}
-
 /**
  * PIR-ITR. Holds the projections, the PAE, the heads and the two temperatures; takes the encoders by
  * interface. `embedImages` / `embedTexts` give L2-normalised `[B, D]` embeddings; `loss` the training loss.
@@ -116,7 +112,7 @@ function rowsOf(x: Ids | Labels): number {
  * model.clampTemperatures();
  * ```
  */
-export class PirItr {
+export class PirItr extends PirModelBase {
   readonly dim: number;
   readonly k: number;
   readonly lambda: number;
@@ -131,12 +127,12 @@ export class PirItr {
   readonly temperature: LearnableTemperature;
   /** τ2 (`temp_center` in state dicts). */
   readonly affiliationTemperature: LearnableTemperature;
-  private disposed = false;
 
   constructor(
     readonly encoders: PirItrEncoders,
     config: PirItrConfig = {},
   ) {
+    super('PirItr', encoders);
     const c = { ...DEFAULTS, ...config };
     for (const key of ['dim', 'k', 'heads', 'spatialLayers', 'temporalLayers'] as const) {
       const v = c[key];
@@ -168,9 +164,9 @@ export class PirItr {
     const rng = new Rng(seed);
     this.projections = new ParamStore(
       [
-        ...linearSpecs('vision_proj', encoders.vision.dim, c.dim),
-        ...linearSpecs('text_proj', encoders.text.dim, c.dim),
-        ...linearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
+        ...torchLinearSpecs('vision_proj', encoders.vision.dim, c.dim),
+        ...torchLinearSpecs('text_proj', encoders.text.dim, c.dim),
+        ...torchLinearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
       ],
       rng.fork('projections'),
       'PirItr',
@@ -205,10 +201,6 @@ export class PirItr {
       [null, d],
       [null, null, d],
     ]);
-  }
-
-  private check(): void {
-    if (this.disposed) throw new ModelInputError('PirItr', 'model', 'the model has been disposed');
   }
 
   /**
@@ -248,8 +240,8 @@ export class PirItr {
     return tf.tidy(() => {
       const p = this.projections;
       const tokens = tf.concat([tf.expandDims(global, 1), local], 1); // [B, 1+N, Dv]
-      const v = project(tokens, p.get('vision_proj.weight'), p.get('vision_proj.bias')) as tf.Tensor3D;
-      const u = project(
+      const v = linear(tokens, p.get('vision_proj.weight'), p.get('vision_proj.bias')) as tf.Tensor3D;
+      const u = linear(
         instruction,
         p.get('instruction_proj.weight'),
         p.get('instruction_proj.bias'),
@@ -279,7 +271,7 @@ export class PirItr {
     const b = local.shape[0];
     return tf.tidy(() => {
       const p = this.projections;
-      const t = project(local, p.get('text_proj.weight'), p.get('text_proj.bias')) as tf.Tensor3D;
+      const t = linear(local, p.get('text_proj.weight'), p.get('text_proj.bias')) as tf.Tensor3D;
       const useMask = this.variant === 'paper' && mask !== undefined;
       const h = this.temporal.apply(useMask ? [t, mask] : [t], { training }) as tf.Tensor3D;
       const g = tf.reshape(tf.slice(t, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
@@ -292,9 +284,9 @@ export class PirItr {
     this.check();
     return tf.tidy(() => {
       const vision = this.encoders.vision.encode(images, training);
-      // the instruction encoder is frozen: its output carries no gradient back into it
-      const instruction = tf.tidy(() => this.encoders.instruction.encode(images));
-      return this.imageHead(vision, instruction as tf.Tensor2D, training);
+      // frozen: its variables are never in trainableVariables()
+      const instruction = this.encoders.instruction.encode(images);
+      return this.imageHead(vision, instruction, training);
     });
   }
 
@@ -307,20 +299,12 @@ export class PirItr {
   /** `L_c + λ·L_a` on a batch (dropout on when `training`). @returns `{loss, contrastive, affiliation}`. */
   loss(batch: PirItrBatch, training = true): PirLossParts {
     this.check();
-    const b = batch.images.shape[0];
-    for (const [key, n] of [
-      ['ids', batch.ids.shape[0]],
-      ['mask', batch.mask.shape[0]],
-      ['imageIds', rowsOf(batch.imageIds)],
-      ['labels', rowsOf(batch.labels)],
-    ] as const) {
-      if (n !== b)
-        throw new ModelInputError(
-          'PirItr.loss',
-          key,
-          `${key} has ${n} rows but images has ${b}: one row per caption`,
-        );
-    }
+    this.checkRows('PirItr.loss', batch.images.shape[0], {
+      ids: batch.ids,
+      mask: batch.mask,
+      imageIds: batch.imageIds,
+      labels: batch.labels,
+    });
     const v = this.embedImages(batch.images, training);
     const t = this.embedTexts(batch.ids, batch.mask, training);
     try {
@@ -352,16 +336,15 @@ export class PirItr {
   }
 
   /** The model's own variables by state-dict name (projections, PAE, heads, `temp`, `temp_center`). */
-  private ownVariables(): VariableSource[] {
+  protected ownVariables(): VariableSource[] {
     const out: VariableSource[] = [];
     for (const [name, variable] of this.projections.entries())
       out.push({ name, variable, layout: this.projections.spec(name)?.layout ?? 'same' });
     for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) {
       for (const [name, variable] of layer.variablesByName()) {
-        const torch = name.endsWith('.kernel') ? `${name.slice(0, -7)}.weight` : name;
         // LayerVariable.read() is the underlying tf.Variable (what optimisers update)
         out.push({
-          name: torch,
+          name: torchName(name),
           variable: variable.read() as tf.Variable,
           layout: name.endsWith('.kernel') ? 'linear' : 'same',
         });
@@ -372,42 +355,7 @@ export class PirItr {
     return out;
   }
 
-  /**
-   * What training updates: the model's own variables, then those of the vision and text encoders (an
-   * encoder exposes them by `trainableVariables()` or a `params` store; one without either stays frozen).
-   * The instruction encoder is never included.
-   */
-  trainableVariables(): tf.Variable[] {
-    this.check();
-    const own = this.ownVariables()
-      .map((s) => s.variable)
-      .filter((v) => v.trainable);
-    return [...own, ...encoderVariables(this.encoders.vision), ...encoderVariables(this.encoders.text)];
-  }
-
-  /** The model's own weights as a PyTorch-layout state dict (`vision_proj.weight` [D, Dv], `img_sa.0.…`). */
-  stateDict(): StateDict {
-    this.check();
-    return exportVariables(this.ownVariables());
-  }
-
-  /**
-   * Load the model's own weights from a PyTorch-layout state dict (released names); encoders load theirs
-   * with `@pir/encoders`' `loadStateDict`. Strict by default: missing or unexpected keys and shape
-   * mismatches are all listed in one error and nothing is written.
-   */
-  loadStateDict(
-    sd: StateDict,
-    options: { strict?: boolean } = {},
-  ): { loaded: string[]; missing: string[]; unexpected: string[] } {
-    this.check();
-    return loadVariables('PirItr.loadStateDict', this.ownVariables(), sd, options.strict ?? true);
-  }
-
-  /** Free the model's own variables (the encoders belong to the caller). */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected disposeOwn(): void {
     this.projections.dispose();
     for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) layer.dispose();
     this.temperature.dispose();
