@@ -22,17 +22,14 @@ import {
   type TextEncoder,
 } from '@pir/encoders';
 import type { StateDict } from '@pir/pae';
-import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
+import { describeBackends, expectAllClose, expectNoLeak, float32FromBase64 } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { PirClip } from '../src/index.js';
 import golden from './fixtures/pir-clip-golden.json';
+import { decodeState, type F32Entry, stub } from './golden.js';
 
 type Variant = 'paper' | 'released';
-interface F32Entry {
-  shape: number[];
-  f32: string;
-}
 interface Outputs {
   v: number[][];
   t: number[][];
@@ -85,32 +82,8 @@ const C = G.config;
  */
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 
-/** float32 little-endian bytes (base64) → numbers. */
-function decodeF32(b64: string): Float32Array {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const view = new DataView(bytes.buffer);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-  return out;
-}
-
-function decodeState(sd: Record<string, F32Entry>): Record<string, { shape: number[]; data: Float32Array }> {
-  return Object.fromEntries(
-    Object.entries(sd).map(([k, e]) => [k, { shape: e.shape, data: decodeF32(e.f32) }]),
-  );
-}
-
 const VIT_STATE = decodeState(G.vitStateDict);
 const OWN_STATE = decodeState(G.stateDict);
-
-function stub(dim: number, role: string): { dim: number; encode(): never } {
-  return {
-    dim,
-    encode(): never {
-      throw new Error(`the ${role} encoder stub is not used by imageHead / textHead`);
-    },
-  };
-}
 
 function makeVit(): ClipVisionTransformer {
   const vit = new ClipVisionTransformer({ ...C.vit, globalOutput: 'projected' });
@@ -145,7 +118,7 @@ interface Inputs {
 function inputs(): Inputs {
   const x = G.inputs;
   return {
-    images: tf.tensor4d(decodeF32(x.images.f32), x.images.shape as [number, number, number, number]),
+    images: tf.tensor4d(float32FromBase64(x.images.f32), x.images.shape as [number, number, number, number]),
     instruction: tf.tensor2d(x.instruction),
     textGlobal: tf.tensor2d(x.textGlobal),
   };

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { PirItr, type PirItrBatch, type PirItrEncoders } from '../src/index.js';
 import golden from './fixtures/pir-itr-golden.json';
+import { decodeState, stub } from './golden.js';
 
 type Variant = 'paper' | 'released';
 interface Outputs {
@@ -66,27 +67,7 @@ const C = G.config;
  */
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 
-/** float32 little-endian bytes (base64) → numbers. */
-function decodeF32(b64: string): Float32Array {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const view = new DataView(bytes.buffer);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-  return out;
-}
-
-const STATE: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
-  Object.entries(G.stateDict).map(([k, e]) => [k, { shape: e.shape, data: decodeF32(e.f32) }]),
-);
-
-function stub(dim: number, role: string): { dim: number; encode(): never } {
-  return {
-    dim,
-    encode(): never {
-      throw new Error(`the ${role} encoder stub is not used by imageHead / textHead`);
-    },
-  };
-}
+const STATE = decodeState(G.stateDict);
 
 const STUBS: PirItrEncoders = {
   vision: stub(C.dv, 'vision') as VisionEncoder,

@@ -3,6 +3,7 @@
  * inputs are int8 bytes times 2^-shift (exact float32), expected outputs float32 little-endian (base64).
  * Shared by `kernels-winograd.test.ts` and the threaded child process of `kernels-winograd-threads.node.test.ts`.
  */
+import { bytesFromBase64, float32FromBase64 } from '@pir/test-utils';
 
 /** A 3 × 3 stride-1 convolution case: x NHWC, filter HWIO, optional bias, activation after the bias. */
 export interface WinogradCase {
@@ -24,24 +25,13 @@ interface Packed {
   f32?: string;
 }
 
-function bytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 function decode(p: Packed): { shape: number[]; values: Float32Array } {
   if (p.int8 !== undefined) {
-    const q = new Int8Array(bytes(p.int8).buffer);
+    const q = new Int8Array(bytesFromBase64(p.int8).buffer);
     const scale = 2 ** -(p.shift ?? 0);
     return { shape: p.shape, values: Float32Array.from(q, (k) => k * scale) };
   }
-  const b = bytes(p.f32 ?? '');
-  const view = new DataView(b.buffer);
-  const values = new Float32Array(b.length / 4);
-  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
-  return { shape: p.shape, values };
+  return { shape: p.shape, values: float32FromBase64(p.f32 ?? '') };
 }
 
 /** Decode the parsed fixture JSON. */

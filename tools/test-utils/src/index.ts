@@ -94,3 +94,17 @@ export async function expectAllClose(
 export function seededValues(size: number, seed: number): Float32Array {
   return new Rng(seed).fillUniform(new Float32Array(size), -1, 1);
 }
+
+/** Bytes of a base64 string (fixtures store binary data this way; Node and Chromium alike). */
+export function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** float32 little-endian values stored as base64 (the golden scripts' `f32` fields). */
+export function float32FromBase64(b64: string): Float32Array {
+  const bytes = bytesFromBase64(b64);
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  return out;
+}
