@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
+import { PirError } from './errors.js';
 import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
 import { setWinogradConv } from './kernels/conv-winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
@@ -69,12 +70,12 @@ export interface BackendInfo {
 }
 
 /** An explicitly requested backend could not be used. `reason` says why and what to do. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends PirError {
   constructor(
     readonly backend: BackendName,
     readonly reason: string,
   ) {
-    super(`Backend '${backend}' is not available: ${reason}`);
+    super('initBackend', 'backend', `initBackend: backend '${backend}' is not available: ${reason}`);
     this.name = 'BackendUnavailableError';
   }
 }

@@ -22,5 +22,6 @@ export {
   initBackend,
 } from './backend.js';
 export { detectEnvironment, type Environment, importOptional } from './environment.js';
+export { PirError, type PirErrorOptions } from './errors.js';
 export { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
 export { getGlobalRng, hashString, Rng, type RngState, setGlobalSeed } from './rng.js';
