@@ -13,7 +13,7 @@ import {
   summarizeDataset,
 } from '../src/annotations/index.js';
 import { cleanCaption } from '../src/captions/index.js';
-import { type Expected, expected, text } from './annotations-fixtures.js';
+import { type Expected, expected, text } from './annotation_fixtures.js';
 
 /** Compare a loaded dataset with the statistics make_fixtures.py computed in Python. */
 function expectMatches(ds: ImageTextDataset, exp: Expected, what: string) {

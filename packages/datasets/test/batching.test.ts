@@ -3,7 +3,7 @@ import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
 import { loadPirJson } from '../src/annotations/index.js';
 import { type Batch, BatchSampler, type BatchSamplerState, prefetch } from '../src/batching/index.js';
-import { text } from './annotations-fixtures.js';
+import { text } from './annotation_fixtures.js';
 
 const test = loadPirJson(text.rsitmdTest, { file: 'rsitmd_test.json' }); // 452 images × 5 captions
 const train = loadPirJson(text.rsitmdTrain, { file: 'rsitmd_train_subset.json' }); // 344 × 5

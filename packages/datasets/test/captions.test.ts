@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPirJson } from '../src/annotations/index.js';
 import { cleanCaption, cleanCaptions, DEFAULT_MAX_WORDS } from '../src/captions/index.js';
-import { expected, sha256, text } from './annotations-fixtures.js';
+import { expected, sha256, text } from './annotation_fixtures.js';
 
 describe('cleanCaption (PIR_SPEC §5, against the Python reference)', () => {
   it('matches pre_caption on edge cases and real captions', () => {

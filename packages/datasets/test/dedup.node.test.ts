@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findDatasetDuplicates, hammingDistance, imageHashes, type RawImage } from '../src/dedup/index.js';
-import { texture } from './dedup-images.js';
+import { texture } from './dedup_images.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test only needs sharp's fluent calls
 type Sharp = (input?: any, options?: any) => any;

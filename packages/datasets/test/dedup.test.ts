@@ -12,7 +12,7 @@ import {
   pHash,
   type RawImage,
 } from '../src/dedup/index.js';
-import { texture, variants, withChannels } from './dedup-images.js';
+import { texture, variants, withChannels } from './dedup_images.js';
 
 const originals = Array.from({ length: 40 }, (_, i) => texture(i));
 const hashes = originals.map(imageHashes);

@@ -1,7 +1,7 @@
 /**
  * Errors of the annotation loaders: they name the file, the entry and what is wrong.
  */
-import type { LoadIssue } from './types.js';
+import type { LoadIssue } from './dataset_types.js';
 
 /** An annotation file that cannot be loaded (strict policy), with every problem found. */
 export class AnnotationError extends Error {

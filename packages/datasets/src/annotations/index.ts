@@ -2,7 +2,7 @@
  * Annotation loaders (PIR JSON, Karpathy JSON, caption lists) into one typed dataset model, validation,
  * split selection and merging.
  */
-export { type CaptionListOptions, loadCaptionLists } from './caption-lists.js';
+export { type CaptionListOptions, loadCaptionLists } from './caption_lists.js';
 export {
   checkImagesExist,
   type DatasetSummary,
@@ -11,12 +11,7 @@ export {
   mergeDatasets,
   selectSplits,
   summarizeDataset,
-} from './dataset.js';
-export { AnnotationError, formatIssue, JsonSyntaxError } from './errors.js';
-export { lineColumn, parseJson } from './json.js';
-export { type KarpathyOptions, loadKarpathyJson } from './karpathy.js';
-export { imageExistsIn, type ReadAnnotationOptions, readAnnotationFile, readCaptionLists } from './node.js';
-export { loadPirJson, type PirJsonOptions } from './pir-json.js';
+} from './dataset_operations.js';
 export type {
   CaptionRecord,
   ImageRecord,
@@ -25,4 +20,14 @@ export type {
   LoadOptions,
   LoadPolicy,
   Split,
-} from './types.js';
+} from './dataset_types.js';
+export { AnnotationError, formatIssue, JsonSyntaxError } from './errors.js';
+export { type KarpathyOptions, loadKarpathyJson } from './karpathy_json.js';
+export { lineColumn, parseJson } from './parse_json.js';
+export { loadPirJson, type PirJsonOptions } from './pir_json.js';
+export {
+  imageExistsIn,
+  type ReadAnnotationOptions,
+  readAnnotationFile,
+  readCaptionLists,
+} from './read_files.js';

@@ -1,5 +1,5 @@
 /** Seeded, resumable batch sampling with positives per image, and bounded prefetching of loads. */
-export { type PrefetchOptions, prefetch } from './prefetch.js';
+
 export {
   type Batch,
   type BatchIndex,
@@ -7,4 +7,5 @@ export {
   type BatchSamplerOptions,
   type BatchSamplerState,
   type DatasetLike,
-} from './sampler.js';
+} from './batch_sampler.js';
+export { type PrefetchOptions, prefetch } from './prefetch.js';

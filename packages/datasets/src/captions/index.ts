@@ -1,2 +1,2 @@
 /** Caption cleaning (PIR_SPEC §5). */
-export { type CleanCaptionOptions, cleanCaption, cleanCaptions, DEFAULT_MAX_WORDS } from './clean.js';
+export { type CleanCaptionOptions, cleanCaption, cleanCaptions, DEFAULT_MAX_WORDS } from './clean_caption.js';

@@ -6,7 +6,7 @@ export {
   type HashFailure,
   type HashImagesOptions,
   hashImages,
-} from './datasets.js';
+} from './dataset_duplicates.js';
 export {
   type DuplicatePair,
   type DuplicateReport,
@@ -15,7 +15,14 @@ export {
   type HashAlgorithm,
   type HashedImage,
   type LeakKind,
-} from './find.js';
-export { greyThumbnail } from './grey.js';
-export { dHash, hammingDistance, type ImageHashes, imageHashes, type PerceptualHash, pHash } from './hash.js';
-export { assertRawImage, type RawImage } from './raw-image.js';
+} from './find_duplicates.js';
+export { greyThumbnail } from './grey_thumbnail.js';
+export {
+  dHash,
+  hammingDistance,
+  type ImageHashes,
+  imageHashes,
+  type PerceptualHash,
+  pHash,
+} from './perceptual_hash.js';
+export { assertRawImage, type RawImage } from './raw_image_check.js';

@@ -1,4 +1,4 @@
-import type { RawImage } from './types.js';
+import type { RawImage } from './image_types.js';
 
 /**
  * Convert an 8-bit image to 3 channels: grey → RGB (replicated), grey+alpha / RGBA → alpha dropped.

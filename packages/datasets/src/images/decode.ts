@@ -1,9 +1,9 @@
 import { detectEnvironment } from '@pir/runtime';
+import { loadFs } from '../node_only_imports.js';
 import { decodeImageBrowser } from './decode_browser.js';
 import { decodeImageNode } from './decode_node.js';
 import { describeError, ImageDecodeError } from './errors.js';
-import { loadFs } from './node_modules.js';
-import type { DecodeOptions, RawImage } from './types.js';
+import type { DecodeOptions, RawImage } from './image_types.js';
 
 /**
  * Decode encoded image bytes (JPEG, PNG, TIFF, multi-band GeoTIFF) in Node (sharp; geotiff for GeoTIFF) or the

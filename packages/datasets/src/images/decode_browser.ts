@@ -1,8 +1,8 @@
 import { toRgb } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
-import { sniffFormat } from './format.js';
 import { decodeGeoTiff } from './geotiff.js';
-import type { DecodeOptions, RawImage } from './types.js';
+import type { DecodeOptions, RawImage } from './image_types.js';
+import { sniffFormat } from './sniff_format.js';
 
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',

@@ -1,9 +1,9 @@
+import { loadSharp } from '../node_only_imports.js';
 import { toRgb } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
-import { sniffFormat } from './format.js';
 import { decodeGeoTiff } from './geotiff.js';
-import { loadSharp } from './node_modules.js';
-import type { DecodeOptions, RawImage } from './types.js';
+import type { DecodeOptions, RawImage } from './image_types.js';
+import { sniffFormat } from './sniff_format.js';
 
 /**
  * Decode JPEG/PNG/TIFF/WebP bytes with `sharp` (Node only). Multi-band or band-selected TIFFs, and TIFFs that

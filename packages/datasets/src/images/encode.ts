@@ -1,8 +1,8 @@
 import { detectEnvironment } from '@pir/runtime';
+import { loadFs, loadPath, loadSharp } from '../node_only_imports.js';
 import { checkRawImage } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
-import { loadFs, loadPath, loadSharp } from './node_modules.js';
-import type { RawImage } from './types.js';
+import type { RawImage } from './image_types.js';
 
 /** Encodings {@link encodeImage} writes. TIFF is Node-only. */
 export type EncodeFormat = 'png' | 'jpeg' | 'tiff';

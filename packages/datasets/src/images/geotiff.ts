@@ -1,7 +1,7 @@
 import { toRgb } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
-import { toArrayBuffer } from './format.js';
-import type { DecodeOptions, RawImage } from './types.js';
+import type { DecodeOptions, RawImage } from './image_types.js';
+import { toArrayBuffer } from './sniff_format.js';
 
 /** What a GeoTIFF holds, read from its first image directory without decoding pixels. */
 export interface GeoTiffInfo {

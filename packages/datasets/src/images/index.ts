@@ -6,6 +6,6 @@ export { checkRawImage, toRgb } from './channels.js';
 export { decodeImage, loadImage, readBytes } from './decode.js';
 export { type EncodeFormat, type EncodeOptions, encodeImage, writeImage } from './encode.js';
 export { ImageDecodeError } from './errors.js';
-export { sniffFormat } from './format.js';
 export { decodeGeoTiff, type GeoTiffInfo, geoTiffInfo } from './geotiff.js';
-export type { DecodeOptions, ImageFormat, RawImage } from './types.js';
+export type { DecodeOptions, ImageFormat, RawImage } from './image_types.js';
+export { sniffFormat } from './sniff_format.js';

@@ -1,14 +1,15 @@
 /** Scene labels from file names and label vocabularies. */
+
+export {
+  type LabelVocabulary,
+  type LabelVocabularyOptions,
+  labelIds,
+  labelVocabulary,
+} from './label_vocabulary.js';
 export {
   baseName,
   fileStem,
   type SceneLabelOptions,
   sceneLabel,
   type UnprefixedNames,
-} from './scene-label.js';
-export {
-  type LabelVocabulary,
-  type LabelVocabularyOptions,
-  labelIds,
-  labelVocabulary,
-} from './vocabulary.js';
+} from './scene_label.js';

@@ -1,6 +1,6 @@
-import { loadSharp } from '../images/node_modules.js';
-import type { RawImage } from '../images/types.js';
-import type { SyntheticSample } from './generate.js';
+import type { RawImage } from '../images/image_types.js';
+import { loadSharp } from '../node_only_imports.js';
+import type { SyntheticSample } from './generate_synthetic.js';
 
 /** Layout of {@link renderContactSheet}. */
 export interface ContactSheetOptions {

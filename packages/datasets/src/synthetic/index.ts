@@ -3,8 +3,8 @@
  * five captions each, in memory or written to disk in the PIR JSON layout.
  */
 
+export { COLOURS, type ColourName } from './caption_words.js';
 export { renderContactSheet } from './contact_sheet.js';
-export type { ObjectRole, SceneObject } from './context.js';
 export {
   generateSynthetic,
   generateSyntheticImage,
@@ -18,8 +18,8 @@ export {
   type SyntheticSample,
   synthesize,
   toPirJson,
-} from './generate.js';
-export { DEFAULT_NOISE, type NoiseOptions } from './noise.js';
-export { SCENE_CLASSES, type SceneClass } from './scenes.js';
-export { COLOURS, type ColourName } from './vocabulary.js';
-export { type WriteSyntheticResult, writeSynthetic } from './write.js';
+} from './generate_synthetic.js';
+export { SCENE_CLASSES, type SceneClass } from './scene_composers.js';
+export type { ObjectRole, SceneObject } from './scene_context.js';
+export { DEFAULT_NOISE, type NoiseOptions } from './semantic_noise.js';
+export { type WriteSyntheticResult, writeSynthetic } from './write_synthetic.js';

@@ -4,7 +4,7 @@
  * with (0, 0) the top-left corner of the top-left pixel. Pure JS: the same pixels in Node and the browser.
  */
 import type { Rng } from '@pir/runtime';
-import type { RawImage } from '../images/types.js';
+import type { RawImage } from '../images/image_types.js';
 
 /** An RGB colour, components in [0, 1]. */
 export type Rgb = readonly [number, number, number];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
-import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './shape.js';
+import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './image_tensor.js';
 
 /**
  * torchvision's `CenterCrop`: offsets `round((H − h) / 2)`, `round((W − w) / 2)` (Python rounding).

@@ -1,8 +1,8 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
+import { asBatch, type ImageTensor, likeInput } from './image_tensor.js';
 import { resizedCrops } from './resize.js';
-import { asBatch, type ImageTensor, likeInput } from './shape.js';
 
 /** Mirror every image left–right. @param x [H, W, C] or [B, H, W, C] @returns same shape */
 export function horizontalFlip<T extends ImageTensor>(x: T): T {

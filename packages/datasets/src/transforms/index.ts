@@ -6,6 +6,7 @@
 export { centerCrop } from './crop.js';
 export { TransformInputError } from './errors.js';
 export { horizontalFlip, randomHorizontalFlip } from './flip.js';
+export { asBatch, type ImageTensor, roundHalfEven } from './image_tensor.js';
 export { CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, normalize } from './normalize.js';
 export {
   evalTransform,
@@ -32,5 +33,4 @@ export {
 } from './random_resized_crop.js';
 export { type Box, type ResizeOptions, resize, resizedCrop, resizedCrops, resizedShape } from './resize.js';
 export { cubicKernel, resizeWeights } from './resize_weights.js';
-export { asBatch, type ImageTensor, roundHalfEven } from './shape.js';
 export { imagesToBatch, imageToTensor } from './to_tensor.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
-import { asBatch, type ImageTensor, likeInput } from './shape.js';
+import { asBatch, type ImageTensor, likeInput } from './image_tensor.js';
 
 /** CLIP's per-channel mean (RGB), for images scaled to [0, 1]. */
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;

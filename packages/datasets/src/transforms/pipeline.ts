@@ -2,11 +2,11 @@ import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { centerCrop } from './crop.js';
 import { TransformInputError } from './errors.js';
+import { asBatch, type ImageTensor, likeInput } from './image_tensor.js';
 import { CLIP_MEAN, CLIP_STD, normalize } from './normalize.js';
 import { type RandAugmentOptions, randAugment } from './rand_augment.js';
 import { type RandomResizedCropOptions, sampleResizedCropBox } from './random_resized_crop.js';
 import { type Box, type ResizeOptions, resize, resizedCrops } from './resize.js';
-import { asBatch, type ImageTensor, likeInput } from './shape.js';
 
 /** Options of the standard pipelines. */
 export interface PipelineOptions extends ResizeOptions {

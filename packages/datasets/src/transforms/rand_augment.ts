@@ -17,7 +17,7 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
-import { asBatch, type ImageTensor, likeInput } from './shape.js';
+import { asBatch, type ImageTensor, likeInput } from './image_tensor.js';
 
 /** The operations of PIR's RandAugment subset. */
 export const RAND_AUGMENT_OPS = [

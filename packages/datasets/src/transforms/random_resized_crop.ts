@@ -1,8 +1,8 @@
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
+import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './image_tensor.js';
 import { type Box, type ResizeOptions, resizedCrops } from './resize.js';
-import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './shape.js';
 
 /** Options of {@link randomResizedCrop}; defaults are torchvision's. */
 export interface RandomResizedCropOptions extends ResizeOptions {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
+import { asBatch, checkImageTensor, checkSize, type ImageTensor, likeInput } from './image_tensor.js';
 import { resizeWeights } from './resize_weights.js';
-import { asBatch, checkImageTensor, checkSize, type ImageTensor, likeInput } from './shape.js';
 
 /** Options of {@link resize}. */
 export interface ResizeOptions {

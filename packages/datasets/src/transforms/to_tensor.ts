@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkRawImage, toRgb } from '../images/channels.js';
-import type { RawImage } from '../images/types.js';
+import type { RawImage } from '../images/image_types.js';
 import { TransformInputError } from './errors.js';
 
 /**

@@ -4,10 +4,18 @@
  * objects with their counts, colours and positions, and the relations between them.
  */
 
-import type { SceneContext } from './context.js';
+import {
+  COLOURS,
+  type ColourName,
+  countPhrase,
+  countWord,
+  pick,
+  placeWords,
+  plural,
+} from './caption_words.js';
 import type { Point, Rgb } from './raster.js';
 import { mix, shade } from './raster.js';
-import { COLOURS, type ColourName, countPhrase, countWord, pick, placeWords, plural } from './vocabulary.js';
+import type { SceneContext } from './scene_context.js';
 
 /** A scene composer: paints into `ctx`, returns candidate captions (at least five, all true of the image). */
 export type SceneComposer = (ctx: SceneContext) => string[];

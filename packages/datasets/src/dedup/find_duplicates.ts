@@ -1,8 +1,8 @@
 /**
  * Near-duplicate images across splits and datasets from perceptual hashes, with a leak report.
  */
-import type { Split } from '../annotations/types.js';
-import { hashWords, type ImageHashes, popcount } from './hash.js';
+import type { Split } from '../annotations/dataset_types.js';
+import { hashWords, type ImageHashes, popcount } from './perceptual_hash.js';
 
 /** One hashed image. */
 export interface HashedImage {

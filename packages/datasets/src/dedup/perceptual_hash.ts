@@ -1,8 +1,8 @@
 /**
  * 64-bit perceptual hashes (dHash, pHash) and their Hamming distance.
  */
-import { greyThumbnail } from './grey.js';
-import type { RawImage } from './raw-image.js';
+import { greyThumbnail } from './grey_thumbnail.js';
+import type { RawImage } from './raw_image_check.js';
 
 /** A 64-bit perceptual hash as 16 lower-case hex digits (JSON-friendly, comparable across runs). */
 export type PerceptualHash = string;

@@ -3,7 +3,7 @@
  * batch as positives, and the image-id / label arrays PIR's losses take.
  */
 import { Rng, type RngState } from '@pir/runtime';
-import { planEpoch } from './plan.js';
+import { planEpoch } from './epoch_plan.js';
 
 /** What the sampler needs of a dataset: the caption → image map and, optionally, a label per image. */
 export interface BatchIndex {

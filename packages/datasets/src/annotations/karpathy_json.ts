@@ -2,9 +2,9 @@
  * Karpathy JSON (`dataset_rsitmd.json`, CLIP-style repositories):
  * `{images: [{filename, split, imgid, sentids, sentences: [{raw, tokens, imgid, sentid}]}]}`.
  */
-import { buildDataset, type ImageDraft, IssueLog, show } from './build.js';
-import { parseJson } from './json.js';
-import type { ImageTextDataset, LoadOptions, Split } from './types.js';
+import { buildDataset, type ImageDraft, IssueLog, show } from './build_dataset.js';
+import type { ImageTextDataset, LoadOptions, Split } from './dataset_types.js';
+import { parseJson } from './parse_json.js';
 
 /** Options of {@link loadKarpathyJson}. */
 export interface KarpathyOptions extends LoadOptions {

@@ -1,7 +1,7 @@
 /**
  * Grey, downscaled copies of an image: the input of the perceptual hashes.
  */
-import { assertRawImage, type RawImage } from './raw-image.js';
+import { assertRawImage, type RawImage } from './raw_image_check.js';
 
 /**
  * Luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B; grey images as they are; alpha ignored) resampled to

@@ -2,15 +2,15 @@
  * File-based de-duplication: decode every image of one or more datasets with a caller-supplied decoder,
  * hash it, and report duplicates and split leaks.
  */
-import type { ImageRecord } from '../annotations/types.js';
+import type { ImageRecord } from '../annotations/dataset_types.js';
 import {
   type DuplicateReport,
   type FindDuplicatesOptions,
   findDuplicates,
   type HashedImage,
-} from './find.js';
-import { imageHashes } from './hash.js';
-import type { RawImage } from './raw-image.js';
+} from './find_duplicates.js';
+import { imageHashes } from './perceptual_hash.js';
+import type { RawImage } from './raw_image_check.js';
 
 /** A dataset to check: a name and its images (an `ImageTextDataset` fits). */
 export interface DedupSource {

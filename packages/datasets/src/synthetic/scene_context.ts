@@ -3,8 +3,8 @@
  * shadows, object painters (trees, buildings, cars, planes, boats, tanks) and the record of what was drawn.
  */
 import type { Rng } from '@pir/runtime';
+import { COLOURS, type ColourName } from './caption_words.js';
 import { makeNoise, mix, type Point, Raster, type Rgb, shade } from './raster.js';
-import { COLOURS, type ColourName } from './vocabulary.js';
 
 /** Role of an object group in the scene: what the captions are about, or semantic noise. */
 export type ObjectRole = 'key' | 'context' | 'distractor' | 'noise';

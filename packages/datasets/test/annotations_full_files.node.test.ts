@@ -17,13 +17,14 @@ import {
   summarizeDataset,
 } from '../src/annotations/index.js';
 import { cleanCaptions } from '../src/captions/index.js';
-import { expected, sha256 } from './annotations-fixtures.js';
+import { expected, sha256 } from './annotation_fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REAL_DIR = process.env.PIR_ANNOTATIONS_DIR ?? resolve(here, '../../../../shared/data/annotations');
 const FIXTURES = join(here, 'fixtures/annotations');
 const present = existsSync(join(REAL_DIR, 'rsitmd_train.json'));
-if (!present) console.warn(`annotations-real: ${REAL_DIR} not found — the full-file checks are skipped`);
+if (!present)
+  console.warn(`annotations_full_files: ${REAL_DIR} not found — the full-file checks are skipped`);
 
 describe.skipIf(!present)('the full real annotation files', () => {
   it.each(Object.keys(expected.real))(

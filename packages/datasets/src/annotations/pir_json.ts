@@ -4,9 +4,16 @@
  * * train: one entry per caption — `{caption: string, image, image_id, label_name, label}`;
  * * val/test: one entry per image — `{image, caption: string[5]}` (val may carry `label_name`, `label`).
  */
-import { buildDataset, type ImageDraft, IssueLog, show, splitFromFileName, splitFromPath } from './build.js';
-import { parseJson } from './json.js';
-import type { ImageTextDataset, LoadOptions, Split } from './types.js';
+import {
+  buildDataset,
+  type ImageDraft,
+  IssueLog,
+  show,
+  splitFromFileName,
+  splitFromPath,
+} from './build_dataset.js';
+import type { ImageTextDataset, LoadOptions, Split } from './dataset_types.js';
+import { parseJson } from './parse_json.js';
 
 /** Options of {@link loadPirJson}. */
 export interface PirJsonOptions extends LoadOptions {

@@ -3,10 +3,10 @@
  * classes, small clutter, cloud cover, a global illumination/colour cast, sensor grain, and (optionally) the
  * texture of a real Landsat-7 scene.
  */
-import type { RawImage } from '../images/types.js';
-import type { SceneContext } from './context.js';
+import type { RawImage } from '../images/image_types.js';
+import { countWord, pick, placeWords, plural } from './caption_words.js';
 import { makeNoise, type Rgb } from './raster.js';
-import { countWord, pick, placeWords, plural } from './vocabulary.js';
+import type { SceneContext } from './scene_context.js';
 
 /** How much of each kind of noise to add; every field in [0, 1] (0 = none). */
 export interface NoiseOptions {

@@ -2,8 +2,8 @@
  * The precomputed caption-list layout of AMFMN/GaLR/SWAN: `{split}_caps.txt` (one caption a line, the
  * captions of one image on consecutive lines) and `{split}_filename.txt` (one file name a line).
  */
-import { buildDataset, type ImageDraft, IssueLog } from './build.js';
-import type { ImageTextDataset, LoadOptions, Split } from './types.js';
+import { buildDataset, type ImageDraft, IssueLog } from './build_dataset.js';
+import type { ImageTextDataset, LoadOptions, Split } from './dataset_types.js';
 
 /** Options of {@link loadCaptionLists}; `captionsPerImage` (default 5) fixes how lines are grouped. */
 export interface CaptionListOptions extends Omit<LoadOptions, 'file' | 'captionsPerImage'> {

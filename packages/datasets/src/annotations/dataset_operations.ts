@@ -2,9 +2,9 @@
  * Operations on a loaded {@link ImageTextDataset}: summary counts, split selection, merging, and the
  * image-exists check.
  */
-import { labelVocabulary } from '../labels/vocabulary.js';
-import { checkPolicy, IssueLog } from './build.js';
-import type { ImageTextDataset, LoadIssue, LoadPolicy, Split } from './types.js';
+import { labelVocabulary } from '../labels/label_vocabulary.js';
+import { checkPolicy, IssueLog } from './build_dataset.js';
+import type { ImageTextDataset, LoadIssue, LoadPolicy, Split } from './dataset_types.js';
 
 /** Counts of a dataset, per split and per label. */
 export interface DatasetSummary {

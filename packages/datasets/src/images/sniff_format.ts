@@ -1,4 +1,4 @@
-import type { ImageFormat } from './types.js';
+import type { ImageFormat } from './image_types.js';
 
 /**
  * The container format of an encoded image, from its magic bytes (not its file name).

@@ -2,19 +2,13 @@
  * Node conveniences: read annotation files from paths. `node:fs` and `node:path` are imported dynamically
  * inside the functions, so browser bundles of this package never load them.
  */
-import { type CaptionListOptions, loadCaptionLists } from './caption-lists.js';
-import { checkImagesExist } from './dataset.js';
-import { parseJson } from './json.js';
-import { type KarpathyOptions, loadKarpathyJson } from './karpathy.js';
-import { loadPirJson, type PirJsonOptions } from './pir-json.js';
-import type { ImageRecord, ImageTextDataset, Split } from './types.js';
-
-/** A Node built-in, imported with a non-literal specifier so that browser bundlers never try to resolve it. */
-async function nodeModule<T>(specifier: string): Promise<T> {
-  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as T;
-}
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
+import { loadFs, loadPath } from '../node_only_imports.js';
+import { type CaptionListOptions, loadCaptionLists } from './caption_lists.js';
+import { checkImagesExist } from './dataset_operations.js';
+import type { ImageRecord, ImageTextDataset, Split } from './dataset_types.js';
+import { type KarpathyOptions, loadKarpathyJson } from './karpathy_json.js';
+import { parseJson } from './parse_json.js';
+import { loadPirJson, type PirJsonOptions } from './pir_json.js';
 
 /** Options of {@link readAnnotationFile}: those of both JSON loaders, plus an optional image directory. */
 export interface ReadAnnotationOptions extends PirJsonOptions, Omit<KarpathyOptions, keyof PirJsonOptions> {
@@ -35,7 +29,7 @@ export async function readAnnotationFile(
   path: string,
   options: ReadAnnotationOptions = {},
 ): Promise<ImageTextDataset> {
-  const { readFile } = await nodeModule<Fs>('node:fs/promises');
+  const { readFile } = await loadFs();
   const text = await readFile(path, 'utf8');
   const { imageDir, format, ...rest } = options;
   const file = options.file ?? path;
@@ -60,8 +54,8 @@ export async function readCaptionLists(
   split: Split,
   options: CaptionListOptions & { imageDir?: string } = {},
 ): Promise<ImageTextDataset> {
-  const { readFile } = await nodeModule<Fs>('node:fs/promises');
-  const { join } = await nodeModule<Path>('node:path');
+  const { readFile } = await loadFs();
+  const { join } = await loadPath();
   const capsFile = join(dir, `${split}_caps.txt`);
   const namesFile = join(dir, `${split}_filename.txt`);
   const [caps, names] = await Promise.all([readFile(capsFile, 'utf8'), readFile(namesFile, 'utf8')]);
@@ -83,8 +77,8 @@ export async function imageExistsIn(
   dir: string,
   resolve: (image: ImageRecord) => string = (image) => image.file,
 ): Promise<(image: ImageRecord) => Promise<boolean>> {
-  const { stat } = await nodeModule<Fs>('node:fs/promises');
-  const { join } = await nodeModule<Path>('node:path');
+  const { stat } = await loadFs();
+  const { join } = await loadPath();
   return async (image) => {
     try {
       return (await stat(join(dir, resolve(image)))).isFile();

@@ -1,5 +1,5 @@
 import { writeImage } from '../images/encode.js';
-import { loadFs, loadPath } from '../images/node_modules.js';
+import { loadFs, loadPath } from '../node_only_imports.js';
 import {
   type ResolvedSyntheticOptions,
   resolveSyntheticOptions,
@@ -7,7 +7,7 @@ import {
   type SyntheticSample,
   synthesize,
   toPirJson,
-} from './generate.js';
+} from './generate_synthetic.js';
 
 /** What {@link writeSynthetic} wrote. */
 export interface WriteSyntheticResult {

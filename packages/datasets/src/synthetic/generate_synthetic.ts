@@ -6,11 +6,17 @@
  * Image `i` depends only on (`seed`, `i`, `size`, `noise`, `texture`): any image can be regenerated alone.
  */
 import { Rng } from '@pir/runtime';
-import type { RawImage } from '../images/types.js';
-import { SceneContext, type SceneObject } from './context.js';
-import { addClouds, addDistractors, addSensorEffects, DEFAULT_NOISE, type NoiseOptions } from './noise.js';
-import { SCENE_CLASSES, SCENES, type SceneClass } from './scenes.js';
-import { capitalise } from './vocabulary.js';
+import type { RawImage } from '../images/image_types.js';
+import { capitalise } from './caption_words.js';
+import { SCENE_CLASSES, SCENES, type SceneClass } from './scene_composers.js';
+import { SceneContext, type SceneObject } from './scene_context.js';
+import {
+  addClouds,
+  addDistractors,
+  addSensorEffects,
+  DEFAULT_NOISE,
+  type NoiseOptions,
+} from './semantic_noise.js';
 
 /** Options of the generator. */
 export interface SyntheticOptions {

@@ -2,10 +2,18 @@
  * The common last step of every loader: validate the per-image drafts (caption counts, labels, ids) and
  * build the {@link ImageTextDataset}. Internal.
  */
-import { baseName, sceneLabel } from '../labels/scene-label.js';
-import { labelVocabulary } from '../labels/vocabulary.js';
+
+import { labelVocabulary } from '../labels/label_vocabulary.js';
+import { baseName, sceneLabel } from '../labels/scene_label.js';
+import type {
+  CaptionRecord,
+  ImageRecord,
+  ImageTextDataset,
+  LoadIssue,
+  LoadOptions,
+  Split,
+} from './dataset_types.js';
 import { AnnotationError } from './errors.js';
-import type { CaptionRecord, ImageRecord, ImageTextDataset, LoadIssue, LoadOptions, Split } from './types.js';
 
 /** One caption as a loader read it. */
 export interface CaptionDraft {

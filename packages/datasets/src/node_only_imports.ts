@@ -1,5 +1,7 @@
 /**
- * Node-only modules, loaded with a non-literal dynamic `import()` so that browser bundlers never see them.
+ * Node-only modules (`node:fs/promises`, `node:path`, `sharp`), loaded with a non-literal dynamic `import()`
+ * inside the functions that need them, so that browser bundlers never see them. Used by the annotation file
+ * readers, the image decoders/encoders and the synthetic writer.
  */
 // biome-ignore lint/suspicious/noExplicitAny: sharp's types are loaded only where sharp is installed
 export type SharpFactory = (input?: any, options?: any) => any;
