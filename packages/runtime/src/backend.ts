@@ -14,8 +14,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
 import { PirError } from './errors.js';
-import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
-import { setWinogradConv } from './kernels/conv-winograd.js';
+import { registerRuntimeGradients } from './gradients/batch_mat_mul.js';
+import { setWinogradConv } from './kernels/conv_winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
 import { setGlobalSeed } from './rng.js';
 import { setupWasm } from './wasm/setup.js';
@@ -39,7 +39,7 @@ export interface InitBackendOptions {
   repairKernels?: boolean;
   /**
    * wasm: run 3 × 3 stride-1 convolutions with Winograd F(4×4, 3×3) (4× fewer multiply-adds, float32 rounding
-   * ≈ 1e-6 relative; see `kernels/conv-winograd.ts`). Needs `repairKernels`. Default `true`.
+   * ≈ 1e-6 relative; see `kernels/conv_winograd.ts`). Needs `repairKernels`. Default `true`.
    */
   winograd?: boolean;
   /** Prefer the GPU for tfjs-node: `'tensorflow'` loads `@tensorflow/tfjs-node-gpu` first. Default `true`. */

@@ -9,7 +9,7 @@
 // load, so that their copy of the ops attaches to it instead of making its own.
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
+import { registerRuntimeGradients } from './gradients/batch_mat_mul.js';
 
 registerRuntimeGradients();
 
@@ -23,5 +23,5 @@ export {
 } from './backend.js';
 export { detectEnvironment, type Environment, importOptional } from './environment.js';
 export { PirError, type PirErrorOptions } from './errors.js';
-export { registerRuntimeGradients } from './gradients/batch-mat-mul.js';
+export { registerRuntimeGradients } from './gradients/batch_mat_mul.js';
 export { getGlobalRng, hashString, Rng, type RngState, setGlobalSeed } from './rng.js';

@@ -7,7 +7,7 @@
 
 import type { EinsumAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, runStock } from './wasm-internals.js';
+import { asWasmBackend, runStock } from './wasm_internals.js';
 
 const WHERE = 'Einsum (wasm, @pir/runtime)';
 

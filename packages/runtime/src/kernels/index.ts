@@ -4,23 +4,23 @@
  *
  * | kernel            | stock wasm                         | repair                                        |
  * |-------------------|------------------------------------|-----------------------------------------------|
- * | `BatchMatMul`     | scalar loop with transposes/batch  | XNNPACK GEMM; small batched slices (attention) on a SIMD kernel (`batch-mat-mul.ts`, `batched-gemm.ts`) |
+ * | `BatchMatMul`     | scalar loop with transposes/batch  | XNNPACK GEMM; small batched slices (attention) on a SIMD kernel (`batch_mat_mul.ts`, `batched_gemm.ts`) |
  * | `UnsortedSegmentSum` | missing (no gradient of `gather`) | JS over the wasm heap                       |
  * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
  * | `Einsum`          | missing                            | cpu's plan on stock wasm kernels (no GEMM)    |
  * | `Slice`, `SplitV` | copy the whole input per slice     | copy only the selected runs                   |
- * | `Conv2D`, `FusedConv2D` | XNNPACK direct convolution   | 3 × 3 stride 1: Winograd F(4×4, 3×3), 4× fewer multiply-adds (`conv-winograd.ts`) |
+ * | `Conv2D`, `FusedConv2D` | XNNPACK direct convolution   | 3 × 3 stride 1: Winograd F(4×4, 3×3), 4× fewer multiply-adds (`conv_winograd.ts`) |
  */
 
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { makeBatchMatMulConfig } from './batch-mat-mul.js';
-import { convBackpropConfigs } from './conv-backprop.js';
-import { makeConvConfigs } from './conv-winograd.js';
+import { makeBatchMatMulConfig } from './batch_mat_mul.js';
+import { convBackpropConfigs } from './conv_backprop.js';
+import { makeConvConfigs } from './conv_winograd.js';
 import { einsumConfig } from './einsum.js';
 import { makeSliceConfigs } from './slice.js';
-import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { unsortedSegmentSumConfig } from './unsorted_segment_sum.js';
 
 let stockCaptured = false;
 let configs: KernelConfig[] = [];

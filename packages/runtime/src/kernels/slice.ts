@@ -7,7 +7,7 @@
 
 import type { KernelConfig, KernelFunc, SliceAttrs, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, dataOf } from './wasm-internals.js';
+import { asWasmBackend, dataOf } from './wasm_internals.js';
 
 const WHERE = 'Slice (wasm, @pir/runtime)';
 

@@ -8,12 +8,12 @@
  * that overhead is most of the work. This kernel is single-threaded, register-blocked 4 × 8 with f32x4, and
  * copies `B` into 8-column panels (one pass over `K·N`) before each product.
  *
- * Instantiated by `heap-module.ts`; when that is not possible {@link batchedGemmFor} returns `undefined` and
+ * Instantiated by `heap_module.ts`; when that is not possible {@link batchedGemmFor} returns `undefined` and
  * callers keep the XNNPACK path.
  */
-import { PLAIN_WASM, SHARED_WASM } from './batched-gemm-wasm.js';
-import { type HeapModuleSource, heapInstance, heapScratch } from './heap-module.js';
-import type { WasmBackend } from './wasm-internals.js';
+import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
+import { type HeapModuleSource, heapInstance, heapScratch } from './heap_module.js';
+import type { WasmBackend } from './wasm_internals.js';
 
 /** `gemm(a, ras, cas, b, rbs, cbs, c, m, k, n, pack)`; pointers are heap byte offsets. */
 type GemmExport = (

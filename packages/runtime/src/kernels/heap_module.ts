@@ -9,7 +9,7 @@
  * synchronous compilation of the module on its main thread), {@link heapInstance} returns `undefined` and the
  * caller keeps its stock path.
  */
-import type { WasmBackend } from './wasm-internals.js';
+import type { WasmBackend } from './wasm_internals.js';
 
 /** A kernel module: its base64 builds for plain and shared memory. */
 export interface HeapModuleSource {

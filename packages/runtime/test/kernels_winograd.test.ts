@@ -1,5 +1,5 @@
 /**
- * The Winograd F(4×4, 3×3) path of the wasm `Conv2D` / `FusedConv2D` kernels (`src/kernels/conv-winograd.ts`):
+ * The Winograd F(4×4, 3×3) path of the wasm `Conv2D` / `FusedConv2D` kernels (`src/kernels/conv_winograd.ts`):
  * values against PyTorch (`tools/golden/winograd_conv.py`: 'same', 'valid' and explicit padding, bias, relu,
  * relu6), tiles processed in several chunks, agreement with the stock XNNPACK kernel it replaces, exact stock
  * results for every case it declines, the transformed-filter cache (dispose, `Variable.assign`, reuse), leaks,
@@ -19,9 +19,9 @@ import {
   _winogradCachedFilters,
   setWinogradConv,
   winogradPlan,
-} from '../src/kernels/conv-winograd.js';
+} from '../src/kernels/conv_winograd.js';
 import fx from './fixtures/winograd-conv.json';
-import { caseLabel, decodeWinogradCases, type WinogradCase } from './winograd-fixture.js';
+import { caseLabel, decodeWinogradCases, type WinogradCase } from './winograd_fixture.js';
 
 const CASES = decodeWinogradCases(fx);
 const DEFAULT_CHUNK_BYTES = _setWinogradChunkBytes(0);
@@ -138,7 +138,7 @@ function tiling(c: WinogradCase): { tiles: number; awkward: number } {
   return { tiles, awkward };
 }
 
-/** Chunk budget (bytes) for `rows` tiles per chunk, as conv-winograd.ts sizes it: 36·4·(Cin + Cout) per tile. */
+/** Chunk budget (bytes) for `rows` tiles per chunk, as conv_winograd.ts sizes it: 36·4·(Cin + Cout) per tile. */
 function chunkBytes(c: WinogradCase, rows: number): number {
   const [, , cin, cout] = c.filter.shape as [number, number, number, number];
   return rows * 36 * 4 * (cin + cout);
@@ -693,7 +693,7 @@ describe('wasm Conv2D / FusedConv2D: Winograd F(4×4, 3×3)', () => {
       }
     });
 
-    // Documented behaviour of the Winograd path (conv-winograd.ts, "Non-finite values"), inherent to its
+    // Documented behaviour of the Winograd path (conv_winograd.ts, "Non-finite values"), inherent to its
     // transforms: Bᵀ·d·B mixes all 36 inputs of a 6×6 window (coefficients up to 25), so one non-finite input
     // reaches all 16 outputs of its tile, and inputs of |x| ≳ 1e36 overflow where a direct convolution stays
     // finite. If the kernel ever changes this, these tests fail and the documentation must change with them.

@@ -40,10 +40,10 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { gemm } from './batch-mat-mul.js';
-import { heapInstance, heapScratch } from './heap-module.js';
-import { asWasmBackend, dataOf, makeAlias, releaseAlias, type WasmBackend } from './wasm-internals.js';
-import { PLAIN_WASM, SHARED_WASM } from './winograd-wasm.js';
+import { gemm } from './batch_mat_mul.js';
+import { heapInstance, heapScratch } from './heap_module.js';
+import { asWasmBackend, dataOf, makeAlias, releaseAlias, type WasmBackend } from './wasm_internals.js';
+import { PLAIN_WASM, SHARED_WASM } from './winograd_wasm.js';
 
 const WHERE = 'Conv2D (wasm Winograd, @pir/runtime)';
 let CHUNK_BYTES = 16 * 1024 * 1024;

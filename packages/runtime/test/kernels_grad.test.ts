@@ -7,7 +7,7 @@ import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-ut
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
-import { _setIm2colLimit } from '../src/kernels/conv-backprop.js';
+import { _setIm2colLimit } from '../src/kernels/conv_backprop.js';
 
 const TOL = { atol: 3e-4, rtol: 3e-4 };
 

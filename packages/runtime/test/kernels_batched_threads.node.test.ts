@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { seededValues as data, expectAllClose } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { runTsxChild, TSX } from './child-process.js';
+import { runTsxChild, TSX } from './tsx_child.js';
 
 // [batch, M, K] × [batch, K, N] before transposition
 const B = 3;
@@ -21,7 +21,7 @@ const CHILD = `
   await import('@tensorflow/tfjs-backend-wasm');
   const { setupWasm } = await import('./packages/runtime/src/wasm/setup.ts');
   const { repairWasmKernels } = await import('./packages/runtime/src/kernels/index.ts');
-  const { batchedGemmFor } = await import('./packages/runtime/src/kernels/batched-gemm.ts');
+  const { batchedGemmFor } = await import('./packages/runtime/src/kernels/batched_gemm.ts');
   const { seededValues } = await import('./tools/test-utils/src/index.ts');
   const state = await setupWasm({ threads: 2, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');

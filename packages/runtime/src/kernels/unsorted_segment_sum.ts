@@ -5,7 +5,7 @@
 
 import type { KernelConfig, KernelFunc, TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, dataOf } from './wasm-internals.js';
+import { asWasmBackend, dataOf } from './wasm_internals.js';
 
 const WHERE = 'UnsortedSegmentSum (wasm, @pir/runtime)';
 

@@ -6,7 +6,7 @@ import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-ut
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
-import { _seenWeightsSize, _setSeenWeightsLimit } from '../src/kernels/batch-mat-mul.js';
+import { _seenWeightsSize, _setSeenWeightsLimit } from '../src/kernels/batch_mat_mul.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
 

@@ -18,8 +18,8 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { gemmOffsets } from './batch-mat-mul.js';
-import { asWasmBackend, dataOf, f32View, runStock, transposeLast2 } from './wasm-internals.js';
+import { gemmOffsets } from './batch_mat_mul.js';
+import { asWasmBackend, dataOf, f32View, runStock, transposeLast2 } from './wasm_internals.js';
 
 type Shape4 = [number, number, number, number];
 

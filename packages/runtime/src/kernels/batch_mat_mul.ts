@@ -10,7 +10,7 @@
  * |---------------------------------------|--------------------------------------------------------------|
  * | 2-D, or `b` shared (batch 1)          | transpose the flagged operand(s) with the wasm `Transpose`, fold the batch of `a` into rows, one GEMM; `aᵀ·bᵀ` runs as `(b·a)ᵀ` when that moves less data |
  * | `a` shared, `b` batched               | `Cᵦᵀ = Bᵦᵀ·Aᵀ`: fold the batch of `bᵀ` into rows, one GEMM, one transpose |
- * | both batched, slice ≤ 2·256³ flops     | the SIMD batched-GEMM kernel (`batched-gemm.ts`) on every slice in place: strides instead of transposes, no XNNPACK operator |
+ * | both batched, slice ≤ 2·256³ flops     | the SIMD batched-GEMM kernel (`batched_gemm.ts`) on every slice in place: strides instead of transposes, no XNNPACK operator |
  * | both batched, larger slices (or no SIMD kernel) | one GEMM per output matrix on zero-copy aliases of the slices |
  *
  * XNNPACK caches the packed weights of each operator under the C++ tensor id of `b` (`(b_id, bias, act)`,
@@ -21,7 +21,7 @@
 
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchedGemmFor } from './batched-gemm.js';
+import { batchedGemmFor } from './batched_gemm.js';
 import {
   asWasmBackend,
   dataOf,
@@ -30,7 +30,7 @@ import {
   transposeLast2,
   type WasmBackend,
   type WasmTensorData,
-} from './wasm-internals.js';
+} from './wasm_internals.js';
 
 const WHERE = 'BatchMatMul (wasm, @pir/runtime)';
 

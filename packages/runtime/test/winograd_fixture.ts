@@ -1,7 +1,7 @@
 /**
  * The PyTorch golden convolutions of `tools/golden/winograd_conv.py` (`fixtures/winograd-conv.json`), decoded:
  * inputs are int8 bytes times 2^-shift (exact float32), expected outputs float32 little-endian (base64).
- * Shared by `kernels-winograd.test.ts` and the threaded child process of `kernels-winograd-threads.node.test.ts`.
+ * Shared by `kernels_winograd.test.ts` and the threaded child process of `kernels_winograd_threads.node.test.ts`.
  */
 import { bytesFromBase64, float32FromBase64 } from '@pir/test-utils';
 

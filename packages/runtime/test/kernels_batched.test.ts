@@ -8,8 +8,8 @@ import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-ut
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
-import { _setSimdMaxFlops } from '../src/kernels/batch-mat-mul.js';
-import { _disableBatchedGemm, batchedGemmFor } from '../src/kernels/batched-gemm.js';
+import { _setSimdMaxFlops } from '../src/kernels/batch_mat_mul.js';
+import { _disableBatchedGemm, batchedGemmFor } from '../src/kernels/batched_gemm.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
 

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expectAllClose } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runTsxChild, TSX } from './child-process.js';
-import { decodeWinogradCases } from './winograd-fixture.js';
+import { runTsxChild, TSX } from './tsx_child.js';
+import { decodeWinogradCases } from './winograd_fixture.js';
 
 const FIXTURE = 'packages/runtime/test/fixtures/winograd-conv.json';
 const NAMES = ['a', 'c'];
@@ -20,8 +20,8 @@ const CHILD = `
   await import('@tensorflow/tfjs-backend-wasm');
   const { setupWasm } = await import('./packages/runtime/src/wasm/setup.ts');
   const { repairWasmKernels } = await import('./packages/runtime/src/kernels/index.ts');
-  const wino = await import('./packages/runtime/src/kernels/conv-winograd.ts');
-  const { decodeWinogradCases } = await import('./packages/runtime/test/winograd-fixture.ts');
+  const wino = await import('./packages/runtime/src/kernels/conv_winograd.ts');
+  const { decodeWinogradCases } = await import('./packages/runtime/test/winograd_fixture.ts');
   const state = await setupWasm({ threads: 2, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');
   repairWasmKernels();
@@ -89,7 +89,7 @@ describe('wasm Winograd convolution with threads (shared memory, child process)'
         expect(r.cached).toBe(r.before + 1);
         expect(r.cached).toBeGreaterThan(0);
         expect(r.after).toBe(r.before);
-        // same tolerance as kernels-winograd.test.ts (Winograd rounding ≈ 1e-6..1e-5 of the scale)
+        // same tolerance as kernels_winograd.test.ts (Winograd rounding ≈ 1e-6..1e-5 of the scale)
         const tol = { atol: 1e-4 * c.scale, rtol: 1e-4 };
         await expectAllClose(r.whole, c.y.values, tol, `threads ${c.name}`);
         await expectAllClose(r.chunked, c.y.values, tol, `threads ${c.name}, chunks of 3 tiles`);
