@@ -3,6 +3,8 @@
  * inside the functions that need them, so that browser bundlers never see them. Used by the annotation file
  * readers, the image decoders/encoders and the synthetic writer.
  */
+import { PirError } from '@pir/runtime';
+
 // biome-ignore lint/suspicious/noExplicitAny: sharp's types are loaded only where sharp is installed
 export type SharpFactory = (input?: any, options?: any) => any;
 
@@ -18,7 +20,12 @@ export function loadSharp(): Promise<SharpFactory> {
     (m) => m.default,
     (e: unknown) => {
       sharpPromise = undefined;
-      throw new Error(`@pir/datasets needs the 'sharp' package in Node (npm install sharp): ${String(e)}`);
+      throw new PirError(
+        '@pir/datasets',
+        'sharp',
+        `@pir/datasets: needs the 'sharp' package in Node (npm install sharp): ${String(e)}`,
+        { cause: e },
+      );
     },
   );
   return sharpPromise;

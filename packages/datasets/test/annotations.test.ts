@@ -1,3 +1,4 @@
+import { PirError } from '@pir/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   AnnotationError,
@@ -139,7 +140,14 @@ describe('validation errors name the file and the entry', () => {
     }
     expect(err).toBeInstanceOf(JsonSyntaxError);
     expect(err).toBeInstanceOf(AnnotationError);
+    expect(err).toBeInstanceOf(PirError);
     const j = err as JsonSyntaxError;
+    expect([j.name, j.where, j.argument, j.file]).toEqual([
+      'JsonSyntaxError',
+      'rsitmd_test.json',
+      'line 3, column 28',
+      'rsitmd_test.json',
+    ]);
     expect([j.line, j.column]).toEqual([3, 28]);
     expect(j.message).toMatch(/^rsitmd_test\.json:3:28: malformed JSON: expected a string key .*found '}'/);
   });
@@ -175,7 +183,15 @@ describe('validation errors name the file and the entry', () => {
       err = e as AnnotationError;
     }
     expect(err).toBeInstanceOf(AnnotationError);
-    expect(err!.message).toMatch(/rsitmd_test\.json: 5 bad entries/);
+    expect(err).toBeInstanceOf(PirError);
+    // several bad entries: `argument` is '' (they are all in `issues`)
+    expect([err!.name, err!.where, err!.argument, err!.issues.length]).toEqual([
+      'AnnotationError',
+      'rsitmd_test.json',
+      '',
+      5,
+    ]);
+    expect(err!.message).toMatch(/^rsitmd_test\.json: 5 bad entries/);
     expect(err!.message).toMatch(/rsitmd_test\.json: \[0\]: missing field 'image'/);
     expect(err!.message).toMatch(/rsitmd_test\.json: \[1\] \(test\/a_1\.tif\): missing field 'caption'/);
     expect(err!.message).toMatch(
@@ -188,6 +204,28 @@ describe('validation errors name the file and the entry', () => {
     expect(ds.images.map((i) => i.file)).toEqual(['test/ok_1.tif']);
     expect(ds.issues.map((i) => i.where)).toEqual(['[0]', '[1]', '[2]', '[3]', '[4]']);
     expect(ds.issues.every((i) => i.severity === 'error' && i.file === 'rsitmd_test.json')).toBe(true);
+  });
+
+  it('one bad entry: AnnotationError names the file (where) and the entry (argument)', () => {
+    const data = [{ image: 'test/ok_1.tif', caption: five }, { image: 'test/a_1.tif' }];
+    let err: unknown;
+    try {
+      loadPirJson(data, { file: 'rsitmd_test.json' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AnnotationError);
+    expect(err).toBeInstanceOf(PirError);
+    const a = err as AnnotationError;
+    expect([a.name, a.where, a.argument, a.file]).toEqual([
+      'AnnotationError',
+      'rsitmd_test.json',
+      '[1]',
+      'rsitmd_test.json',
+    ]);
+    expect(a.message).toMatch(
+      /^rsitmd_test\.json: 1 bad entry .*\n {2}rsitmd_test\.json: \[1\] \(test\/a_1\.tif\)/,
+    );
   });
 
   it('wrong caption counts (per-caption layout too)', () => {

@@ -1,3 +1,4 @@
+import { PirError } from '@pir/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   assertRawImage,
@@ -259,6 +260,13 @@ describe('findDatasetDuplicates / hashImages with a decoder', () => {
     await expect(findDatasetDuplicates([a, b], load)).rejects.toThrow(
       /cannot hash 'rsitmd:test\/port_9\.tif': truncated TIFF/,
     );
+    const err = (await findDatasetDuplicates([a, b], load).catch((e: unknown) => e)) as PirError;
+    expect(err).toBeInstanceOf(PirError);
+    expect([err.where, err.argument, (err.cause as Error).message]).toEqual([
+      'hashImages',
+      'rsitmd:test/port_9.tif',
+      'truncated TIFF',
+    ]);
     const r = await findDatasetDuplicates([a, b], load, { onError: 'collect' });
     expect(r.failures).toEqual([{ id: 'rsitmd:test/port_9.tif', error: 'truncated TIFF' }]);
     expect(r.images).toBe(3);

@@ -1,4 +1,5 @@
 /** Image decoding in Node (sharp/geotiff) and Chromium (createImageBitmap/geotiff) from the same fixtures. */
+import { PirError } from '@pir/runtime';
 import { inBrowser } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,13 +14,22 @@ import {
 } from '../src/images/index.js';
 import { fixtureBytes, fx, maxDiff } from './images_helpers.js';
 
-async function expectDecodeError(p: Promise<unknown>, file: string, message: RegExp): Promise<void> {
+async function expectDecodeError(
+  p: Promise<unknown>,
+  file: string,
+  message: RegExp,
+  argument = '',
+): Promise<void> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err, 'expected an ImageDecodeError').toBeInstanceOf(ImageDecodeError);
+  expect(err).toBeInstanceOf(PirError);
+  expect((err as ImageDecodeError).name).toBe('ImageDecodeError');
   expect((err as ImageDecodeError).file).toBe(file);
+  expect((err as ImageDecodeError).where).toBe(file);
+  expect((err as ImageDecodeError).argument).toBe(argument);
   expect((err as Error).message).toContain(file);
   expect((err as Error).message).toMatch(message);
 }
@@ -119,11 +129,13 @@ describe('decodeImage', () => {
       decodeImage(fixtureBytes('landsat_crop.tif'), { file: 'l7.tif' }),
       'l7.tif',
       /6 bands; choose three/,
+      'bands',
     );
     await expectDecodeError(
       decodeImage(fixtureBytes('landsat_crop.tif'), { file: 'l7.tif', bands: [0, 6, 1] }),
       'l7.tif',
       /band 6 out of range: the file has 6 band/,
+      'bands',
     );
     const tif = fixtureBytes('landsat_crop.tif');
     await expectDecodeError(

@@ -1,5 +1,5 @@
 /** Transforms: bicubic resize / crop / CLIP pipeline against PyTorch, seeded augmentation, leaks, errors. */
-import { Rng } from '@pir/runtime';
+import { PirError, Rng } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +99,21 @@ describeBackends('transforms', () => {
     expect(Array.from(await y.data())).toEqual([8, 9, 10, 12, 13, 14]);
     expect(() => centerCrop(x, 6)).toThrow(TransformInputError);
     expect(() => centerCrop(x, 6)).toThrow(/larger than the 5×4 image/);
+    const err = (() => {
+      try {
+        centerCrop(x, 6);
+      } catch (e) {
+        return e as TransformInputError;
+      }
+    })();
+    expect(err).toBeInstanceOf(PirError);
+    expect([err?.name, err?.where, err?.argument, err?.fn]).toEqual([
+      'TransformInputError',
+      'centerCrop',
+      'size',
+      'centerCrop',
+    ]);
+    expect(err?.message).toMatch(/^centerCrop: size /);
     tf.dispose([x, y]);
   });
 

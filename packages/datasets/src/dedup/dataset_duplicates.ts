@@ -2,6 +2,7 @@
  * File-based de-duplication: decode every image of one or more datasets with a caller-supplied decoder,
  * hash it, and report duplicates and split leaks.
  */
+import { PirError } from '@pir/runtime';
 import type { ImageRecord } from '../annotations/dataset_types.js';
 import {
   type DuplicateReport,
@@ -43,6 +44,8 @@ export interface HashFailure {
  *
  * @param items anything the decoder takes, with an `id` for reports
  * @param decode `(item) => Promise<RawImage>`
+ * @throws PirError (`where: 'hashImages'`, `argument`: the item's id) when a decode fails and `onError` is
+ *   `'throw'`; the decoder's error is its `cause`
  * @example
  * ```ts
  * const { hashed } = await hashImages(
@@ -67,7 +70,7 @@ export async function hashImages<T extends { id: string; split?: HashedImage['sp
   const failures: HashFailure[] = [];
   let next = 0;
   let done = 0;
-  let failed: Error | undefined;
+  let failed: PirError | undefined;
   const worker = async () => {
     while (next < items.length && failed === undefined) {
       const k = next++;
@@ -81,7 +84,9 @@ export async function hashImages<T extends { id: string; split?: HashedImage['sp
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         if (onError === 'throw') {
-          failed ??= new Error(`hashImages: cannot hash '${item.id}': ${message}`, { cause: e });
+          failed ??= new PirError('hashImages', item.id, `hashImages: cannot hash '${item.id}': ${message}`, {
+            cause: e,
+          });
           return;
         }
         failures.push({ id: item.id, error: message });

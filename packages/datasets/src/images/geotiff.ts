@@ -94,12 +94,15 @@ export async function decodeGeoTiff(bytes: Uint8Array, options: DecodeOptions = 
   let samples: number[];
   if (options.bands !== undefined) {
     samples = [...options.bands];
-    if (samples.length === 0) throw new ImageDecodeError(file, 'bands must name at least one band');
+    if (samples.length === 0) {
+      throw new ImageDecodeError(file, 'bands must name at least one band', { argument: 'bands' });
+    }
     for (const b of samples) {
       if (!Number.isInteger(b) || b < 0 || b >= spp) {
         throw new ImageDecodeError(
           file,
           `band ${b} out of range: the file has ${spp} band(s), indices 0..${spp - 1} (0-based)`,
+          { argument: 'bands' },
         );
       }
     }
@@ -108,6 +111,7 @@ export async function decodeGeoTiff(bytes: Uint8Array, options: DecodeOptions = 
       throw new ImageDecodeError(
         file,
         `has ${spp} bands; choose three with \`bands\` (0-based, e.g. [2, 1, 0]) or pass channels: 'keep'`,
+        { argument: 'bands' },
       );
     }
     samples = Array.from({ length: spp }, (_, i) => i);
