@@ -2,7 +2,8 @@
  * Entry points: evaluate retrieval from embeddings or from a precomputed similarity matrix.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { groupCaptions } from './caption-map.js';
+import { groupCaptions } from './caption_map.js';
+import { MetricsInputError } from './errors.js';
 import { assertFinite, MAX_ROWS, type MatrixLike, matrixShape, rowBlock } from './matrix.js';
 import {
   type EmbeddingOptions,
@@ -10,7 +11,7 @@ import {
   type RetrievalOptions,
   resolveOptions,
 } from './options.js';
-import { type RowBlockSource, rankPositives } from './rank-blocks.js';
+import { type RowBlockSource, rankPositives, type ScoresOrigin } from './rank_blocks.js';
 import { type RetrievalReport, summarizeRanks } from './report.js';
 
 /**
@@ -23,8 +24,10 @@ import { type RetrievalReport, summarizeRanks } from './report.js';
  * @param captionToImage [nTexts] the image index (0-based) of every caption — see {@link captionToImageMap}
  * @param opts cut-offs `ks`, tie policy, `chunkSize`, `normalize`, `imagesWithoutCaptions`
  * @returns recalls in percent, mR, rsum, median/mean ranks and per-query ranks in both directions
- * @throws RangeError / TypeError naming the argument and shapes: D mismatch, map length ≠ nTexts, map index out
- *   of range, an image without caption (unless `imagesWithoutCaptions: 'skip'`), NaN/±Infinity, K < 1
+ * @throws MetricsInputError (`where` `'evaluateRetrieval'`, `argument` the input or option at fault; the
+ *   promise rejects) naming the argument and shapes: a matrix of the wrong rank or dtype, D mismatch, map
+ *   length ≠ nTexts, map index out of range, an image without caption (unless `imagesWithoutCaptions: 'skip'`),
+ *   NaN/±Infinity, K < 1, a bad `chunkSize` or tie policy
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -45,20 +48,28 @@ export async function evaluateRetrieval(
   captionToImage: ArrayLike<number>,
   opts: EmbeddingOptions = {},
 ): Promise<RetrievalReport> {
-  const [nImages, dImages] = matrixShape('images', images);
-  const [nTexts, dTexts] = matrixShape('texts', texts);
+  const where = 'evaluateRetrieval';
+  const [nImages, dImages] = matrixShape(where, 'images', images);
+  const [nTexts, dTexts] = matrixShape(where, 'texts', texts);
   if (dImages !== dTexts) {
-    throw new RangeError(
+    throw new MetricsInputError(
+      where,
+      'texts',
       `images [${nImages}, ${dImages}] and texts [${nTexts}, ${dTexts}] must have the same embedding size D`,
     );
   }
-  if (dImages === 0)
-    throw new RangeError(`images [${nImages}, 0] and texts [${nTexts}, 0]: embedding size D must be ≥ 1`);
-  checkSizes('images', nImages, 'texts', nTexts);
-  const o = resolveOptions(opts, nImages, nTexts);
-  const groups = groupCaptions(captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
-  await assertFinite('images', images);
-  await assertFinite('texts', texts);
+  if (dImages === 0) {
+    throw new MetricsInputError(
+      where,
+      'images',
+      `images [${nImages}, 0] and texts [${nTexts}, 0]: embedding size D must be ≥ 1`,
+    );
+  }
+  checkSizes(where, ['images', 'images', nImages], ['texts', 'texts', nTexts]);
+  const o = resolveOptions(where, opts, nImages, nTexts);
+  const groups = groupCaptions(where, captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
+  await assertFinite(where, 'images', images);
+  await assertFinite(where, 'texts', texts);
 
   const prepare = (m: MatrixLike): tf.Tensor2D =>
     tf.tidy(() => {
@@ -74,7 +85,8 @@ export async function evaluateRetrieval(
     const tT = textsT;
     const source = (r0: number, r1: number): tf.Tensor2D =>
       tf.tidy(() => tf.matMul(tf.slice(img, [r0, 0], [r1 - r0, dImages]), tT)); // [r1 − r0, nTexts]
-    return await evaluate(source, groups, nImages, nTexts, o, 'similarity');
+    // Finite inputs can still overflow float32 in the dot products when `normalize: false`.
+    return await evaluate(source, groups, nImages, nTexts, o, { where, argument: '', name: 'similarity' });
   } finally {
     img.dispose();
     textsT?.dispose();
@@ -88,6 +100,10 @@ export async function evaluateRetrieval(
  * @param sim [nImages, nTexts] score of every image–caption pair
  * @param captionToImage [nTexts] the image index (0-based) of every caption
  * @param opts cut-offs `ks`, tie policy, `chunkSize`, `imagesWithoutCaptions`
+ * @returns recalls in percent, mR, rsum, median/mean ranks and per-query ranks in both directions
+ * @throws MetricsInputError (`where` `'evaluateSimilarity'`; the promise rejects) naming the argument and the
+ *   shape or position: `sim` not a 2-D float32/int32 matrix, map length ≠ nTexts, map index out of range, an
+ *   image without caption, NaN/±Infinity in `sim` (with its `[row, col]`), a bad option
  * @example
  * ```ts
  * import { evaluateSimilarity } from '@pir/metrics';
@@ -105,20 +121,26 @@ export async function evaluateSimilarity(
   captionToImage: ArrayLike<number>,
   opts: RetrievalOptions = {},
 ): Promise<RetrievalReport> {
-  const [nImages, nTexts] = matrixShape('sim', sim);
-  checkSizes('sim rows (images)', nImages, 'sim columns (texts)', nTexts);
-  const o = resolveOptions(opts, nImages, nTexts);
-  const groups = groupCaptions(captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
-  return evaluate((r0, r1) => rowBlock(sim, r0, r1), groups, nImages, nTexts, o, 'sim');
+  const where = 'evaluateSimilarity';
+  const [nImages, nTexts] = matrixShape(where, 'sim', sim);
+  checkSizes(where, ['sim', 'sim rows (images)', nImages], ['sim', 'sim columns (texts)', nTexts]);
+  const o = resolveOptions(where, opts, nImages, nTexts);
+  const groups = groupCaptions(where, captionToImage, nImages, nTexts, o.imagesWithoutCaptions);
+  const origin = { where, argument: 'sim', name: 'sim' };
+  return evaluate((r0, r1) => rowBlock(sim, r0, r1), groups, nImages, nTexts, o, origin);
 }
 
-function checkSizes(rowsName: string, rows: number, colsName: string, cols: number): void {
-  for (const [name, n] of [
-    [rowsName, rows],
-    [colsName, cols],
-  ] as const) {
-    if (n === 0) throw new RangeError(`${name}: need at least one, got 0`);
-    if (n > MAX_ROWS) throw new RangeError(`${name}: at most ${MAX_ROWS} supported (exact counts), got ${n}`);
+/** Each of `[argument, name in the message, count]` must be in [1, MAX_ROWS]. */
+function checkSizes(where: string, ...sizes: [argument: string, name: string, n: number][]): void {
+  for (const [argument, name, n] of sizes) {
+    if (n === 0) throw new MetricsInputError(where, argument, `${name}: need at least one, got 0`);
+    if (n > MAX_ROWS) {
+      throw new MetricsInputError(
+        where,
+        argument,
+        `${name}: at most ${MAX_ROWS} supported (exact counts), got ${n}`,
+      );
+    }
   }
 }
 
@@ -128,9 +150,9 @@ async function evaluate(
   nImages: number,
   nTexts: number,
   o: ResolvedOptions,
-  simName: string,
+  origin: ScoresOrigin,
 ): Promise<RetrievalReport> {
-  const r = await rankPositives(source, groups, nImages, nTexts, o.chunkSize, o.ties, simName);
+  const r = await rankPositives(source, groups, nImages, nTexts, o.chunkSize, o.ties, origin);
   const i2t = { ...summarizeRanks(r.i2tRanks, o.ks), bestCaption: r.bestCaption };
   const t2i = summarizeRanks(r.t2iRanks, o.ks);
   let rsum = 0;

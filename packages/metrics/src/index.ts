@@ -3,7 +3,8 @@
  * median/mean ranks and per-query ranks, from embeddings or a similarity matrix, on any tfjs backend, chunked
  * for large galleries. Recalls are percentages.
  */
-export { captionToImageMap } from './caption-map.js';
+export { captionToImageMap } from './caption_map.js';
+export { MetricsInputError } from './errors.js';
 export { evaluateRetrieval, evaluateSimilarity } from './evaluate.js';
 export { formatReport } from './format.js';
 export type { MatrixLike, PlainMatrix } from './matrix.js';

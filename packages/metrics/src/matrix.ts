@@ -2,6 +2,7 @@
  * Matrix inputs: a tfjs tensor or plain row-major `Float32Array` values with their shape.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MetricsInputError } from './errors.js';
 
 /** Row-major float32 values of an `[rows, cols]` matrix. */
 export interface PlainMatrix {
@@ -20,35 +21,43 @@ export const MAX_ROWS = 2 ** 24;
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /**
- * Check that `m` is a usable 2-D matrix and return its shape. `name` is the argument's name in errors.
+ * Check that `m` is a usable 2-D matrix and return its shape.
+ * @param where the public function, for errors
+ * @param name the argument's name, for errors
  * @param m [rows, cols]
  */
-export function matrixShape(name: string, m: MatrixLike): [number, number] {
+export function matrixShape(where: string, name: string, m: MatrixLike): [number, number] {
+  const fail = (message: string) => new MetricsInputError(where, name, message);
   if (m instanceof tf.Tensor) {
-    if (m.isDisposed) throw new TypeError(`${name} is a disposed tensor`);
-    if (m.rank !== 2) throw new RangeError(`${name} must be a 2-D tensor [N, D], got shape ${fmt(m.shape)}`);
+    if (m.isDisposed) throw fail(`${name} is a disposed tensor`);
+    if (m.rank !== 2) throw fail(`${name} must be a 2-D tensor [N, D], got shape ${fmt(m.shape)}`);
     if (m.dtype !== 'float32' && m.dtype !== 'int32') {
-      throw new TypeError(`${name} must be a float32 or int32 tensor, got dtype '${m.dtype}'`);
+      throw fail(`${name} must be a float32 or int32 tensor, got dtype '${m.dtype}'`);
     }
     return [m.shape[0], m.shape[1]];
   }
   if (m === null || typeof m !== 'object' || !(m.data instanceof Float32Array) || !Array.isArray(m.shape)) {
-    throw new TypeError(`${name} must be a tf.Tensor2D or { data: Float32Array, shape: [rows, cols] }`);
+    throw fail(`${name} must be a tf.Tensor2D or { data: Float32Array, shape: [rows, cols] }`);
   }
   const [rows, cols] = m.shape;
   if (m.shape.length !== 2 || !Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-    throw new RangeError(`${name}.shape must be [rows, cols] of non-negative integers, got ${fmt(m.shape)}`);
+    throw fail(`${name}.shape must be [rows, cols] of non-negative integers, got ${fmt(m.shape)}`);
   }
   if (m.data.length !== rows * cols) {
-    throw new RangeError(
+    throw fail(
       `${name}.data has ${m.data.length} values but ${name}.shape ${fmt(m.shape)} needs ${rows * cols}`,
     );
   }
   return [rows, cols];
 }
 
-/** Throw if `m` holds NaN or ±Infinity, naming the first offending `[row, col]`. */
-export async function assertFinite(name: string, m: MatrixLike): Promise<void> {
+/**
+ * Throw if `m` holds NaN or ±Infinity, naming the first offending `[row, col]`.
+ * @param where the public function, for errors
+ * @param name the argument's name, for errors
+ * @param m [rows, cols]
+ */
+export async function assertFinite(where: string, name: string, m: MatrixLike): Promise<void> {
   let values: ArrayLike<number>;
   let cols: number;
   if (m instanceof tf.Tensor) {
@@ -66,7 +75,11 @@ export async function assertFinite(name: string, m: MatrixLike): Promise<void> {
     const v = values[i] as number;
     if (!Number.isFinite(v)) {
       const r = Math.floor(i / cols);
-      throw new RangeError(`${name}[${r}, ${i - r * cols}] is ${v}: inputs must be finite numbers`);
+      throw new MetricsInputError(
+        where,
+        name,
+        `${name}[${r}, ${i - r * cols}] is ${v}: inputs must be finite numbers`,
+      );
     }
   }
 }

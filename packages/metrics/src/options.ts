@@ -1,6 +1,7 @@
 /**
  * Options of {@link evaluateRetrieval} / {@link evaluateSimilarity} and their defaults.
  */
+import { MetricsInputError } from './errors.js';
 
 /**
  * How a positive's rank treats gallery items with exactly the same score.
@@ -18,6 +19,7 @@ export type TiePolicy = 'pessimistic' | 'optimistic';
 /** What to do with an image that no caption points at (it cannot be an I2T query). */
 export type ImagesWithoutCaptions = 'error' | 'skip';
 
+/** Options of {@link evaluateSimilarity} (and, with {@link EmbeddingOptions}, of {@link evaluateRetrieval}). */
 export interface RetrievalOptions {
   /** Cut-offs K of R@K, positive integers (sorted and de-duplicated). Default `[1, 5, 10]`. */
   ks?: readonly number[];
@@ -33,6 +35,7 @@ export interface RetrievalOptions {
   imagesWithoutCaptions?: ImagesWithoutCaptions;
 }
 
+/** Options of {@link evaluateRetrieval}: {@link RetrievalOptions} plus the normalisation of the embeddings. */
 export interface EmbeddingOptions extends RetrievalOptions {
   /** L2-normalise the rows of `images` and `texts` first, so scores are cosine similarities. Default `true`. */
   normalize?: boolean;
@@ -61,24 +64,49 @@ export const DEFAULTS = {
   normalize: true,
 } as const;
 
-/** Validate and complete options; `nImages`/`nTexts` size the default chunk. Throws naming the bad field. */
-export function resolveOptions(opts: EmbeddingOptions, nImages: number, nTexts: number): ResolvedOptions {
+/**
+ * Validate and complete options; `nImages`/`nTexts` size the default chunk.
+ * @param where the public function, for errors (the argument is the bad option's name)
+ * @throws MetricsInputError naming the bad option
+ */
+export function resolveOptions(
+  where: string,
+  opts: EmbeddingOptions,
+  nImages: number,
+  nTexts: number,
+): ResolvedOptions {
   const ks = opts.ks ?? DEFAULTS.ks;
   if (!Array.isArray(ks) || ks.length === 0) {
-    throw new RangeError(`ks must be a non-empty array of positive integers, got ${JSON.stringify(ks)}`);
+    throw new MetricsInputError(
+      where,
+      'ks',
+      `ks must be a non-empty array of positive integers, got ${JSON.stringify(ks)}`,
+    );
   }
   for (const k of ks) {
     if (!Number.isInteger(k) || k < 1) {
-      throw new RangeError(`ks must contain positive integers (K ≥ 1), got ${k} in [${ks.join(', ')}]`);
+      throw new MetricsInputError(
+        where,
+        'ks',
+        `ks must contain positive integers (K ≥ 1), got ${k} in [${ks.join(', ')}]`,
+      );
     }
   }
   const ties = opts.ties ?? DEFAULTS.ties;
   if (ties !== 'pessimistic' && ties !== 'optimistic') {
-    throw new RangeError(`ties must be 'pessimistic' or 'optimistic', got ${JSON.stringify(ties)}`);
+    throw new MetricsInputError(
+      where,
+      'ties',
+      `ties must be 'pessimistic' or 'optimistic', got ${JSON.stringify(ties)}`,
+    );
   }
   const empty = opts.imagesWithoutCaptions ?? DEFAULTS.imagesWithoutCaptions;
   if (empty !== 'error' && empty !== 'skip') {
-    throw new RangeError(`imagesWithoutCaptions must be 'error' or 'skip', got ${JSON.stringify(empty)}`);
+    throw new MetricsInputError(
+      where,
+      'imagesWithoutCaptions',
+      `imagesWithoutCaptions must be 'error' or 'skip', got ${JSON.stringify(empty)}`,
+    );
   }
   // A block must stay addressable with int32 flat indices (gather) whatever the user asks for.
   const maxRows = Math.max(1, Math.floor((2 ** 31 - 1) / Math.max(1, nTexts)));
@@ -87,7 +115,9 @@ export function resolveOptions(opts: EmbeddingOptions, nImages: number, nTexts: 
     chunkSize = Math.max(1, Math.floor(DEFAULT_BLOCK_SCORES / Math.max(1, nTexts)));
   } else {
     if (!Number.isInteger(opts.chunkSize) || opts.chunkSize < 1) {
-      throw new RangeError(
+      throw new MetricsInputError(
+        where,
+        'chunkSize',
         `chunkSize must be a positive integer (image rows per block), got ${opts.chunkSize}`,
       );
     }

@@ -45,7 +45,9 @@ export interface RetrievalReport {
   ks: number[];
   /** The tie policy the ranks follow. */
   ties: TiePolicy;
+  /** Number of images (rows of the similarity matrix). */
   nImages: number;
+  /** Number of captions (columns of the similarity matrix). */
   nTexts: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The caption → image map: which image each caption (text) describes.
  */
+import { MetricsInputError } from './errors.js';
 
 /**
  * The usual layout of RSICD/RSITMD test files: `perImage` consecutive captions per image.
@@ -8,6 +9,8 @@
  * @param nImages number of images
  * @param perImage captions per image (default 5)
  * @returns `[nImages · perImage]`: caption `t` → image `⌊t / perImage⌋`
+ * @throws MetricsInputError (`where` `'captionToImageMap'`) when `nImages` is not a non-negative integer or
+ *   `perImage` not a positive one
  * @example
  * ```ts
  * captionToImageMap(2, 3); // Int32Array [0, 0, 0, 1, 1, 1]
@@ -15,10 +18,18 @@
  */
 export function captionToImageMap(nImages: number, perImage = 5): Int32Array {
   if (!Number.isInteger(nImages) || nImages < 0) {
-    throw new RangeError(`captionToImageMap: nImages must be a non-negative integer, got ${nImages}`);
+    throw new MetricsInputError(
+      'captionToImageMap',
+      'nImages',
+      `nImages must be a non-negative integer, got ${nImages}`,
+    );
   }
   if (!Number.isInteger(perImage) || perImage < 1) {
-    throw new RangeError(`captionToImageMap: perImage must be a positive integer, got ${perImage}`);
+    throw new MetricsInputError(
+      'captionToImageMap',
+      'perImage',
+      `perImage must be a positive integer, got ${perImage}`,
+    );
   }
   const map = new Int32Array(nImages * perImage);
   for (let t = 0; t < map.length; t++) map[t] = Math.floor(t / perImage);
@@ -37,21 +48,22 @@ export interface CaptionGroups {
 
 /**
  * Validate a caption → image map against the matrix sizes and group captions by image.
+ * @param where the public function, for errors (the argument is `captionToImage`)
  * @param map `[nTexts]` image index of every caption
  */
 export function groupCaptions(
+  where: string,
   map: ArrayLike<number>,
   nImages: number,
   nTexts: number,
   imagesWithoutCaptions: 'error' | 'skip',
 ): CaptionGroups {
+  const fail = (message: string) => new MetricsInputError(where, 'captionToImage', message);
   if (map === null || typeof map !== 'object' || typeof map.length !== 'number') {
-    throw new TypeError(
-      'captionToImage must be an array (or Int32Array) with the image index of every caption',
-    );
+    throw fail('captionToImage must be an array (or Int32Array) with the image index of every caption');
   }
   if (map.length !== nTexts) {
-    throw new RangeError(
+    throw fail(
       `captionToImage has ${map.length} entries but there are ${nTexts} captions (texts / similarity columns); ` +
         'it needs one image index per caption',
     );
@@ -61,14 +73,14 @@ export function groupCaptions(
   for (let t = 0; t < nTexts; t++) {
     const i = map[t] as number;
     if (!Number.isInteger(i) || i < 0 || i >= nImages) {
-      throw new RangeError(`captionToImage[${t}] = ${i} is not an image index in [0, ${nImages})`);
+      throw fail(`captionToImage[${t}] = ${i} is not an image index in [0, ${nImages})`);
     }
     imageOf[t] = i;
     start[i + 1]++;
   }
   for (let i = 0; i < nImages; i++) {
     if (start[i + 1] === 0 && imagesWithoutCaptions === 'error') {
-      throw new RangeError(
+      throw fail(
         `image ${i} has no caption in captionToImage, so it cannot be an image→text query; ` +
           "pass { imagesWithoutCaptions: 'skip' } to leave such images out of I2T",
       );

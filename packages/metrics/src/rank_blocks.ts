@@ -20,8 +20,19 @@
  * rebuild every block: twice the matmul work, memory bounded by one block.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CaptionGroups } from './caption-map.js';
+import type { CaptionGroups } from './caption_map.js';
+import { MetricsInputError } from './errors.js';
 import type { TiePolicy } from './options.js';
+
+/** Who asks for the ranks, for errors about non-finite scores. */
+export interface ScoresOrigin {
+  /** The public function. */
+  where: string;
+  /** The argument the scores come from (`'sim'`; `''` when they are computed from several). */
+  argument: string;
+  /** How the matrix is called in messages (`'sim'`, `'similarity'`). */
+  name: string;
+}
 
 /** Returns S[r0:r1, :] as a new float32 tensor `[r1 − r0, nTexts]` that the caller disposes. */
 export type RowBlockSource = (r0: number, r1: number) => tf.Tensor2D;
@@ -38,7 +49,7 @@ export interface PositiveRanks {
 /**
  * Rank every positive in both directions.
  * @param source row blocks of S [nImages, nTexts]
- * @param simName the name used in errors about non-finite scores
+ * @param origin names used in errors about non-finite scores
  */
 export async function rankPositives(
   source: RowBlockSource,
@@ -47,7 +58,7 @@ export async function rankPositives(
   nTexts: number,
   chunkSize: number,
   ties: TiePolicy,
-  simName: string,
+  origin: ScoresOrigin,
 ): Promise<PositiveRanks> {
   const { start, captions } = groups;
   const i2tRanks = new Int32Array(nImages);
@@ -111,11 +122,11 @@ export async function rankPositives(
       counts.dispose();
       for (let i = r0; i < r1; i++) {
         const n = c[i - r0] as number;
-        if (Number.isNaN(n)) await throwNonFinite(simName, S, r0, i - r0, null);
+        if (Number.isNaN(n)) await throwNonFinite(origin, S, r0, i - r0, null);
         if (bestCaption[i] < 0) continue; // skipped image: no caption
         i2tRanks[i] = pessimistic ? 1 + nTexts - n - (tiedPositives[i - r0] as number) : 1 + n;
       }
-      if (singleBlock) await addT2ICounts(S, positive, pessimistic, t2iCount, simName, r0);
+      if (singleBlock) await addT2ICounts(S, positive, pessimistic, t2iCount, origin, r0);
     } finally {
       S.dispose();
     }
@@ -126,7 +137,7 @@ export async function rankPositives(
     for (let r0 = 0; r0 < nImages; r0 += chunkSize) {
       const S = source(r0, Math.min(nImages, r0 + chunkSize));
       try {
-        await addT2ICounts(S, positive, pessimistic, t2iCount, simName, r0);
+        await addT2ICounts(S, positive, pessimistic, t2iCount, origin, r0);
       } finally {
         S.dispose();
       }
@@ -148,7 +159,7 @@ async function addT2ICounts(
   positive: Float32Array,
   pessimistic: boolean,
   into: Float64Array,
-  simName: string,
+  origin: ScoresOrigin,
   r0: number,
 ): Promise<void> {
   const b = S.shape[0];
@@ -161,14 +172,14 @@ async function addT2ICounts(
   counts.dispose();
   for (let t = 0; t < c.length; t++) {
     const n = c[t] as number;
-    if (Number.isNaN(n)) await throwNonFinite(simName, S, r0, null, t);
+    if (Number.isNaN(n)) await throwNonFinite(origin, S, r0, null, t);
     into[t] += n;
   }
 }
 
 /** Locate a non-finite score in row `row` or column `col` of the block and throw naming it. */
 async function throwNonFinite(
-  simName: string,
+  origin: ScoresOrigin,
   S: tf.Tensor2D,
   r0: number,
   row: number | null,
@@ -183,11 +194,17 @@ async function throwNonFinite(
   for (let k = 0; k < v.length; k++) {
     if (!Number.isFinite(v[k] as number)) {
       const at = row !== null ? `[${r0 + row}, ${k}]` : `[${r0 + k}, ${col}]`;
-      throw new RangeError(`${simName}${at} is ${v[k]}: similarity scores must be finite to be ranked`);
+      throw new MetricsInputError(
+        origin.where,
+        origin.argument,
+        `${origin.name}${at} is ${v[k]}: similarity scores must be finite to be ranked`,
+      );
     }
   }
-  const where = row !== null ? `row ${r0 + row}` : `column ${col}`;
-  throw new RangeError(
-    `${simName}: ${where} holds scores that cannot be compared (NaN from Infinity − Infinity)`,
+  const place = row !== null ? `row ${r0 + row}` : `column ${col}`;
+  throw new MetricsInputError(
+    origin.where,
+    origin.argument,
+    `${origin.name}: ${place} holds scores that cannot be compared (NaN from Infinity − Infinity)`,
   );
 }
