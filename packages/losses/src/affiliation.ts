@@ -58,21 +58,21 @@ export function affiliationLoss(
   labels: Labels,
   options: AffiliationLossOptions = {},
 ): tf.Scalar {
-  const fn = 'affiliationLoss';
-  const batch = checkEmbeddings(fn, v, t);
+  const where = 'affiliationLoss';
+  const batch = checkEmbeddings(where, v, t);
   const direction = options.direction ?? 'itr';
   if (direction !== 'itr' && direction !== 'clip') {
     throw new LossInputError(
-      fn,
+      where,
       'direction',
       `direction must be 'itr' or 'clip', got '${String(direction)}'.`,
     );
   }
-  const scaling = resolveScaling(fn, options, { temperature: 0.07 });
-  checkScaling(fn, scaling, options.validate === true);
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
+  const scaling = resolveScaling(where, options, { temperature: 0.07 });
+  checkScaling(where, scaling, options.validate === true);
+  if (options.validate === true) checkFiniteSync(where, { v, t });
   return tf.tidy(() => {
-    const eq = equalityMatrix(labels, batch, fn, 'labels'); // [B, B]
+    const eq = equalityMatrix(labels, batch, where, 'labels'); // [B, B]
     const avg = tf.div(eq, tf.sum(eq, 1, true)) as tf.Tensor2D; // [B, B] row i averages class c(i)
     const vn = options.normalize === true ? l2Normalize(v) : v;
     const tn = options.normalize === true ? l2Normalize(t) : t;

@@ -39,11 +39,11 @@ export interface ClipLossOptions extends CommonLossOptions {
  * ```
  */
 export function clipLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: ClipLossOptions = {}): tf.Scalar {
-  const fn = 'clipLoss';
-  checkEmbeddings(fn, v, t);
-  const scaling = resolveScaling(fn, options, { logScale: DEFAULT_LOG_SCALE });
-  checkScaling(fn, scaling, options.validate === true);
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
+  const where = 'clipLoss';
+  checkEmbeddings(where, v, t);
+  const scaling = resolveScaling(where, options, { logScale: DEFAULT_LOG_SCALE });
+  checkScaling(where, scaling, options.validate === true);
+  if (options.validate === true) checkFiniteSync(where, { v, t });
   return tf.tidy(() => {
     const vn = options.normalize === true ? l2Normalize(v) : v;
     const tn = options.normalize === true ? l2Normalize(t) : t;

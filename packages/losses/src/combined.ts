@@ -49,9 +49,9 @@ export interface PirClipLossOptions extends CommonLossOptions {
   direction?: AffiliationDirection;
 }
 
-function checkLambda(fn: string, lambda: number): void {
+function checkLambda(where: string, lambda: number): void {
   if (!Number.isFinite(lambda)) {
-    throw new LossInputError(fn, 'lambda', `lambda must be a finite number, got ${lambda}.`);
+    throw new LossInputError(where, 'lambda', `lambda must be a finite number, got ${lambda}.`);
   }
 }
 
@@ -88,16 +88,16 @@ function parts([loss, contrastive, affiliation]: tf.Tensor[]): PirLossParts {
  * ```
  */
 export function pirItrLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: PirItrLossOptions): PirLossParts {
-  const fn = 'pirItrLoss';
-  checkEmbeddings(fn, v, t);
+  const where = 'pirItrLoss';
+  checkEmbeddings(where, v, t);
   const lambda = options.lambda ?? 1;
-  checkLambda(fn, lambda);
+  checkLambda(where, lambda);
   const validate = options.validate === true;
   const tau1 = options.temperature ?? 0.07;
   const tau2 = options.affiliationTemperature ?? 0.07;
-  checkScaling(fn, { temperature: tau1 }, validate, 'temperature');
-  checkScaling(fn, { temperature: tau2 }, validate, 'affiliationTemperature');
-  if (validate) checkFiniteSync(fn, { v, t });
+  checkScaling(where, { temperature: tau1 }, validate, 'temperature');
+  checkScaling(where, { temperature: tau2 }, validate, 'affiliationTemperature');
+  if (validate) checkFiniteSync(where, { v, t });
   // The parts re-check shapes and ids/labels (metadata only); the data is read at most once, here.
   const common = options.normalize === undefined ? {} : { normalize: options.normalize };
   const out = tf.tidy(() => {
@@ -128,14 +128,14 @@ export function pirItrLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: PirItrLossOp
  * ```
  */
 export function pirClipLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: PirClipLossOptions): PirLossParts {
-  const fn = 'pirClipLoss';
-  checkEmbeddings(fn, v, t);
+  const where = 'pirClipLoss';
+  checkEmbeddings(where, v, t);
   const lambda = options.lambda ?? 1;
-  checkLambda(fn, lambda);
+  checkLambda(where, lambda);
   const validate = options.validate === true;
   const logScale = options.logScale ?? DEFAULT_LOG_SCALE;
-  checkScaling(fn, { logScale }, validate, 'logScale');
-  if (validate) checkFiniteSync(fn, { v, t });
+  checkScaling(where, { logScale }, validate, 'logScale');
+  if (validate) checkFiniteSync(where, { v, t });
   const common = options.normalize === undefined ? {} : { normalize: options.normalize };
   const out = tf.tidy(() => {
     const lc = clipLoss(v, t, { ...common, logScale });

@@ -53,13 +53,13 @@ export function multiPositiveInfoNCE(
   imageIds: Ids,
   options: InfoNCEOptions = {},
 ): tf.Scalar {
-  const fn = 'multiPositiveInfoNCE';
-  const batch = checkEmbeddings(fn, v, t);
-  const scaling = resolveScaling(fn, options, { temperature: DEFAULT_TEMPERATURE });
-  checkScaling(fn, scaling, options.validate === true);
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
+  const where = 'multiPositiveInfoNCE';
+  const batch = checkEmbeddings(where, v, t);
+  const scaling = resolveScaling(where, options, { temperature: DEFAULT_TEMPERATURE });
+  checkScaling(where, scaling, options.validate === true);
+  if (options.validate === true) checkFiniteSync(where, { v, t });
   return tf.tidy(() => {
-    const eq = equalityMatrix(imageIds, batch, fn, 'imageIds'); // [B, B]
+    const eq = equalityMatrix(imageIds, batch, where, 'imageIds'); // [B, B]
     const targets = tf.div(eq, tf.sum(eq, 1, true)) as tf.Tensor2D; // [B, B], rows sum to 1; symmetric
     const vn = options.normalize === true ? l2Normalize(v) : v;
     const tn = options.normalize === true ? l2Normalize(t) : t;

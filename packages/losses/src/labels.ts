@@ -22,8 +22,10 @@ export type Labels = Ids | readonly string[];
  *
  * @param ids [B] ids or labels
  * @param batch B, the batch size the ids must match
- * @param fn, argument names for error messages
+ * @param where the public function named in errors (default `'equalityMatrix'`)
+ * @param argument the argument named in errors (default `'ids'`)
  * @returns [B, B] float32
+ * @throws LossInputError when `ids` is not an array or int32 tensor of length B, or holds a non-finite entry
  * @example
  * ```ts
  * equalityMatrix(['a', 'b', 'a'], 3).print(); // [[1,0,1],[0,1,0],[1,0,1]]
@@ -32,20 +34,20 @@ export type Labels = Ids | readonly string[];
 export function equalityMatrix(
   ids: Labels,
   batch: number,
-  fn = 'equalityMatrix',
+  where = 'equalityMatrix',
   argument = 'ids',
 ): tf.Tensor2D {
   if (ids instanceof tf.Tensor) {
     if (ids.rank !== 1 || ids.shape[0] !== batch) {
       throw new LossInputError(
-        fn,
+        where,
         argument,
         `${argument} must have shape [B] = [${batch}] (one per row of v and t), got ${fmt(ids.shape)}.`,
       );
     }
     if (ids.dtype !== 'int32') {
       throw new LossInputError(
-        fn,
+        where,
         argument,
         `${argument} must be an int32 tensor, got ${ids.dtype}. Cast with tf.cast(${argument}, 'int32') or pass an array.`,
       );
@@ -57,7 +59,7 @@ export function equalityMatrix(
   }
   if (!Array.isArray(ids) && !(ids instanceof Int32Array)) {
     throw new LossInputError(
-      fn,
+      where,
       argument,
       `${argument} must be a number[], string[], Int32Array or int32 tensor [B], got ${typeof ids}.`,
     );
@@ -65,7 +67,7 @@ export function equalityMatrix(
   const list = ids as ArrayLike<number | string>;
   if (list.length !== batch) {
     throw new LossInputError(
-      fn,
+      where,
       argument,
       `${argument} must have one entry per row of v and t (B = ${batch}), got ${list.length}.`,
     );
@@ -74,7 +76,7 @@ export function equalityMatrix(
     const x = list[i];
     if (typeof x === 'number' ? !Number.isFinite(x) : typeof x !== 'string') {
       throw new LossInputError(
-        fn,
+        where,
         argument,
         `${argument}[${i}] must be a finite number or a string, got ${String(x)}.`,
       );

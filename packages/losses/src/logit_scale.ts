@@ -42,22 +42,25 @@ export const LOGIT_SCALE_DEFAULTS = {
  * ```
  */
 export class LogitScale extends tf.serialization.Serializable {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirLogitScale';
-  /** s = log of the multiplier, a scalar. */
+  /** s = log of the multiplier, a scalar `[]`. */
   readonly variable: tf.Variable<tf.Rank.R0>;
+  /** The initial multiplier exp(s) (the variable started at log(init)). */
   readonly init: number;
+  /** Upper clamp on the multiplier. */
   readonly maxScale: number;
   private readonly name: string | undefined;
 
   constructor(config: LogitScaleConfig = {}) {
     super();
     const c = { ...LOGIT_SCALE_DEFAULTS, ...config };
-    const fn = 'LogitScale';
+    const where = 'LogitScale';
     if (!(Number.isFinite(c.maxScale) && c.maxScale > 0)) {
-      throw new LossInputError(fn, 'maxScale', `maxScale must be a finite number > 0, got ${c.maxScale}.`);
+      throw new LossInputError(where, 'maxScale', `maxScale must be a finite number > 0, got ${c.maxScale}.`);
     }
     if (!(Number.isFinite(c.init) && c.init > 0)) {
-      throw new LossInputError(fn, 'init', `the logit scale must be > 0, got init = ${c.init}.`);
+      throw new LossInputError(where, 'init', `the logit scale must be > 0, got init = ${c.init}.`);
     }
     this.init = c.init;
     this.maxScale = c.maxScale;
@@ -114,4 +117,4 @@ export class LogitScale extends tf.serialization.Serializable {
   }
 }
 
-tf.serialization.registerClass(LogitScale);
+tf.serialization.registerClass(LogitScale, 'pir');

@@ -27,25 +27,29 @@ export const MAX_LOGIT_SCALE = 100;
 export const DEFAULT_LOG_SCALE = Math.log(1 / 0.07);
 
 function checkScalarTensor(
-  fn: string,
+  where: string,
   argument: string,
   x: tf.Tensor,
   validate: boolean,
   positive: boolean,
 ): void {
   if (x.size !== 1 || x.rank > 1) {
-    throw new LossInputError(fn, argument, `${argument} must be a scalar tensor, got shape ${fmt(x.shape)}.`);
+    throw new LossInputError(
+      where,
+      argument,
+      `${argument} must be a scalar tensor, got shape ${fmt(x.shape)}.`,
+    );
   }
   if (x.dtype !== 'float32') {
-    throw new LossInputError(fn, argument, `${argument} must be float32, got ${x.dtype}.`);
+    throw new LossInputError(where, argument, `${argument} must be float32, got ${x.dtype}.`);
   }
   if (validate) {
     const value = x.dataSync()[0] as number;
     if (!Number.isFinite(value)) {
-      throw new LossInputError(fn, argument, `${argument} is not finite (${value}).`);
+      throw new LossInputError(where, argument, `${argument} is not finite (${value}).`);
     }
     if (positive && value <= 0) {
-      throw new LossInputError(fn, argument, `the temperature must be > 0, got ${value}.`);
+      throw new LossInputError(where, argument, `the temperature must be > 0, got ${value}.`);
     }
   }
 }
@@ -54,14 +58,14 @@ function checkScalarTensor(
  * Pick the scaling from a loss's options: at most one of `temperature` / `logScale`; `fallback` when neither.
  */
 export function resolveScaling(
-  fn: string,
+  where: string,
   options: { temperature?: TemperatureLike | undefined; logScale?: LogScaleLike | undefined },
   fallback: Scaling,
 ): Scaling {
   const { temperature, logScale } = options;
   if (temperature !== undefined && logScale !== undefined) {
     throw new LossInputError(
-      fn,
+      where,
       'logScale',
       'pass either temperature (logits = sim / τ) or logScale (logits = exp(s) · sim), not both.',
     );
@@ -75,30 +79,30 @@ export function resolveScaling(
  * Check a scaling eagerly (numbers, shapes; values of tensors only with `validate`).
  * Called outside `tf.tidy` so errors surface before any tensor is made; `argument` overrides the name in errors.
  */
-export function checkScaling(fn: string, scaling: Scaling, validate: boolean, argument?: string): void {
+export function checkScaling(where: string, scaling: Scaling, validate: boolean, argument?: string): void {
   if ('temperature' in scaling) {
     const tau = scaling.temperature;
     const name = argument ?? 'temperature';
     if (typeof tau === 'number') {
       if (!(Number.isFinite(tau) && tau > 0)) {
-        throw new LossInputError(fn, name, `the temperature must be a finite number > 0, got ${tau}.`);
+        throw new LossInputError(where, name, `the temperature must be a finite number > 0, got ${tau}.`);
       }
     } else if (tau instanceof tf.Tensor) {
-      checkScalarTensor(fn, name, tau, validate, true);
+      checkScalarTensor(where, name, tau, validate, true);
     } else if (!(tau instanceof LearnableTemperature)) {
-      throw new LossInputError(fn, name, 'expected a number, a scalar tensor or a LearnableTemperature.');
+      throw new LossInputError(where, name, 'expected a number, a scalar tensor or a LearnableTemperature.');
     }
   } else {
     const s = scaling.logScale;
     const name = argument ?? 'logScale';
     if (typeof s === 'number') {
       if (!Number.isFinite(s)) {
-        throw new LossInputError(fn, name, `the log-scale must be a finite number, got ${s}.`);
+        throw new LossInputError(where, name, `the log-scale must be a finite number, got ${s}.`);
       }
     } else if (s instanceof tf.Tensor) {
-      checkScalarTensor(fn, name, s, validate, false);
+      checkScalarTensor(where, name, s, validate, false);
     } else if (!(s instanceof LogitScale)) {
-      throw new LossInputError(fn, name, 'expected a number, a scalar tensor or a LogitScale.');
+      throw new LossInputError(where, name, 'expected a number, a scalar tensor or a LogitScale.');
     }
   }
 }

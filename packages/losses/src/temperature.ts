@@ -56,31 +56,36 @@ export const TEMPERATURE_DEFAULTS = {
  * ```
  */
 export class LearnableTemperature extends tf.serialization.Serializable {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirLearnableTemperature';
-  /** The stored parameter: τ (`'direct'`) or log τ (`'log'`), a scalar. */
+  /** The stored parameter: τ (`'direct'`) or log τ (`'log'`), a scalar `[]`. */
   readonly variable: tf.Variable<tf.Rank.R0>;
+  /** The initial τ. */
   readonly init: number;
+  /** Whether {@link variable} holds τ (`'direct'`) or log τ (`'log'`). */
   readonly parametrization: 'direct' | 'log';
+  /** Lower clamp on τ. */
   readonly min: number;
+  /** Upper clamp on τ. */
   readonly max: number;
   private readonly name: string | undefined;
 
   constructor(config: LearnableTemperatureConfig = {}) {
     super();
     const c = { ...TEMPERATURE_DEFAULTS, ...config };
-    const fn = 'LearnableTemperature';
+    const where = 'LearnableTemperature';
     if (!(Number.isFinite(c.min) && c.min > 0)) {
-      throw new LossInputError(fn, 'min', `min must be a finite number > 0, got ${c.min}.`);
+      throw new LossInputError(where, 'min', `min must be a finite number > 0, got ${c.min}.`);
     }
     if (!(Number.isFinite(c.max) && c.max >= c.min)) {
-      throw new LossInputError(fn, 'max', `max must be finite and ≥ min (${c.min}), got ${c.max}.`);
+      throw new LossInputError(where, 'max', `max must be finite and ≥ min (${c.min}), got ${c.max}.`);
     }
     if (!(Number.isFinite(c.init) && c.init > 0)) {
-      throw new LossInputError(fn, 'init', `the temperature must be > 0, got init = ${c.init}.`);
+      throw new LossInputError(where, 'init', `the temperature must be > 0, got init = ${c.init}.`);
     }
     if (c.parametrization !== 'direct' && c.parametrization !== 'log') {
       throw new LossInputError(
-        fn,
+        where,
         'parametrization',
         `must be 'direct' or 'log', got '${c.parametrization}'.`,
       );
@@ -150,4 +155,4 @@ export class LearnableTemperature extends tf.serialization.Serializable {
   }
 }
 
-tf.serialization.registerClass(LearnableTemperature);
+tf.serialization.registerClass(LearnableTemperature, 'pir');

@@ -48,21 +48,21 @@ export interface TripletLossOptions extends CommonLossOptions {
  * ```
  */
 export function tripletLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: TripletLossOptions = {}): tf.Scalar {
-  const fn = 'tripletLoss';
-  const batch = checkEmbeddings(fn, v, t);
+  const where = 'tripletLoss';
+  const batch = checkEmbeddings(where, v, t);
   const margin = options.margin ?? 0.2;
   const reduction = options.reduction ?? 'sum';
   if (!(Number.isFinite(margin) && margin >= 0)) {
-    throw new LossInputError(fn, 'margin', `margin must be a finite number ≥ 0, got ${margin}.`);
+    throw new LossInputError(where, 'margin', `margin must be a finite number ≥ 0, got ${margin}.`);
   }
   if (reduction !== 'sum' && reduction !== 'hardest') {
     throw new LossInputError(
-      fn,
+      where,
       'reduction',
       `reduction must be 'sum' or 'hardest', got '${String(reduction)}'.`,
     );
   }
-  if (options.validate === true) checkFiniteSync(fn, { v, t });
+  if (options.validate === true) checkFiniteSync(where, { v, t });
   return tf.tidy(() => {
     const vn = options.normalize === true ? l2Normalize(v) : v;
     const tn = options.normalize === true ? l2Normalize(t) : t;
@@ -70,7 +70,7 @@ export function tripletLoss(v: tf.Tensor2D, t: tf.Tensor2D, options: TripletLoss
     const eye = tf.eye(batch);
     const diag = tf.sum(tf.mul(s, eye), 1); // [B] S_ii
     const mask =
-      options.imageIds === undefined ? eye : equalityMatrix(options.imageIds, batch, fn, 'imageIds'); // [B, B]
+      options.imageIds === undefined ? eye : equalityMatrix(options.imageIds, batch, where, 'imageIds'); // [B, B]
     const keep = tf.sub(1, mask); // 1 for negatives
     const costS = tf.mul(tf.relu(tf.sub(tf.add(s, margin), tf.reshape(diag, [batch, 1]))), keep); // [B, B]
     const costIm = tf.mul(tf.relu(tf.sub(tf.add(s, margin), tf.reshape(diag, [1, batch]))), keep); // [B, B]
