@@ -14,7 +14,6 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
 import { PirError } from './errors.js';
-import { registerRuntimeGradients } from './gradients/batch_mat_mul.js';
 import { setWinogradConv } from './kernels/conv_winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
 import { setGlobalSeed } from './rng.js';
@@ -103,9 +102,6 @@ export function backendInfo(): BackendInfo | undefined {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const environment = detectEnvironment();
   const requested = options.backend ?? 'wasm';
-  // tfjs-layers (and @tensorflow/tfjs) register tfjs-core's stock gradients again when they load, which
-  // replaces the corrected ones: assert ours every time a backend is chosen.
-  registerRuntimeGradients();
   if (options.seed !== undefined) setGlobalSeed(options.seed);
 
   const order = environment === 'node' ? NODE_ORDER : BROWSER_ORDER;

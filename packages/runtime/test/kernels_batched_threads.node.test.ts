@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { seededValues as data, expectAllClose } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { runTsxChild, TSX } from './tsx_child.js';
+import { runTsxChild, TSX } from './node_child.js';
 
 // [batch, M, K] × [batch, K, N] before transposition
 const B = 3;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expectAllClose } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runTsxChild, TSX } from './tsx_child.js';
+import { runTsxChild, TSX } from './node_child.js';
 import { decodeWinogradCases } from './winograd_fixture.js';
 
 const FIXTURE = 'packages/runtime/test/fixtures/winograd-conv.json';

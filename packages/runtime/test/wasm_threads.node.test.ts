@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { expectAllClose } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { runTsxChild, TSX } from './tsx_child.js';
+import { runTsxChild, TSX } from './node_child.js';
 
 /** Deterministic inputs, the same formula in the child (kept as source text). */
 const DATA_SRC = `(size, seed) => { const out = new Float32Array(size); let s = (seed * 2654435761) >>> 0;

@@ -3,8 +3,9 @@
  *
  * tfjs-core 4.22's gradient returns `dA`/`dB` with the *output's* batch size, so whenever one operand is
  * broadcast over the batch — `matMul(x [B,S,D], w [D,E])`, the most common product in a transformer — `tf.grad`
- * throws "The gradient of input 'b' must have the same shape as the input". This one computes the same
- * products and then sums over the broadcast batch axes, as PyTorch does.
+ * throws "Error in gradient for op BatchMatMul. The gradient of input 'b' has shape '2,4,5', which does not
+ * match the shape of the input '4,5'". This one computes the same products and then sums over the broadcast
+ * batch axes, as PyTorch does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -22,6 +23,11 @@ function unbroadcast(g: tf.Tensor, input: tf.Tensor): tf.Tensor {
   return tf.reshape(summed, input.shape);
 }
 
+/**
+ * The corrected `BatchMatMul` gradient config: `dA`, `dB` as tfjs-core's, then summed over the batch axes along
+ * which that operand was broadcast (shapes: `a [...batchA, M, K]`, `b [...batchB, K, N]` before transposes).
+ * Registered, and kept registered, by {@link registerRuntimeGradients} (`gradient_guard.ts`).
+ */
 export const batchMatMulGradConfig: tf.GradConfig = {
   kernelName: tf.BatchMatMul,
   inputsToSave: ['a', 'b'],
@@ -47,12 +53,3 @@ export const batchMatMulGradConfig: tf.GradConfig = {
     return { a: () => unbroadcast(da(), a), b: () => unbroadcast(db(), b) };
   },
 };
-
-/**
- * Register the corrected gradients (idempotent). `@pir/runtime` calls it on import and in every
- * `initBackend`; call it yourself after importing `@tensorflow/tfjs-layers` or `@tensorflow/tfjs` later than
- * `@pir/runtime`, since both register tfjs-core's stock gradients again when they load.
- */
-export function registerRuntimeGradients(): void {
-  tf.registerGradient(batchMatMulGradConfig);
-}
