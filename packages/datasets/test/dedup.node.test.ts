@@ -3,7 +3,8 @@
  * same scene must match; other scenes must not.
  */
 import { describe, expect, it } from 'vitest';
-import { findDatasetDuplicates, hammingDistance, imageHashes, type RawImage } from '../src/dedup/index.js';
+import { findDatasetDuplicates, hammingDistance, imageHashes } from '../src/dedup/index.js';
+import type { RawImage } from '../src/images/index.js';
 import { texture } from './dedup_images.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test only needs sharp's fluent calls

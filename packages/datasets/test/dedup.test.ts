@@ -1,7 +1,6 @@
 import { PirError } from '@pir/runtime';
 import { describe, expect, it } from 'vitest';
 import {
-  assertRawImage,
   dHash,
   findDatasetDuplicates,
   findDuplicates,
@@ -11,8 +10,9 @@ import {
   hashImages,
   imageHashes,
   pHash,
-  type RawImage,
 } from '../src/dedup/index.js';
+// internal: the structural image check of the hashes (it also takes a canvas's Uint8ClampedArray)
+import { assertRawImage, type RawImage } from '../src/dedup/raw_image_check.js';
 import { texture, variants, withChannels } from './dedup_images.js';
 
 const originals = Array.from({ length: 40 }, (_, i) => texture(i));

@@ -4,7 +4,7 @@
  * the hashing code (bilinear resampling here, area averaging there).
  */
 import { Rng } from '@pir/runtime';
-import type { RawImage } from '../src/dedup/index.js';
+import type { RawImage } from '../src/images/index.js';
 
 /** A `w × h` RGB texture: coloured Gaussian blobs and a low-frequency wave on a random background. */
 export function texture(seed: number | string, w = 64, h = 64): RawImage {

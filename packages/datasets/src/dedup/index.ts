@@ -1,4 +1,7 @@
-/** Perceptual hashing (dHash, pHash) of decoded images and duplicate / split-leak reports. */
+/**
+ * Perceptual hashing (dHash, pHash) of decoded images and duplicate / split-leak reports. The functions take
+ * the `RawImage` of `@pir/datasets/images` (a `Uint8ClampedArray` of a canvas works too).
+ */
 export {
   type DatasetDuplicatesOptions,
   type DedupSource,
@@ -25,4 +28,3 @@ export {
   type PerceptualHash,
   pHash,
 } from './perceptual_hash.js';
-export { assertRawImage, type RawImage } from './raw_image_check.js';
