@@ -9,6 +9,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * A new tensor sharing `x`'s data but not recorded on the gradient tape, like PyTorch's `x.detach()`: ops
  * computed from it are constants for `tf.grad` / `optimizer.minimize`. No copy is made; it is tracked by
  * the enclosing `tidy` like any tensor (dispose it like any tensor).
+ *
+ * @param x any tensor, e.g. scores [B, N]
+ * @returns a tensor of the same shape, dtype and values, off the gradient tape
+ * @example
+ * ```ts
+ * const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, detach(x))))(tf.tensor1d([3]));
+ * g.print(); // [3]: d(x · c)/dx with c = x held constant
+ * ```
  */
 export function detach<T extends tf.Tensor>(x: T): T {
   const engine = tf.engine();

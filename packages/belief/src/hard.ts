@@ -70,10 +70,10 @@ export function hardBelief(
   instruction: tf.Tensor,
   options: HardBeliefOptions,
 ): HardBeliefResult {
-  const fn = 'hardBelief';
-  const { b, n, d } = checkTokens(fn, tokens, instruction, options.mask);
+  const where = 'hardBelief';
+  const { b, n, d } = checkTokens(where, tokens, instruction, options.mask);
   const k = options.k;
-  checkK(fn, k, n);
+  checkK(where, k, n);
   const order = options.order ?? HARD_BELIEF_DEFAULTS.order;
   const selection = options.selection ?? HARD_BELIEF_DEFAULTS.selection;
   return tf.tidy(() => {

@@ -23,9 +23,9 @@ export function prependInstruction(
   instruction: tf.Tensor,
   mask?: tf.Tensor2D,
 ): { tokens: tf.Tensor3D; mask?: tf.Tensor2D } {
-  const fn = 'prependInstruction';
+  const where = 'prependInstruction';
   if (tokens.rank !== 3) {
-    throw new BeliefInputError(fn, 'tokens', `tokens must be [B, N, D], got [${tokens.shape}].`);
+    throw new BeliefInputError(where, 'tokens', `tokens must be [B, N, D], got [${tokens.shape}].`);
   }
   const [b, n, d] = tokens.shape;
   const ok =
@@ -36,13 +36,13 @@ export function prependInstruction(
       instruction.shape[2] === d);
   if (!ok) {
     throw new BeliefInputError(
-      fn,
+      where,
       'instruction',
       `instruction must be [B, D] = [${b}, ${d}] or [B, 1, D], got [${instruction.shape}].`,
     );
   }
   if (mask !== undefined && (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== n)) {
-    throw new BeliefInputError(fn, 'mask', `mask must be [B, N] = [${b}, ${n}], got [${mask.shape}].`);
+    throw new BeliefInputError(where, 'mask', `mask must be [B, N] = [${b}, ${n}], got [${mask.shape}].`);
   }
   return tf.tidy(() => {
     const y = tf.reshape(tf.cast(instruction, tokens.dtype), [b, 1, d]); // [B, 1, D]

@@ -9,7 +9,7 @@ import { BeliefInputError } from './errors.js';
 import { HARD_BELIEF_DEFAULTS, hardBelief } from './hard.js';
 import { prependInstruction } from './instruction.js';
 import { beliefScores } from './scores.js';
-import { type SoftBeliefVariant, softBelief } from './soft.js';
+import { type SoftBeliefOptions, type SoftBeliefVariant, softBelief } from './soft.js';
 
 type Shape = (number | null)[];
 type LayerArgs = {
@@ -21,13 +21,13 @@ type LayerArgs = {
 };
 
 function unpack(
-  fn: string,
+  where: string,
   inputs: tf.Tensor | tf.Tensor[],
 ): [tf.Tensor3D, tf.Tensor, tf.Tensor2D | undefined] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length !== 2 && list.length !== 3) {
     throw new BeliefInputError(
-      fn,
+      where,
       'inputs',
       `expected [tokens, instruction] or [tokens, instruction, mask], got ${list.length} input(s).`,
     );
@@ -47,6 +47,7 @@ function shapes(inputShape: Shape | Shape[]): Shape[] {
  * ```
  */
 export class BeliefScores extends tfl.layers.Layer {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirBeliefScores';
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [t] = shapes(inputShape);
@@ -56,6 +57,7 @@ export class BeliefScores extends tfl.layers.Layer {
     return tf.tidy(() => beliefScores(...unpack('BeliefScores', inputs)));
   }
 }
+tf.serialization.registerClass(BeliefScores, 'pir');
 
 /** Options of {@link HardBelief}. */
 export interface HardBeliefLayerArgs extends LayerArgs {
@@ -81,10 +83,15 @@ export interface HardBeliefLayerArgs extends LayerArgs {
  * ```
  */
 export class HardBelief extends tfl.layers.Layer {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirHardBelief';
+  /** Tokens kept, K. */
   readonly k: number;
+  /** Order of the kept tokens: decreasing `'belief'` or original `'position'`. */
   readonly order: 'belief' | 'position';
+  /** How the kept tokens are selected (`'matmul'` or `'gather'`; same values and gradients). */
   readonly selection: 'gather' | 'matmul';
+  /** Whether `call` returns `[tokens, keptMask, scores, indices]` instead of the tokens alone. */
   readonly returnDetails: boolean;
 
   constructor(args: HardBeliefLayerArgs = {}) {
@@ -130,6 +137,7 @@ export class HardBelief extends tfl.layers.Layer {
     };
   }
 }
+tf.serialization.registerClass(HardBelief, 'pir');
 
 /** Options of {@link SoftBelief}. */
 export interface SoftBeliefLayerArgs extends LayerArgs {
@@ -148,8 +156,11 @@ export interface SoftBeliefLayerArgs extends LayerArgs {
  * ```
  */
 export class SoftBelief extends tfl.layers.Layer {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirSoftBelief';
+  /** `'paper'` or `'released'`, see {@link SoftBeliefOptions.variant}. */
   readonly variant: SoftBeliefVariant;
+  /** Whether `call` returns `[tokens, scores, weights]` instead of the tokens alone. */
   readonly returnDetails: boolean;
 
   constructor(args: SoftBeliefLayerArgs = {}) {
@@ -189,11 +200,13 @@ export class SoftBelief extends tfl.layers.Layer {
     return { ...super.getConfig(), variant: this.variant, returnDetails: this.returnDetails };
   }
 }
+tf.serialization.registerClass(SoftBelief, 'pir');
 
 /**
  * Layer form of {@link prependInstruction}: `[tokens [B, N, D], instruction [B, D] | [B, 1, D]] → [B, N+1, D]`.
  */
 export class PrependInstruction extends tfl.layers.Layer {
+  /** The tfjs serialization name (registered under the package `'pir'`). */
   static className = 'PirPrependInstruction';
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [t] = shapes(inputShape);
@@ -207,8 +220,4 @@ export class PrependInstruction extends tfl.layers.Layer {
     });
   }
 }
-
-tf.serialization.registerClass(BeliefScores);
-tf.serialization.registerClass(HardBelief);
-tf.serialization.registerClass(SoftBelief);
-tf.serialization.registerClass(PrependInstruction);
+tf.serialization.registerClass(PrependInstruction, 'pir');

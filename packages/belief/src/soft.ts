@@ -53,11 +53,11 @@ export function softBelief(
   instruction: tf.Tensor,
   options: SoftBeliefOptions = {},
 ): SoftBeliefResult {
-  const fn = 'softBelief';
-  const { b, n } = checkTokens(fn, tokens, instruction, options.mask);
+  const where = 'softBelief';
+  const { b, n } = checkTokens(where, tokens, instruction, options.mask);
   const variant = options.variant ?? 'paper';
   if (variant !== 'paper' && variant !== 'released') {
-    throw new BeliefInputError(fn, 'variant', `variant must be 'paper' or 'released', got '${variant}'.`);
+    throw new BeliefInputError(where, 'variant', `variant must be 'paper' or 'released', got '${variant}'.`);
   }
   return tf.tidy(() => {
     const scores = beliefScores(tokens, instruction, options.mask);

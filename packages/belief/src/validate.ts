@@ -6,13 +6,13 @@ import { BeliefInputError } from './errors.js';
 
 /** Tokens `[B, N, D]`, instruction `[B, D]` or `[B, 1, D]`, optional mask `[B, N]`; returns the instruction as `[B, D]`-compatible dims. */
 export function checkTokens(
-  fn: string,
+  where: string,
   tokens: tf.Tensor,
   instruction: tf.Tensor,
   mask: tf.Tensor | undefined,
 ): { b: number; n: number; d: number } {
   if (tokens.rank !== 3) {
-    throw new BeliefInputError(fn, 'tokens', `tokens must be [B, N, D], got shape [${tokens.shape}].`);
+    throw new BeliefInputError(where, 'tokens', `tokens must be [B, N, D], got shape [${tokens.shape}].`);
   }
   const [b, n, d] = tokens.shape as [number, number, number];
   const okInstr =
@@ -23,25 +23,25 @@ export function checkTokens(
       instruction.shape[2] === d);
   if (!okInstr) {
     throw new BeliefInputError(
-      fn,
+      where,
       'instruction',
       `instruction must be [B, D] = [${b}, ${d}] or [B, 1, D] to match tokens [${tokens.shape}], got [${instruction.shape}].`,
     );
   }
   if (mask !== undefined && (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== n)) {
     throw new BeliefInputError(
-      fn,
+      where,
       'mask',
       `mask must be [B, N] = [${b}, ${n}] (1 = keep) to match tokens [${tokens.shape}], got [${mask.shape}].`,
     );
   }
-  if (n === 0) throw new BeliefInputError(fn, 'tokens', 'tokens must have N ≥ 1 tokens.');
+  if (n === 0) throw new BeliefInputError(where, 'tokens', 'tokens must have N ≥ 1 tokens.');
   return { b, n, d };
 }
 
 /** `k` must be an integer in [1, n]. */
-export function checkK(fn: string, k: number, n: number): void {
+export function checkK(where: string, k: number, n: number): void {
   if (!Number.isInteger(k) || k < 1 || k > n) {
-    throw new BeliefInputError(fn, 'k', `k must be an integer in [1, N] = [1, ${n}], got ${k}.`);
+    throw new BeliefInputError(where, 'k', `k must be an integer in [1, N] = [1, ${n}], got ${k}.`);
   }
 }

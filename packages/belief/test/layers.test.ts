@@ -1,7 +1,7 @@
 /**
  * Layer forms (same values as the functions, serialization round-trip), masks, orders, errors and leaks.
  */
-import '@pir/runtime';
+import { PirError } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -118,25 +118,32 @@ describeBackends('belief layers', () => {
 
   it('errors name the argument and the shapes', () => {
     const [x, y] = [V(), U()];
-    const err = (f: () => unknown, argument: string) => {
+    const err = (f: () => unknown, where: string, argument: string) => {
       try {
         f();
       } catch (e) {
         expect(e).toBeInstanceOf(BeliefInputError);
-        expect((e as BeliefInputError).argument).toBe(argument);
+        expect(e).toBeInstanceOf(PirError);
+        const error = e as BeliefInputError;
+        expect(error.name).toBe('BeliefInputError');
+        expect(error.where).toBe(where);
+        expect(error.fn, 'the deprecated fn getter').toBe(where);
+        expect(error.argument).toBe(argument);
+        expect(error.message.startsWith(`${where}: `), error.message).toBe(true);
         return;
       }
       expect.fail(`expected a BeliefInputError on ${argument}`);
     };
-    err(() => hardBelief(x, y, { k: 7 }), 'k');
-    err(() => hardBelief(x, y, { k: 0 }), 'k');
-    err(() => beliefScores(tf.ones([3, 4]) as unknown as tf.Tensor3D, y), 'tokens');
-    err(() => beliefScores(x, tf.ones([3, 5])), 'instruction');
-    err(() => beliefScores(x, y, tf.ones([3, 5]) as tf.Tensor2D), 'mask');
-    err(() => softBelief(x, y, { variant: 'x' as 'paper' }), 'variant');
-    err(() => prependInstruction(x, tf.ones([2, 4])), 'instruction');
-    err(() => new SoftBelief({ variant: 'y' as 'paper' }), 'variant');
-    err(() => new HardBelief({ k: 1.5 }), 'k');
+    err(() => hardBelief(x, y, { k: 7 }), 'hardBelief', 'k');
+    err(() => hardBelief(x, y, { k: 0 }), 'hardBelief', 'k');
+    err(() => beliefScores(tf.ones([3, 4]) as unknown as tf.Tensor3D, y), 'beliefScores', 'tokens');
+    err(() => beliefScores(x, tf.ones([3, 5])), 'beliefScores', 'instruction');
+    err(() => beliefScores(x, y, tf.ones([3, 5]) as tf.Tensor2D), 'beliefScores', 'mask');
+    err(() => softBelief(x, y, { variant: 'x' as 'paper' }), 'softBelief', 'variant');
+    err(() => prependInstruction(x, tf.ones([2, 4])), 'prependInstruction', 'instruction');
+    err(() => new SoftBelief({ variant: 'y' as 'paper' }), 'SoftBelief', 'variant');
+    err(() => new HardBelief({ k: 1.5 }), 'HardBelief', 'k');
+    err(() => new BeliefScores().apply([x]), 'BeliefScores', 'inputs');
     expect(() => hardBelief(x, y, { k: 7 })).toThrow(/k must be an integer in \[1, N\] = \[1, 6\], got 7/);
   });
 
