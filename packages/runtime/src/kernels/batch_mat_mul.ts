@@ -22,6 +22,7 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchedGemmFor } from './batched_gemm.js';
+import { repairConfig } from './repair_config.js';
 import {
   asWasmBackend,
   dataOf,
@@ -105,8 +106,20 @@ interface Seen {
   k: number;
   ref: WeakRef<object>;
 }
-/** C++ id → the K it was last used with as GEMM weights, for ids of tensors owned by the caller. */
-const seenWeights = new Map<number, Seen>();
+/**
+ * Per backend instance (keyed by its wasm module, whose C++ ids these are): C++ id → the K it was last used
+ * with as GEMM weights, for ids of tensors owned by the caller.
+ */
+const seenWeightsByModule = new WeakMap<object, Map<number, Seen>>();
+
+function seenWeightsOf(backend: WasmBackend): Map<number, Seen> {
+  let seen = seenWeightsByModule.get(backend.wasm);
+  if (seen === undefined) {
+    seen = new Map();
+    seenWeightsByModule.set(backend.wasm, seen);
+  }
+  return seen;
+}
 let SEEN_LIMIT = 8192;
 
 /** Test hook: set how many weight ids the stale-operator guard remembers; returns the previous limit. */
@@ -128,6 +141,7 @@ function evictOperators(backend: WasmBackend, d: WasmTensorData): void {
  */
 function weightsId(backend: WasmBackend, t: TensorInfo, k: number): number {
   const d = dataOf(backend, t, WHERE);
+  const seenWeights = seenWeightsOf(backend);
   const seen = seenWeights.get(d.id);
   if (seen !== undefined && seen.k !== k) evictOperators(backend, d);
   if (seen === undefined || seen.k !== k) {
@@ -153,29 +167,30 @@ function weightsId(backend: WasmBackend, t: TensorInfo, k: number): number {
 
 // --- the kernel -------------------------------------------------------------------------------------------
 
-/** Stock kernel for what this one does not handle (non-float32 inputs); set by {@link makeBatchMatMulConfig}. */
-let stockBatchMatMul: KernelFunc | undefined;
-
 function freeAll(backend: WasmBackend, temps: TensorInfo[]): void {
   for (const t of temps) backend.disposeData(t.dataId);
 }
 
 /**
  * `out[..., M, N] = op(a)[..., M, K] · op(b)[..., K, N]` with `op` = transpose when the flag is set and
- * numpy broadcasting of the leading (batch) dims. Inputs: `a` rank ≥ 2, `b` rank ≥ 2, float32.
+ * numpy broadcasting of the leading (batch) dims. Inputs: `a` rank ≥ 2, `b` rank ≥ 2, float32; other dtypes
+ * go to `stock` (the stock wasm kernel), and throw without one.
  */
-export function batchMatMulWasm(args: {
-  inputs: { a: TensorInfo; b: TensorInfo };
-  backend: unknown;
-  attrs: BatchMatMulAttrs;
-}): TensorInfo {
+export function batchMatMulWasm(
+  args: {
+    inputs: { a: TensorInfo; b: TensorInfo };
+    backend: unknown;
+    attrs: BatchMatMulAttrs;
+  },
+  stock?: KernelFunc,
+): TensorInfo {
   const backend = asWasmBackend(args.backend, WHERE);
   const { a, b } = args.inputs;
   const ta = args.attrs.transposeA === true;
   const tb = args.attrs.transposeB === true;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    if (stockBatchMatMul === undefined) throw new Error(`${WHERE}: only float32 is supported`);
-    return stockBatchMatMul(args as never) as TensorInfo;
+    if (stock === undefined) throw new Error(`${WHERE}: only float32 is supported`);
+    return stock(args as never) as TensorInfo;
   }
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -381,17 +396,18 @@ function broadcastIndex(outer: number[], inner: number[]): Int32Array {
   return idx;
 }
 
-/** Kernel config replacing wasm `BatchMatMul`; `stock` is the kernel it replaces (kept for non-float32). */
-export function makeBatchMatMulConfig(stock: KernelFunc | undefined): KernelConfig {
-  stockBatchMatMul = stock;
-  return {
-    kernelName: tf.BatchMatMul,
-    backendName: 'wasm',
-    kernelFunc: batchMatMulWasm as unknown as KernelFunc,
-  };
+/**
+ * Kernel config replacing wasm `BatchMatMul`; `stock` is the stock config it stands in for (its kernel runs the
+ * non-float32 cases; see `repair_config.ts`).
+ */
+export function makeBatchMatMulConfig(stock: KernelConfig | undefined): KernelConfig {
+  const stockFunc = stock?.kernelFunc;
+  const kernelFunc = (args: Parameters<typeof batchMatMulWasm>[0]) => batchMatMulWasm(args, stockFunc);
+  return repairConfig(tf.BatchMatMul, kernelFunc as unknown as KernelFunc, stock);
 }
 
-/** Test hook: ids remembered by the stale-operator guard. */
-export function _seenWeightsSize(): number {
-  return seenWeights.size;
+/** Test hook: ids remembered by the stale-operator guard for `backend` (default: the active one). */
+export function _seenWeightsSize(backend: unknown = tf.backend()): number {
+  const wasm = (backend as Partial<WasmBackend> | null)?.wasm;
+  return wasm == null ? 0 : (seenWeightsByModule.get(wasm)?.size ?? 0);
 }

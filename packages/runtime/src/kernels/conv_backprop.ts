@@ -19,6 +19,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmOffsets } from './batch_mat_mul.js';
+import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, dataOf, f32View, runStock, transposeLast2 } from './wasm_internals.js';
 
 type Shape4 = [number, number, number, number];
@@ -316,21 +317,23 @@ function forEachTap(g: Geometry, f: (xBase: number, dyBase: number, fBase: numbe
   }
 }
 
-/** Kernel configs adding the three convolution gradients to wasm. */
-export const convBackpropConfigs: KernelConfig[] = [
-  {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: 'wasm',
-    kernelFunc: conv2DBackpropFilterWasm as unknown as KernelFunc,
-  },
-  {
-    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-    backendName: 'wasm',
-    kernelFunc: depthwiseBackpropFilterWasm as unknown as KernelFunc,
-  },
-  {
-    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
-    backendName: 'wasm',
-    kernelFunc: depthwiseBackpropInputWasm as unknown as KernelFunc,
-  },
-];
+/** Kernel configs adding the three convolution gradients to wasm (tfjs-backend-wasm 4.22 has none of them). */
+export function makeConvBackpropConfigs(stock: StockLookup): KernelConfig[] {
+  return [
+    repairConfig(
+      tf.Conv2DBackpropFilter,
+      conv2DBackpropFilterWasm as unknown as KernelFunc,
+      stock(tf.Conv2DBackpropFilter),
+    ),
+    repairConfig(
+      tf.DepthwiseConv2dNativeBackpropFilter,
+      depthwiseBackpropFilterWasm as unknown as KernelFunc,
+      stock(tf.DepthwiseConv2dNativeBackpropFilter),
+    ),
+    repairConfig(
+      tf.DepthwiseConv2dNativeBackpropInput,
+      depthwiseBackpropInputWasm as unknown as KernelFunc,
+      stock(tf.DepthwiseConv2dNativeBackpropInput),
+    ),
+  ];
+}

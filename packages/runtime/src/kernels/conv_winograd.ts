@@ -42,6 +42,7 @@ import type {
 import * as tf from '@tensorflow/tfjs-core';
 import { gemm } from './batch_mat_mul.js';
 import { heapInstance, heapScratch } from './heap_module.js';
+import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, dataOf, makeAlias, releaseAlias, type WasmBackend } from './wasm_internals.js';
 import { PLAIN_WASM, SHARED_WASM } from './winograd_wasm.js';
 
@@ -356,22 +357,22 @@ function fusedConv2d(stock: KernelFunc, args: ConvArgs) {
   return stock(args as never);
 }
 
-/** Kernel configs replacing wasm `Conv2D` and `FusedConv2D` (stock kernels kept for every other case). */
-export function makeConvConfigs(): KernelConfig[] {
+/**
+ * Kernel configs replacing wasm `Conv2D` and `FusedConv2D`, built on their stock configs (`stock` looks them
+ * up; the stock kernels run every case Winograd does not take; see `repair_config.ts`). A kernel the stock
+ * backend lacks is left alone.
+ */
+export function makeConvConfigs(stock: StockLookup): KernelConfig[] {
   const configs: KernelConfig[] = [];
   for (const [name, impl] of [
     [tf.Conv2D, conv2d],
     [tf.FusedConv2D, fusedConv2d],
   ] as const) {
-    const stock = tf.getKernel(name, 'wasm');
-    if (stock === undefined) continue;
-    const config: KernelConfig = {
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: ((args: ConvArgs) => impl(stock.kernelFunc, args)) as unknown as KernelFunc,
-    };
-    if (stock.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
-    configs.push(config);
+    const config = stock(name);
+    if (config === undefined) continue;
+    const stockFunc = config.kernelFunc;
+    const kernelFunc = (args: ConvArgs) => impl(stockFunc, args);
+    configs.push(repairConfig(name, kernelFunc as unknown as KernelFunc, config));
   }
   return configs;
 }

@@ -7,6 +7,7 @@
 
 import type { EinsumAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, runStock } from './wasm_internals.js';
 
 const WHERE = 'Einsum (wasm, @pir/runtime)';
@@ -74,9 +75,7 @@ export function einsumWasm(args: { inputs: TensorInfo[]; backend: unknown; attrs
   }
 }
 
-/** Kernel config adding wasm `Einsum`. */
-export const einsumConfig: KernelConfig = {
-  kernelName: tf.Einsum,
-  backendName: 'wasm',
-  kernelFunc: einsumWasm as unknown as KernelFunc,
-};
+/** Kernel config adding wasm `Einsum` (tfjs-backend-wasm 4.22 has none). */
+export function makeEinsumConfig(stock: StockLookup): KernelConfig {
+  return repairConfig(tf.Einsum, einsumWasm as unknown as KernelFunc, stock(tf.Einsum));
+}

@@ -7,24 +7,27 @@
 
 import type { KernelConfig, KernelFunc, SliceAttrs, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, dataOf } from './wasm_internals.js';
 
 const WHERE = 'Slice (wasm, @pir/runtime)';
 
-let stockSlice: KernelFunc | undefined;
-
 /**
- * `out = x[begin[0] : begin[0] + size[0], …]` (size −1 = to the end). Input `x` of any rank and numeric dtype.
+ * `out = x[begin[0] : begin[0] + size[0], …]` (size −1 = to the end). Input `x` of any rank and numeric dtype;
+ * strings go to `stock` (the stock wasm `Slice`), and throw without one.
  */
-export function sliceWasm(args: {
-  inputs: { x: TensorInfo };
-  backend: unknown;
-  attrs: SliceAttrs;
-}): TensorInfo {
+export function sliceWasm(
+  args: {
+    inputs: { x: TensorInfo };
+    backend: unknown;
+    attrs: SliceAttrs;
+  },
+  stock?: KernelFunc,
+): TensorInfo {
   const { x } = args.inputs;
   if (x.dtype === 'string') {
-    if (stockSlice === undefined) throw new Error(`${WHERE}: string tensors need the stock kernel`);
-    return stockSlice(args as never) as TensorInfo;
+    if (stock === undefined) throw new Error(`${WHERE}: string tensors need the stock kernel`);
+    return stock(args as never) as TensorInfo;
   }
   const backend = asWasmBackend(args.backend, WHERE);
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs.begin, args.attrs.size);
@@ -73,12 +76,16 @@ export function sliceWasm(args: {
 /**
  * `SplitV` (what `tf.split` runs) through {@link sliceWasm}: the stock one calls the stock slice directly.
  * Input `x`; attrs `numOrSizeSplits` (a count or sizes, one may be −1) and `axis`. Outputs the pieces.
+ * `stockSlice`: the stock wasm `Slice`, for strings.
  */
-export function splitVWasm(args: {
-  inputs: { x: TensorInfo };
-  backend: unknown;
-  attrs: SplitVAttrs;
-}): TensorInfo[] {
+export function splitVWasm(
+  args: {
+    inputs: { x: TensorInfo };
+    backend: unknown;
+    attrs: SplitVAttrs;
+  },
+  stockSlice?: KernelFunc,
+): TensorInfo[] {
   const { x } = args.inputs;
   const axis = tf.util.parseAxisParam(args.attrs.axis, x.shape)[0]!;
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs.numOrSizeSplits, axis);
@@ -86,17 +93,26 @@ export function splitVWasm(args: {
   return sizes.map((s) => {
     const size = x.shape.slice();
     size[axis] = s;
-    const piece = sliceWasm({ inputs: { x }, backend: args.backend, attrs: { begin: begin.slice(), size } });
+    const piece = sliceWasm(
+      { inputs: { x }, backend: args.backend, attrs: { begin: begin.slice(), size } },
+      stockSlice,
+    );
     begin[axis]! += s;
     return piece;
   });
 }
 
-/** Kernel configs replacing wasm `Slice` and `SplitV`; `stock` is the stock `Slice` (kept for strings). */
-export function makeSliceConfigs(stock: KernelFunc | undefined): KernelConfig[] {
-  stockSlice = stock;
+/**
+ * Kernel configs replacing wasm `Slice` and `SplitV`, built on their stock configs (`stock` looks them up; the
+ * stock `Slice` runs strings, for both; see `repair_config.ts`).
+ */
+export function makeSliceConfigs(stock: StockLookup): KernelConfig[] {
+  const slice = stock(tf.Slice);
+  const stockSlice = slice?.kernelFunc;
+  const sliceFunc = (args: Parameters<typeof sliceWasm>[0]) => sliceWasm(args, stockSlice);
+  const splitFunc = (args: Parameters<typeof splitVWasm>[0]) => splitVWasm(args, stockSlice);
   return [
-    { kernelName: tf.Slice, backendName: 'wasm', kernelFunc: sliceWasm as unknown as KernelFunc },
-    { kernelName: tf.SplitV, backendName: 'wasm', kernelFunc: splitVWasm as unknown as KernelFunc },
+    repairConfig(tf.Slice, sliceFunc as unknown as KernelFunc, slice),
+    repairConfig(tf.SplitV, splitFunc as unknown as KernelFunc, stock(tf.SplitV)),
   ];
 }

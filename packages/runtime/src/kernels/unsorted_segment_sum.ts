@@ -5,6 +5,7 @@
 
 import type { KernelConfig, KernelFunc, TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, dataOf } from './wasm_internals.js';
 
 const WHERE = 'UnsortedSegmentSum (wasm, @pir/runtime)';
@@ -60,9 +61,11 @@ export function unsortedSegmentSumWasm(args: {
   return out;
 }
 
-/** Kernel config adding wasm `UnsortedSegmentSum`. */
-export const unsortedSegmentSumConfig: KernelConfig = {
-  kernelName: tf.UnsortedSegmentSum,
-  backendName: 'wasm',
-  kernelFunc: unsortedSegmentSumWasm as unknown as KernelFunc,
-};
+/** Kernel config adding wasm `UnsortedSegmentSum` (tfjs-backend-wasm 4.22 has none). */
+export function makeUnsortedSegmentSumConfig(stock: StockLookup): KernelConfig {
+  return repairConfig(
+    tf.UnsortedSegmentSum,
+    unsortedSegmentSumWasm as unknown as KernelFunc,
+    stock(tf.UnsortedSegmentSum),
+  );
+}

@@ -7,6 +7,7 @@
 
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { stockConfig } from './repair_config.js';
 
 /** The Emscripten module of the wasm backend (only the members used here). */
 export interface WasmModule {
@@ -107,9 +108,9 @@ export function releaseAlias(backend: WasmBackend, id: number): void {
   backend.wasm.tfjs.disposeData(id);
 }
 
-/** A stock wasm kernel, looked up once (before any repair replaces it). */
+/** A stock wasm kernel, looked up in tfjs's registry at each call (through a repair registered over it). */
 export function stockKernel(name: string): KernelFunc {
-  const k = tf.getKernel(name, 'wasm');
+  const k = stockConfig(name);
   if (k === undefined) {
     throw new Error(`wasm kernel repair: the stock wasm backend has no '${name}' kernel to build on`);
   }
