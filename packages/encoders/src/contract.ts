@@ -1,6 +1,7 @@
 /**
  * The encoder contract: what "swap in your own encoder" means. A PIR model takes encoders by these
- * interfaces; any tfjs model that returns these tensors plugs in with no change to the PIR layers.
+ * interfaces; any tfjs model that returns these tensors (and says which of its variables train) plugs in
+ * with no change to the PIR layers.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -45,6 +46,11 @@ export interface VisionEncoder {
    * @param training dropout / batch-norm statistics in training mode
    */
   encode(images: tf.Tensor4D, training?: boolean): EncoderOutput;
+  /**
+   * The variables a model trains when it fine-tunes this encoder (`[]` for a frozen one). The PIR models
+   * collect these; nothing else of the encoder is looked at.
+   */
+  trainableVariables(): tf.Variable[];
 }
 
 /** Token ids → tokens. */
@@ -57,9 +63,14 @@ export interface TextEncoder {
    * @param mask [B, L] 1 = real token, 0 = padding
    */
   encode(ids: tf.Tensor2D, mask: tf.Tensor2D, training?: boolean): EncoderOutput;
+  /** The variables a model trains when it fine-tunes this encoder (`[]` for a frozen one). */
+  trainableVariables(): tf.Variable[];
 }
 
-/** The instruction encoder: a (frozen) scene classifier whose pooled feature guides belief. */
+/**
+ * The instruction encoder: a frozen scene classifier whose pooled feature guides belief. The PIR models never
+ * train it, so it declares no variables.
+ */
 export interface InstructionEncoder {
   /** Width Di of the instruction vector. */
   readonly dim: number;

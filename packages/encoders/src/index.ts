@@ -22,6 +22,7 @@ export type {
   Tokenizer,
   VisionEncoder,
 } from './contract.js';
+export * from './deprecated.js';
 export * from './models/index.js';
 export * from './tokenizers/index.js';
 export * from './weights/index.js';

@@ -7,21 +7,18 @@ import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils'
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
+import { attentionBias, gelu, linearTorch, quickGelu } from '@pir/nn';
 import {
-  attentionBias,
   BatchNorm,
   batchNormInference,
   Conv2d,
   conv2d,
   EncoderError,
   Gelu,
-  gelu,
   LayerNorm,
   Linear,
-  linearTorch,
   MultiHeadSelfAttention,
   patchEmbed,
-  quickGelu,
 } from '../src/layers/index.js';
 
 const rnd = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);

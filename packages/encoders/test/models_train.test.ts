@@ -210,10 +210,10 @@ describe('state dicts and errors', () => {
     tf.dispose([x, ya.global, ya.local, yb.global, yb.local]);
 
     sd.delete('visual.proj');
-    sd.set('visual.extra', { shape: [1], data: new Float32Array(1) });
-    sd.set('visual.ln_pre.weight', { shape: [3], data: new Float32Array(3) });
+    sd.set('visual.extra', { dtype: 'float32', shape: [1], data: new Float32Array(1) });
+    sd.set('visual.ln_pre.weight', { dtype: 'float32', shape: [3], data: new Float32Array(3) });
     expect(() => loadStateDict(b, sd, { prefix: 'visual.' })).toThrow(
-      /missing keys: proj.*unexpected keys: extra.*ln_pre\.weight expected \[32\] got \[3\]/,
+      /missing keys \(1\): proj; unexpected keys \(1\): extra; shape mismatches \(1, PyTorch layout\): ln_pre\.weight expected \[32\] got \[3\]/,
     );
     const lax = loadStateDict(b, sd, { prefix: 'visual.', strict: false });
     expect(lax.missing).toEqual(['proj']);

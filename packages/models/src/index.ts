@@ -15,5 +15,6 @@ import { registerRuntimeGradients } from '@pir/runtime';
 registerRuntimeGradients();
 
 export { ModelInputError } from './errors.js';
+export { type ModelLoadOptions, PirModelBase } from './model_base.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export { PirItr, type PirItrBatch, type PirItrConfig, type PirItrEncoders } from './pir_itr.js';

@@ -20,7 +20,6 @@
  */
 import { prependInstruction, type SoftBeliefVariant, softBelief } from '@pir/belief';
 import type { ClipVisionTransformer, EncoderOutput, InstructionEncoder, TextEncoder } from '@pir/encoders';
-import { linear, ParamStore } from '@pir/encoders';
 import {
   type Labels,
   LogitScale,
@@ -29,11 +28,12 @@ import {
   type PirLossParts,
   pirClipLoss,
 } from '@pir/losses';
+import { linear, linearSpecs, type NamedParameter, ParamStore } from '@pir/nn';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { PirModelBase, torchLinearSpecs } from './parts.js';
-import type { VariableSource } from './state.js';
+import { PirModelBase } from './model_base.js';
+import { temperatureParameter } from './scalars.js';
 
 /** Configuration of {@link PirClip}. */
 export interface PirClipConfig {
@@ -123,7 +123,7 @@ export class PirClip extends PirModelBase {
     this.width = encoders.vision.config.width;
     const rng = new Rng(config.seed ?? getGlobalRng().nextSeed());
     this.projections = new ParamStore(
-      torchLinearSpecs('instruction_proj', encoders.instruction.dim, this.width),
+      linearSpecs('instruction_proj', encoders.instruction.dim, this.width),
       rng.fork('projections'),
       'PirClip',
     );
@@ -131,12 +131,53 @@ export class PirClip extends PirModelBase {
   }
 
   /**
-   * The image side: `images` [B, S, S, 3] (CLIP-normalised), `instruction` [B, Di] (the instruction encoder's
-   * output). @returns v [B, outputDim], L2-normalised.
+   * What {@link imageHead} takes, from images: the ViT stem's output split as an encoder output (`global` =
+   * the class token, `local` = the patch tokens, after `ln_pre`) and the frozen instruction encoder's vector.
+   * The caller disposes the tensors.
+   * @param images [B, S, S, 3] (CLIP-normalised)
+   * @returns `vision` `{global [B, W], local [B, N, W]}`, `instruction` [B, Di]
    */
-  imageHead(images: tf.Tensor4D, instruction: tf.Tensor2D, _training = false): tf.Tensor2D {
+  encodeImages(images: tf.Tensor4D, _training = false): { vision: EncoderOutput; instruction: tf.Tensor2D } {
     this.check();
-    const b = images.shape[0];
+    const stem = this.encoders.vision.embed(images); // [B, 1+N, W]
+    const [b, l, w] = stem.shape;
+    const global = tf.reshape(tf.slice(stem, [0, 0, 0], [b, 1, w]), [b, w]) as tf.Tensor2D; // class token
+    const local = tf.slice(stem, [0, 1, 0], [b, l - 1, w]) as tf.Tensor3D; // patches [B, N, W]
+    stem.dispose();
+    // frozen: never in trainableVariables()
+    return { vision: { global, local }, instruction: this.encoders.instruction.encode(images) };
+  }
+
+  /**
+   * The image side from encoder outputs (as {@link encodeImages} returns them): soft belief over the ViT stem's
+   * tokens `[global; local]`, the instruction token prepended, the ViT blocks, pooling.
+   * @param vision `{global [B, W], local [B, N, W]}` the ViT stem's class and patch tokens
+   * @param instruction [B, Di] the instruction encoder's output
+   * @returns v [B, outputDim], L2-normalised
+   */
+  imageHead(vision: EncoderOutput, instruction: tf.Tensor2D, _training = false): tf.Tensor2D {
+    this.check();
+    const { global, local } = (vision ?? {}) as Partial<EncoderOutput>;
+    if (!(global instanceof tf.Tensor) || !(local instanceof tf.Tensor))
+      throw new ModelInputError(
+        'PirClip.imageHead',
+        'vision',
+        "expected the ViT stem's output as { global, local } tensors (as encodeImages returns)",
+      );
+    const w = this.width;
+    if (
+      global.rank !== 2 ||
+      local.rank !== 3 ||
+      global.shape[1] !== w ||
+      local.shape[2] !== w ||
+      local.shape[0] !== global.shape[0]
+    )
+      throw new ModelInputError(
+        'PirClip.imageHead',
+        'vision',
+        `expected the ViT stem's global [B, ${w}] and local [B, N, ${w}], got [${global.shape}] and [${local.shape}]`,
+      );
+    const b = global.shape[0];
     const di = this.encoders.instruction.dim;
     if (instruction.rank !== 2 || instruction.shape[0] !== b || instruction.shape[1] !== di)
       throw new ModelInputError(
@@ -146,7 +187,7 @@ export class PirClip extends PirModelBase {
       );
     const vit = this.encoders.vision;
     return tf.tidy(() => {
-      const x = vit.embed(images); // [B, 1+N, W]
+      const x = tf.concat([tf.expandDims(global, 1), local], 1) as tf.Tensor3D; // [B, 1+N, W]
       const y = linear(
         instruction,
         this.projections.get('instruction_proj.weight'),
@@ -160,7 +201,7 @@ export class PirClip extends PirModelBase {
   }
 
   /** The text side: `t = L2norm(text.global)`. */
-  textHead(text: EncoderOutput): tf.Tensor2D {
+  textHead(text: EncoderOutput, _training = false): tf.Tensor2D {
     this.check();
     return l2Normalize(text.global);
   }
@@ -169,8 +210,8 @@ export class PirClip extends PirModelBase {
   embedImages(images: tf.Tensor4D, training = false): tf.Tensor2D {
     this.check();
     return tf.tidy(() => {
-      const instruction = this.encoders.instruction.encode(images); // frozen: never in trainableVariables()
-      return this.imageHead(images, instruction, training);
+      const { vision, instruction } = this.encodeImages(images, training);
+      return this.imageHead(vision, instruction, training);
     });
   }
 
@@ -203,17 +244,14 @@ export class PirClip extends PirModelBase {
     }
   }
 
-  /** Clamp the logit scale to its cap; call after each optimiser step. */
-  clampTemperatures(): void {
+  /** Cap the logit scale (CLIP's clamp at 100); `applyConstraints()` calls it. */
+  protected constrain(): void {
     this.logitScale.project();
   }
 
-  protected ownVariables(): VariableSource[] {
-    const out: VariableSource[] = this.projections
-      .entries()
-      .map(([name, variable]) => ({ name, variable, layout: this.projections.spec(name)?.layout ?? 'same' }));
-    out.push({ name: 'logit_scale', variable: this.logitScale.variable, layout: 'same' });
-    return out;
+  /** The model's own parameters: `instruction_proj.{weight,bias}` and `logit_scale` (log of the scale). */
+  namedParameters(): NamedParameter[] {
+    return [...this.projections.namedParameters(), temperatureParameter('logit_scale', this.logitScale)];
   }
 
   protected disposeOwn(): void {

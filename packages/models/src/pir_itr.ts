@@ -20,7 +20,6 @@
  */
 import { hardBelief } from '@pir/belief';
 import type { EncoderOutput, InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
-import { linear, ParamStore } from '@pir/encoders';
 import {
   type Ids,
   type Labels,
@@ -29,12 +28,13 @@ import {
   type PirLossParts,
   pirItrLoss,
 } from '@pir/losses';
-import { PaeHead, SpatialPAE, TemporalPAE, torchName } from '@pir/pae';
+import { linear, linearSpecs, type NamedParameter, ParamStore } from '@pir/nn';
+import { PaeHead, SpatialPAE, TemporalPAE } from '@pir/pae';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { PirModelBase, torchLinearSpecs } from './parts.js';
-import type { VariableSource } from './state.js';
+import { PirModelBase } from './model_base.js';
+import { temperatureParameter } from './scalars.js';
 
 /** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
 export interface PirItrConfig {
@@ -109,7 +109,7 @@ const DEFAULTS = {
  * const t = model.embedTexts(ids, mask);      // [B, 64]
  * const opt = tf.train.adam(1e-3);
  * opt.minimize(() => model.loss(batch).loss, false, model.trainableVariables());
- * model.clampTemperatures();
+ * model.applyConstraints(); // clamp τ1, τ2
  * ```
  */
 export class PirItr extends PirModelBase {
@@ -164,9 +164,9 @@ export class PirItr extends PirModelBase {
     const rng = new Rng(seed);
     this.projections = new ParamStore(
       [
-        ...torchLinearSpecs('vision_proj', encoders.vision.dim, c.dim),
-        ...torchLinearSpecs('text_proj', encoders.text.dim, c.dim),
-        ...torchLinearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
+        ...linearSpecs('vision_proj', encoders.vision.dim, c.dim),
+        ...linearSpecs('text_proj', encoders.text.dim, c.dim),
+        ...linearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
       ],
       rng.fork('projections'),
       'PirItr',
@@ -209,7 +209,13 @@ export class PirItr extends PirModelBase {
    */
   imageHead(vision: EncoderOutput, instruction: tf.Tensor2D, training = false): tf.Tensor2D {
     this.check();
-    const { global, local } = vision;
+    const { global, local } = (vision ?? {}) as Partial<EncoderOutput>;
+    if (!(global instanceof tf.Tensor) || !(local instanceof tf.Tensor))
+      throw new ModelInputError(
+        'PirItr.imageHead',
+        'vision',
+        'expected an encoder output { global, local } of tensors (as encodeImages returns)',
+      );
     const b = global.shape[0];
     const dv = this.encoders.vision.dim;
     if (
@@ -279,13 +285,25 @@ export class PirItr extends PirModelBase {
     });
   }
 
+  /**
+   * What {@link imageHead} takes, from images: the vision encoder's output and the (frozen) instruction
+   * encoder's vector. The caller disposes the tensors.
+   * @param images [B, H, W, 3] (the encoders' preprocessing)
+   * @returns `vision` `{global [B, Dv], local [B, N, Dv]}`, `instruction` [B, Di]
+   */
+  encodeImages(images: tf.Tensor4D, training = false): { vision: EncoderOutput; instruction: tf.Tensor2D } {
+    this.check();
+    const vision = this.encoders.vision.encode(images, training);
+    // frozen: its variables are never in trainableVariables()
+    const instruction = this.encoders.instruction.encode(images);
+    return { vision, instruction };
+  }
+
   /** Image embeddings: `images` [B, H, W, 3] (the encoders' preprocessing) → v [B, D], L2-normalised. */
   embedImages(images: tf.Tensor4D, training = false): tf.Tensor2D {
     this.check();
     return tf.tidy(() => {
-      const vision = this.encoders.vision.encode(images, training);
-      // frozen: its variables are never in trainableVariables()
-      const instruction = this.encoders.instruction.encode(images);
+      const { vision, instruction } = this.encodeImages(images, training);
       return this.imageHead(vision, instruction, training);
     });
   }
@@ -329,30 +347,23 @@ export class PirItr extends PirModelBase {
     });
   }
 
-  /** Clamp τ1 and τ2 into their ranges; call after each optimiser step (as the released `temp.clamp_`). */
-  clampTemperatures(): void {
+  /** Clamp τ1 and τ2 into their ranges (the released `temp.clamp_`); `applyConstraints()` calls it. */
+  protected constrain(): void {
     this.temperature.project();
     this.affiliationTemperature.project();
   }
 
-  /** The model's own variables by state-dict name (projections, PAE, heads, `temp`, `temp_center`). */
-  protected ownVariables(): VariableSource[] {
-    const out: VariableSource[] = [];
-    for (const [name, variable] of this.projections.entries())
-      out.push({ name, variable, layout: this.projections.spec(name)?.layout ?? 'same' });
-    for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) {
-      for (const [name, variable] of layer.variablesByName()) {
-        // LayerVariable.read() is the underlying tf.Variable (what optimisers update)
-        out.push({
-          name: torchName(name),
-          variable: variable.read() as tf.Variable,
-          layout: name.endsWith('.kernel') ? 'linear' : 'same',
-        });
-      }
-    }
-    out.push({ name: 'temp', variable: this.temperature.variable, layout: 'same' });
-    out.push({ name: 'temp_center', variable: this.affiliationTemperature.variable, layout: 'same' });
-    return out;
+  /**
+   * The model's own parameters by released state-dict name: projections, PAE, heads, `temp` (τ1) and
+   * `temp_center` (τ2).
+   */
+  namedParameters(): NamedParameter[] {
+    return [
+      ...this.projections.namedParameters(),
+      ...[this.spatial, this.temporal, this.headImg, this.headTxt].flatMap((l) => l.namedParameters()),
+      temperatureParameter('temp', this.temperature),
+      temperatureParameter('temp_center', this.affiliationTemperature),
+    ];
   }
 
   protected disposeOwn(): void {

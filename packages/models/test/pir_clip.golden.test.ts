@@ -21,13 +21,12 @@ import {
   type StateDictLike,
   type TextEncoder,
 } from '@pir/encoders';
-import type { StateDict } from '@pir/pae';
 import { describeBackends, expectAllClose, expectNoLeak, float32FromBase64 } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { PirClip } from '../src/index.js';
 import golden from './fixtures/pir-clip-golden.json';
-import { decodeState, type F32Entry, stub } from './golden.js';
+import { decodeState, type F32Entry, stub, vitStem } from './golden.js';
 
 type Variant = 'paper' | 'released';
 interface Outputs {
@@ -102,7 +101,7 @@ function make(variant: Variant, vit: ClipVisionTransformer): PirClip {
     },
     { variant, lambda: C.lambda, logitScale: { init: C.logitScaleInit, maxScale: C.maxScale }, seed: 1 },
   );
-  const r = model.loadStateDict(OWN_STATE as StateDict);
+  const r = model.loadStateDict(OWN_STATE);
   expect(r.missing).toEqual([]);
   expect(r.unexpected).toEqual([]);
   expect(r.loaded.length).toBe(Object.keys(OWN_STATE).length);
@@ -133,14 +132,13 @@ describeBackends('PirClip vs PyTorch (tools/golden/pir_clip.py)', () => {
   it('loads its own state dict strictly and exports it back unchanged (PyTorch layout)', async () => {
     const vit = makeVit();
     const model = make('paper', vit);
-    const sd = model.stateDict();
-    expect(Object.keys(sd).sort()).toEqual(Object.keys(OWN_STATE).sort());
+    const sd = await model.stateDict();
+    expect([...sd.keys()].sort()).toEqual(Object.keys(OWN_STATE).sort());
     for (const [k, e] of Object.entries(OWN_STATE)) {
-      const t = sd[k] as tf.Tensor;
-      expect(t.shape, k).toEqual(e.shape);
-      expect(Array.from(await t.data()), k).toEqual(Array.from(e.data));
+      const t = sd.get(k);
+      expect(t?.shape, k).toEqual(e.shape);
+      expect(Array.from((t?.data ?? []) as Float32Array), k).toEqual(Array.from(e.data));
     }
-    tf.dispose(Object.values(sd) as tf.Tensor[]);
     const scale = model.logitScale.value();
     await expectAllClose(scale, [Math.exp(C.logScale)], { atol: 0, rtol: 1e-6 }, 'exp(logit_scale)');
     scale.dispose();
@@ -156,7 +154,8 @@ describeBackends('PirClip vs PyTorch (tools/golden/pir_clip.py)', () => {
       const model = make(variant, vit);
       const x = inputs();
       const text = textOutput(x);
-      const v = model.imageHead(x.images, x.instruction);
+      const stem = vitStem(vit, x.images);
+      const v = model.imageHead(stem, x.instruction);
       const t = model.textHead(text);
       expect(v.shape).toEqual([C.b, C.vit.outputDim]);
       await expectAllClose(v, out.v.flat(), TOL, `${variant}: v`);
@@ -165,7 +164,17 @@ describeBackends('PirClip vs PyTorch (tools/golden/pir_clip.py)', () => {
       await expectAllClose(parts.loss, [out.loss], TOL, `${variant}: loss`);
       await expectAllClose(parts.contrastive, [out.contrastive], TOL, `${variant}: contrastive`);
       await expectAllClose(parts.affiliation, [out.affiliation], TOL, `${variant}: affiliation`);
-      tf.dispose([v, t, parts.loss, parts.contrastive, parts.affiliation, text.local, ...Object.values(x)]);
+      tf.dispose([
+        v,
+        t,
+        parts.loss,
+        parts.contrastive,
+        parts.affiliation,
+        text.local,
+        stem.global,
+        stem.local,
+        ...Object.values(x),
+      ]);
       model.dispose();
       vit.dispose();
     });
@@ -189,19 +198,20 @@ describeBackends('PirClip vs PyTorch (tools/golden/pir_clip.py)', () => {
       const model = make(variant, vit);
       const x = inputs();
       const text = textOutput(x);
+      const stem = vitStem(vit, x.images);
       await expectNoLeak(() => {
-        tf.dispose(model.imageHead(x.images, x.instruction));
+        tf.dispose(model.imageHead(stem, x.instruction));
       }, 'imageHead');
       await expectNoLeak(() => {
         tf.dispose(model.textHead(text));
       }, 'textHead');
       await expectNoLeak(() => {
-        const v = model.imageHead(x.images, x.instruction);
+        const v = model.imageHead(stem, x.instruction);
         const t = model.textHead(text);
         const p = model.lossFromEmbeddings(v, t, G.inputs.labels);
         tf.dispose([v, t, p.loss, p.contrastive, p.affiliation]);
       }, 'lossFromEmbeddings');
-      tf.dispose([text.local, ...Object.values(x)]);
+      tf.dispose([text.local, stem.global, stem.local, ...Object.values(x)]);
       model.dispose();
       vit.dispose();
     });

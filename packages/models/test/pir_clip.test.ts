@@ -80,8 +80,10 @@ describeBackends('PirClip (tiny towers)', () => {
       const di = resnet.dim;
       const a = tf.randomNormal([B, di], 0, 1, 'float32', 7) as tf.Tensor2D;
       const b = tf.randomNormal([B, di], 0, 1, 'float32', 8) as tf.Tensor2D;
-      const va = await model.imageHead(batch.images, a).data();
-      const vb = await model.imageHead(batch.images, b).data();
+      const { vision: stem, instruction } = model.encodeImages(batch.images);
+      const va = await model.imageHead(stem, a).data();
+      const vb = await model.imageHead(stem, b).data();
+      tf.dispose([stem.global, stem.local, instruction]);
       const plain = vision.encode(batch.images);
       const pn = await tf.div(plain.global, tf.norm(plain.global, 'euclidean', 1, true)).data();
       const diff = (x: ArrayLike<number>, y: ArrayLike<number>) =>
@@ -131,23 +133,23 @@ describeBackends('PirClip (tiny towers)', () => {
     const a = make({ seed: 10 });
     const b = make({ seed: 11 });
     try {
-      const sd = a.stateDict();
-      expect(Object.keys(sd).sort()).toEqual([
+      const sd = await a.stateDict();
+      expect([...sd.keys()].sort()).toEqual([
         'instruction_proj.bias',
         'instruction_proj.weight',
         'logit_scale',
       ]);
-      expect((sd['instruction_proj.weight'] as tf.Tensor).shape).toEqual([CLIP_VIT_TINY.width, resnet.dim]);
-      expect((await (sd.logit_scale as tf.Tensor).data())[0]).toBeCloseTo(Math.log(1 / 0.07), 5);
+      expect(sd.get('instruction_proj.weight')?.shape).toEqual([CLIP_VIT_TINY.width, resnet.dim]);
+      expect(sd.get('logit_scale')?.data[0]).toBeCloseTo(Math.log(1 / 0.07), 5);
       b.loadStateDict(sd);
       const va = await a.embedImages(batch.images).data();
       const vb = await b.embedImages(batch.images).data();
       for (let i = 0; i < va.length; i++) expect(vb[i]).toBeCloseTo(va[i] as number, 6);
       const bad = { 'instruction_proj.weight': tf.zeros([3, 3]), extra: tf.zeros([1]) };
       expect(() => b.loadStateDict(bad)).toThrow(
-        /instruction_proj\.weight: expected \[32,128\].*missing keys: instruction_proj\.bias, logit_scale.*unexpected keys: extra/,
+        /^PirClip\.loadStateDict: missing keys \(2\): instruction_proj\.bias, logit_scale; unexpected keys \(1\): extra; shape mismatches \(1, PyTorch layout\): instruction_proj\.weight expected \[32, 128\] got \[3, 3\]/,
       );
-      tf.dispose([...(Object.values(sd) as tf.Tensor[]), ...Object.values(bad)]);
+      tf.dispose(Object.values(bad));
     } finally {
       a.dispose();
       b.dispose();
@@ -162,8 +164,12 @@ describeBackends('PirClip (tiny towers)', () => {
     try {
       expect(() => model.loss({ ...batch, labels: [0] })).toThrow(/labels has 1 rows but images has 4/);
       const wrong = tf.zeros([B, 5]) as tf.Tensor2D;
-      expect(() => model.imageHead(batch.images, wrong)).toThrow(/instruction: expected \[4, 128\]/);
-      wrong.dispose();
+      const { vision: stem, instruction } = model.encodeImages(batch.images);
+      expect(() => model.imageHead(stem, wrong)).toThrow(/instruction: expected \[4, 128\]/);
+      expect(() => model.imageHead(batch.images as never, instruction)).toThrow(
+        /vision: expected the ViT stem/,
+      );
+      tf.dispose([wrong, stem.global, stem.local, instruction]);
     } finally {
       model.dispose();
     }
@@ -179,7 +185,7 @@ describeBackends('PirClip (tiny towers)', () => {
         const l = opt.minimize(() => model.loss(batch).loss, true, vars);
         losses.push((await l!.data())[0] as number);
         l!.dispose();
-        model.clampTemperatures();
+        model.applyConstraints();
       }
       expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.9);
     } finally {
@@ -194,9 +200,7 @@ describeBackends('PirClip (tiny towers)', () => {
       tf.dispose([model.embedImages(batch.images), model.embedTexts(batch.ids, batch.mask)]);
       const parts = model.loss(batch);
       tf.dispose([parts.loss, parts.contrastive, parts.affiliation]);
-      const sd = model.stateDict();
-      model.loadStateDict(sd);
-      tf.dispose(Object.values(sd) as tf.Tensor[]);
+      model.loadStateDict(await model.stateDict());
       model.dispose();
     });
   });

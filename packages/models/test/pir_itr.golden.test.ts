@@ -11,7 +11,6 @@
 import '@pir/runtime';
 import type { InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
 import { pirItrLoss } from '@pir/losses';
-import type { StateDict } from '@pir/pae';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -107,7 +106,7 @@ function make(variant: Variant, encoders: PirItrEncoders = STUBS): PirItr {
     variant,
     seed: 1,
   });
-  const r = model.loadStateDict(STATE as StateDict);
+  const r = model.loadStateDict(STATE);
   expect(r.missing).toEqual([]);
   expect(r.unexpected).toEqual([]);
   expect(r.loaded.length).toBe(Object.keys(STATE).length);
@@ -120,9 +119,14 @@ function make(variant: Variant, encoders: PirItrEncoders = STUBS): PirItr {
  */
 function fixtureEncoders(x: Inputs): PirItrEncoders {
   return {
-    vision: { dim: C.dv, encode: () => ({ global: x.visionGlobal.clone(), local: x.visionLocal.clone() }) },
+    vision: {
+      dim: C.dv,
+      encode: () => ({ global: x.visionGlobal.clone(), local: x.visionLocal.clone() }),
+      trainableVariables: () => [],
+    },
     text: {
       dim: C.dt,
+      trainableVariables: () => [],
       tokenizer: undefined,
       encode: (_ids: tf.Tensor2D, mask: tf.Tensor2D) => ({
         global: x.textGlobal.clone(),
@@ -137,14 +141,13 @@ function fixtureEncoders(x: Inputs): PirItrEncoders {
 describeBackends('PirItr vs PyTorch (tools/golden/pir_itr.py)', () => {
   it('loads the released-name state dict strictly and exports it back unchanged (PyTorch layout)', async () => {
     const model = make('paper');
-    const sd = model.stateDict();
-    expect(Object.keys(sd).sort()).toEqual(Object.keys(STATE).sort());
+    const sd = await model.stateDict();
+    expect([...sd.keys()].sort()).toEqual(Object.keys(STATE).sort());
     for (const [k, e] of Object.entries(STATE)) {
-      const t = sd[k] as tf.Tensor;
-      expect(t.shape, k).toEqual(e.shape);
-      expect(Array.from(await t.data()), k).toEqual(Array.from(e.data));
+      const t = sd.get(k);
+      expect(t?.shape, k).toEqual(e.shape);
+      expect(Array.from((t?.data ?? []) as Float32Array), k).toEqual(Array.from(e.data));
     }
-    tf.dispose(Object.values(sd) as tf.Tensor[]);
     const [tau1, tau2] = [model.temperature.value(), model.affiliationTemperature.value()];
     await expectAllClose(tau1, [C.tau1], { atol: 1e-7, rtol: 0 }, 'temp → τ1');
     await expectAllClose(tau2, [C.tau2], { atol: 1e-7, rtol: 0 }, 'temp_center → τ2');

@@ -12,6 +12,7 @@ import {
   SWIN_TINY,
   SwinTransformer,
 } from '@pir/encoders';
+import { StateDictError } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -126,9 +127,9 @@ describeBackends('PirItr (tiny encoders)', () => {
     const a = make({ seed: 10 });
     const b = make({ seed: 11 });
     try {
-      const sd = a.stateDict();
-      expect(sd['vision_proj.weight']?.shape).toEqual([16, vision.dim]);
-      expect(sd['instruction_proj.weight']?.shape).toEqual([16, resnet.dim]);
+      const sd = await a.stateDict();
+      expect(sd.get('vision_proj.weight')?.shape).toEqual([16, vision.dim]);
+      expect(sd.get('instruction_proj.weight')?.shape).toEqual([16, resnet.dim]);
       for (const key of [
         'img_sa.1.mhatt.linear_q.weight',
         'txt_ca.2.ffn.0.weight',
@@ -137,7 +138,7 @@ describeBackends('PirItr (tiny encoders)', () => {
         'temp',
         'temp_center',
       ])
-        expect(Object.keys(sd)).toContain(key);
+        expect([...sd.keys()]).toContain(key);
       const va = await a.embedImages(batch.images).data();
       const before = await b.embedImages(batch.images).data();
       expect(Array.from(before)).not.toEqual(Array.from(va));
@@ -146,7 +147,6 @@ describeBackends('PirItr (tiny encoders)', () => {
       expect(report.unexpected).toEqual([]);
       const vb = await b.embedImages(batch.images).data();
       for (let i = 0; i < va.length; i++) expect(vb[i]).toBeCloseTo(va[i] as number, 6);
-      tf.dispose(Object.values(sd) as tf.Tensor[]);
     } finally {
       a.dispose();
       b.dispose();
@@ -156,30 +156,26 @@ describeBackends('PirItr (tiny encoders)', () => {
   it('loadStateDict lists every missing, unexpected and mis-shaped key at once and loads nothing', async () => {
     const model = make();
     try {
-      const sd = model.stateDict();
-      const before = await (sd['head_img.bias'] as tf.Tensor).data();
-      (sd['text_proj.bias'] as tf.Tensor).dispose();
-      delete sd['text_proj.bias'];
-      sd['extra.weight'] = tf.zeros([2]);
-      (sd['head_img.weight'] as tf.Tensor).dispose();
-      sd['head_img.weight'] = tf.zeros([16, 15]);
-      (sd['head_img.bias'] as tf.Tensor).dispose();
-      sd['head_img.bias'] = tf.ones([16]);
+      const sd = await model.stateDict();
+      const before = sd.get('head_img.bias')?.data as Float32Array;
+      sd.delete('text_proj.bias');
+      sd.set('extra.weight', { dtype: 'float32', shape: [2], data: new Float32Array(2) });
+      sd.set('head_img.weight', { dtype: 'float32', shape: [16, 15], data: new Float32Array(16 * 15) });
+      sd.set('head_img.bias', { dtype: 'float32', shape: [16], data: new Float32Array(16).fill(1) });
       let message = '';
       try {
         model.loadStateDict(sd);
       } catch (e) {
-        expect(e).toBeInstanceOf(ModelInputError);
+        expect(e).toBeInstanceOf(StateDictError);
+        expect((e as StateDictError).where).toBe('PirItr.loadStateDict');
         message = (e as Error).message;
       }
-      expect(message).toMatch(/head_img\.weight: expected \[16,16\]/);
-      expect(message).toMatch(/missing keys: text_proj\.bias/);
-      expect(message).toMatch(/unexpected keys: extra\.weight/);
-      const now = model.stateDict();
-      const after = await (now['head_img.bias'] as tf.Tensor).data();
+      expect(message).toMatch(/head_img\.weight expected \[16, 16\] got \[16, 15\]/);
+      expect(message).toMatch(/missing keys \(1\): text_proj\.bias/);
+      expect(message).toMatch(/unexpected keys \(1\): extra\.weight/);
+      const now = await model.stateDict();
+      const after = now.get('head_img.bias')?.data as Float32Array;
       expect(Array.from(after)).toEqual(Array.from(before));
-      tf.dispose(Object.values(now) as tf.Tensor[]);
-      tf.dispose(Object.values(sd) as tf.Tensor[]);
     } finally {
       model.dispose();
     }
@@ -219,7 +215,7 @@ describeBackends('PirItr (tiny encoders)', () => {
         const l = opt.minimize(() => model.loss(batch).loss, true, vars);
         losses.push((await l!.data())[0] as number);
         l!.dispose();
-        model.clampTemperatures();
+        model.applyConstraints();
       }
       expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.9);
     } finally {
@@ -234,9 +230,7 @@ describeBackends('PirItr (tiny encoders)', () => {
       tf.dispose([model.embedImages(batch.images), model.embedTexts(batch.ids, batch.mask)]);
       const parts = model.loss(batch);
       tf.dispose([parts.loss, parts.contrastive, parts.affiliation]);
-      const sd = model.stateDict();
-      model.loadStateDict(sd);
-      tf.dispose(Object.values(sd) as tf.Tensor[]);
+      model.loadStateDict(await model.stateDict());
       model.dispose();
     });
   });

@@ -1,13 +1,34 @@
 /**
- * The base of every PAE layer: weights made in `build()` from a {@link ParamSpec} list (released names),
- * a seeded {@link Rng} for initialisation and dropout, and the shared config fields.
+ * The base of every PAE layer: weights made in `build()` from `@pir/nn` {@link ParamSpec}s (released PyTorch
+ * names, tfjs layout inside), a seeded {@link Rng} for initialisation and dropout, and the shared config
+ * fields. Every PAE layer is a `HasParameters`, so `@pir/nn`'s `loadStateDict` / `stateDict` serve it.
  */
+import { type HasParameters, type NamedParameter, type ParamInit, type ParamSpec, tfShape } from '@pir/nn';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PaeInputError } from './errors.js';
 import type { Params } from './functional.js';
-import type { ParamSpec } from './specs.js';
+
+type Initializer = ReturnType<typeof tfl.initializers.ones>;
+
+/** The tfjs initializer of a {@link ParamInit}; random kinds take the next seed of `seeds`. */
+function initializer(init: ParamInit, seeds: Rng): Initializer {
+  switch (init.kind) {
+    case 'ones':
+      return tfl.initializers.ones();
+    case 'zeros':
+      return tfl.initializers.zeros();
+    case 'uniform':
+      return tfl.initializers.randomUniform({
+        minval: -init.limit,
+        maxval: init.limit,
+        seed: seeds.nextSeed(),
+      });
+    case 'normal':
+      return tfl.initializers.randomNormal({ mean: 0, stddev: init.std, seed: seeds.nextSeed() });
+  }
+}
 
 export type Shape = (number | null)[];
 
@@ -48,7 +69,7 @@ export const PAE_DEFAULTS = {
 } as const;
 
 /** A layer whose weights are described by a {@link ParamSpec} list. */
-export abstract class PaeLayer extends tfl.layers.Layer {
+export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters {
   readonly dim: number;
   readonly seed: number;
   protected readonly rng: Rng;
@@ -64,25 +85,18 @@ export abstract class PaeLayer extends tfl.layers.Layer {
     this.rng = new Rng(this.seed);
   }
 
-  /** The parameters of this layer, released names (kernel layout [in, out]). */
+  /** The parameters of this layer: released PyTorch names and shapes (`@pir/nn` {@link ParamSpec}s). */
   abstract paramSpecs(): ParamSpec[];
 
   override build(_inputShape: Shape | Shape[]): void {
     if (this.built) return;
-    const init = this.rng.fork('init');
+    const seeds = this.rng.fork('init');
     for (const s of this.paramSpecs()) {
-      let initializer: ReturnType<typeof tfl.initializers.ones>;
-      if (s.init === 'ones') initializer = tfl.initializers.ones();
-      else if (s.init === 'zeros') initializer = tfl.initializers.zeros();
-      else {
-        const bound = 1 / Math.sqrt(s.fanIn ?? 1);
-        initializer = tfl.initializers.randomUniform({
-          minval: -bound,
-          maxval: bound,
-          seed: init.nextSeed(),
-        });
-      }
-      this.vars.set(s.name, this.addWeight(s.name, s.shape, 'float32', initializer, undefined, true));
+      const shape = tfShape(s.shape, s.layout);
+      this.vars.set(
+        s.name,
+        this.addWeight(s.name, shape, 'float32', initializer(s.init, seeds), undefined, true),
+      );
     }
     this.built = true;
   }
@@ -92,13 +106,28 @@ export abstract class PaeLayer extends tfl.layers.Layer {
     if (!this.built) this.build([]);
   }
 
-  /** The weight variables by parameter name. */
+  /** The weight variables by (PyTorch) parameter name. */
   variablesByName(): Map<string, tfl.LayerVariable> {
     this.ensureBuilt();
     return this.vars;
   }
 
-  /** Current parameter values as a {@link Params} record (the variables themselves: differentiable). */
+  /**
+   * Every weight with its spec ({@link HasParameters}): `loadStateDict(layer, sd)` and `stateDict(layer)` of
+   * `@pir/nn` use it. The variable is the one optimisers update (`LayerVariable.read()`).
+   */
+  namedParameters(): NamedParameter[] {
+    const vars = this.variablesByName();
+    return this.paramSpecs().map((spec) => ({
+      spec,
+      variable: (vars.get(spec.name) as tfl.LayerVariable).read() as tf.Variable,
+    }));
+  }
+
+  /**
+   * Current parameter values as a {@link Params} record — PyTorch names, tfjs layout (the variables
+   * themselves: differentiable).
+   */
   params(): Params {
     const p: Params = {};
     for (const [k, v] of this.variablesByName()) p[k] = v.read();

@@ -1,42 +1,24 @@
 /**
  * Errors of `@pir/pae`: a bad argument (named, with shapes), and a state dict that does not fit.
  */
+import { PirError } from '@pir/runtime';
 
 /** Thrown when a PAE function or layer receives an argument it cannot use (wrong rank, width, heads…). */
-export class PaeInputError extends Error {
-  constructor(
-    /** The public function or layer that rejected its input, e.g. `'SpatialPAE'`. */
-    readonly fn: string,
-    /** The offending argument, e.g. `'tokens'`, `'mask'`, `'heads'`. */
-    readonly argument: string,
-    message: string,
-  ) {
-    super(`${fn}: ${message}`);
+export class PaeInputError extends PirError {
+  /**
+   * @param where the public function or layer that rejected its input, e.g. `'SpatialPAE'`
+   * @param argument the offending argument, e.g. `'tokens'`, `'mask'`, `'heads'`
+   */
+  constructor(where: string, argument: string, message: string) {
+    super(where, argument, message);
     this.name = 'PaeInputError';
+  }
+
+  /** @deprecated use {@link PirError.where} */
+  get fn(): string {
+    return this.where;
   }
 }
 
-/**
- * Thrown by {@link loadStateDict} when keys are missing, unexpected, or of the wrong shape. All problems
- * are listed at once (in the message and in the fields).
- */
-export class StateDictError extends Error {
-  constructor(
-    readonly missing: string[],
-    readonly unexpected: string[],
-    readonly mismatched: { key: string; expected: number[]; got: number[] }[],
-  ) {
-    const parts: string[] = [];
-    if (missing.length > 0) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-    if (mismatched.length > 0) {
-      parts.push(
-        `shape mismatches (${mismatched.length}): ${mismatched
-          .map((m) => `${m.key} expected [${m.expected}] (PyTorch layout) got [${m.got}]`)
-          .join(', ')}`,
-      );
-    }
-    super(`loadStateDict: ${parts.join('; ')}`);
-    this.name = 'StateDictError';
-  }
-}
+/** Thrown by `loadStateDict` when keys are missing, unexpected or mis-shaped: `@pir/nn`'s. */
+export { StateDictError } from '@pir/nn';

@@ -2,7 +2,10 @@
  * `@pir/pae` — the progressive attention encoders of PIR (PIR_SPEC §3) for TensorFlow.js: trainable
  * multi-head attention, SA / CA blocks (post-LN, FFN with inner LayerNorm, exact GELU), PAEL,
  * Spatial-PAE, Temporal-PAE and the head + global fusion — as serializable `tf.layers.Layer`s and as pure
- * functions over a parameter record — plus state-dict loading with the released PIR module names.
+ * functions over a parameter record.
+ *
+ * Parameters use the released PIR checkpoints' names; loading and exporting state dicts is `@pir/nn`'s one
+ * `loadStateDict` / `stateDict` (re-exported here): every layer is a `HasParameters`.
  *
  * Import `@pir/runtime` (or tfjs's `register_all_gradients`) before training.
  */
@@ -13,8 +16,10 @@ import { registerRuntimeGradients } from '@pir/runtime';
 
 registerRuntimeGradients();
 
+export { type ParamSpec, type StateDict, type StateDictLike, stateDict } from '@pir/nn';
 export { type AttentionLayerArgs, PAE_DEFAULTS, PaeLayer, type PaeLayerArgs } from './base.js';
 export { PaeInputError, StateDictError } from './errors.js';
+// ---- deprecated: names of @pir/pae 0.1, kept for one release ----
 export {
   type AttentionOptions,
   type BlockOptions,
@@ -27,6 +32,7 @@ export {
   layerNorm,
   linear,
   MASKED_LOGIT,
+  mhatt,
   multiHeadAttention,
   type PaeOptions,
   type Params,
@@ -48,12 +54,12 @@ export {
   SpatialPAE,
   TemporalPAE,
 } from './layers.js';
-export { type ParamSpec, torchName } from './specs.js';
+export { caSpecs, ffnSpecs, mhaSpecs, paeSpecs, saSpecs, torchName } from './specs.js';
 export {
   exportStateDict,
   fromTorchStateDict,
+  type LoadReport,
   type LoadStateDictOptions,
   loadStateDict,
-  type StateDict,
   type StateDictEntry,
 } from './state_dict.js';

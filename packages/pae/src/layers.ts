@@ -2,6 +2,8 @@
  * The PAE modules as serializable `tf.layers.Layer`s. Each holds its weights under the released PIR names
  * (see {@link loadStateDict}); `call()` runs the functional form of `functional.ts` inside `tidy`.
  */
+
+import { linearSpecs, type ParamSpec } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { AttentionLayer, type AttentionLayerArgs, PaeLayer, type PaeLayerArgs, type Shape } from './base.js';
 import { PaeInputError } from './errors.js';
@@ -9,13 +11,13 @@ import {
   crossAttentionBlock,
   feedForward,
   headFusion,
-  multiHeadAttention,
+  mhatt,
   pael,
   selfAttentionBlock,
   spatialPae,
   temporalPae,
 } from './functional.js';
-import { caSpecs, ffnSpecs, linearSpecs, mhaSpecs, type ParamSpec, paeSpecs, saSpecs } from './specs.js';
+import { caSpecs, ffnSpecs, mhaSpecs, paeSpecs, saSpecs } from './specs.js';
 
 type Kwargs = Record<string, unknown>;
 
@@ -52,7 +54,7 @@ function readStateName(v: string | { name: string } | undefined, fallback: strin
 
 /**
  * Trainable multi-head attention from matMul/softmax: `[q, k, v(, mask)] → [B, Tq, D]`.
- * Weights `linear_{q,k,v,merge}.{kernel,bias}` (PyTorch `…weight` [out, in] when loading state dicts).
+ * Weights `linear_{q,k,v,merge}.{weight,bias}` (PyTorch names; the variables hold [in, out]).
  * @example
  * ```ts
  * const mha = new MultiHeadAttention({ dim: 16, heads: 4 });
@@ -85,7 +87,7 @@ export class MultiHeadAttention extends AttentionLayer {
       this.checkTokens('v', v);
       this.checkMask(k, mask);
       const o = this.blockOptions(mask, kwargs);
-      return multiHeadAttention(this.params(), this.stateName, q, k, v, {
+      return mhatt(this.params(), this.stateName, q, k, v, {
         heads: o.heads,
         dropout: { rate: o.dropout, training: o.training, nextSeed: o.nextSeed },
         ...(o.mask === undefined ? {} : { mask: o.mask }),
@@ -96,6 +98,7 @@ export class MultiHeadAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
+tf.serialization.registerClass(MultiHeadAttention);
 
 /** FFN: Linear(D→2D) → LayerNorm(2D) → GELU → Linear(2D→D); weights `0.*`, `1.*`, `3.*`. `x → x'`. */
 export class FeedForward extends PaeLayer {
@@ -124,6 +127,7 @@ export class FeedForward extends PaeLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
+tf.serialization.registerClass(FeedForward);
 
 /** SA block (post-LN): `[x(, mask)] → [B, T, D]`; weights `mhatt.*`, `ffn.*`, `norm1.*`, `norm2.*`. */
 export class SelfAttention extends AttentionLayer {
@@ -151,6 +155,7 @@ export class SelfAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
+tf.serialization.registerClass(SelfAttention);
 
 /**
  * CA block (post-LN, queries from x, keys/values and residual from y): `[x, y(, mask of y)] → [B, T, D]`
@@ -190,6 +195,7 @@ export class CrossAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
+tf.serialization.registerClass(CrossAttention);
 
 /** PAEL(x, c) = SA then CA: `[x, c(, mask)] → CA(c, SA(x))` [B, T, D]; weights `sa.*`, `ca.*`. */
 export class PAEL extends AttentionLayer {
@@ -210,6 +216,7 @@ export class PAEL extends AttentionLayer {
     });
   }
 }
+tf.serialization.registerClass(PAEL);
 
 /** Config of {@link SpatialPAE} / {@link TemporalPAE}. */
 export interface PaeStackArgs extends AttentionLayerArgs {
@@ -271,6 +278,7 @@ export class SpatialPAE extends AttentionLayer {
     return { ...super.getConfig(), layers: this.layers };
   }
 }
+tf.serialization.registerClass(SpatialPAE);
 
 /**
  * Temporal-PAE (text): `[tokens [B, L, D](, mask [B, L])] → [B, L, D]`. Per layer: `s = SA_i(h)`,
@@ -308,6 +316,7 @@ export class TemporalPAE extends AttentionLayer {
     return { ...super.getConfig(), layers: this.layers };
   }
 }
+tf.serialization.registerClass(TemporalPAE);
 
 /** Config of {@link PaeHead}. */
 export interface PaeHeadArgs extends PaeLayerArgs, NamedArgs {
@@ -317,7 +326,7 @@ export interface PaeHeadArgs extends PaeLayerArgs, NamedArgs {
 
 /**
  * Head and global fusion: `[global g [B, D], hLast [B, T, D]] → L2norm(g + Linear(hLast[:, 0]))` [B, D].
- * Weights `${stateName}.{kernel,bias}` with `stateName` `'head_img'` (default) or `'head_txt'`.
+ * Weights `${stateName}.{weight,bias}` with `stateName` `'head_img'` (default) or `'head_txt'`.
  */
 export class PaeHead extends PaeLayer {
   static className = 'PirPaeHead';
@@ -352,16 +361,4 @@ export class PaeHead extends PaeLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName }, normalize: this.normalize };
   }
 }
-
-for (const cls of [
-  MultiHeadAttention,
-  FeedForward,
-  SelfAttention,
-  CrossAttention,
-  PAEL,
-  SpatialPAE,
-  TemporalPAE,
-  PaeHead,
-]) {
-  tf.serialization.registerClass(cls);
-}
+tf.serialization.registerClass(PaeHead);

@@ -1,60 +1,41 @@
 /**
- * Parameter lists of the PAE modules, named as the released PIR checkpoints (see `functional.ts` for the
- * one renaming rule: Linear `weight` [out, in] ↔ `kernel` [in, out]).
+ * Parameter lists of the PAE modules, named and shaped as in the released PIR checkpoints
+ * (`img_sa.0.mhatt.linear_q.weight` [out, in], …) with `@pir/nn`'s one {@link ParamSpec}: Linear weights
+ * have layout `'linear'` (the variable is [in, out]) and PyTorch's default initialisation.
  */
-import { join } from './functional.js';
+import { joinName, layerNormSpecs, linearSpecs, type ParamSpec } from '@pir/nn';
 
-/** One parameter: its name here, its shape here, and how it is initialised for training from scratch. */
-export interface ParamSpec {
-  /** e.g. `'img_sa.0.mhatt.linear_q.kernel'` */
-  name: string;
-  /** Shape in this package's layout ([in, out] for kernels). */
-  shape: number[];
-  /** `uniform`: U(−1/√fanIn, 1/√fanIn) (PyTorch's Linear default); `ones` / `zeros` (LayerNorm). */
-  init: 'uniform' | 'ones' | 'zeros';
-  fanIn?: number;
-}
-
-export function linearSpecs(name: string, inDim: number, outDim: number): ParamSpec[] {
-  return [
-    { name: join(name, 'kernel'), shape: [inDim, outDim], init: 'uniform', fanIn: inDim },
-    { name: join(name, 'bias'), shape: [outDim], init: 'uniform', fanIn: inDim },
-  ];
-}
-
-export function layerNormSpecs(name: string, dim: number): ParamSpec[] {
-  return [
-    { name: join(name, 'weight'), shape: [dim], init: 'ones' },
-    { name: join(name, 'bias'), shape: [dim], init: 'zeros' },
-  ];
-}
-
+/** `linear_v`, `linear_k`, `linear_q`, `linear_merge` (D → D each), the released `MHAtt`. */
 export function mhaSpecs(name: string, d: number): ParamSpec[] {
   return ['linear_v', 'linear_k', 'linear_q', 'linear_merge'].flatMap((l) =>
-    linearSpecs(join(name, l), d, d),
+    linearSpecs(joinName(name, l), d, d),
   );
 }
 
+/** FFN: Linear(D→2D) `.0`, LayerNorm(2D) `.1`, Linear(2D→D) `.3`. */
 export function ffnSpecs(name: string, d: number): ParamSpec[] {
   return [
-    ...linearSpecs(join(name, '0'), d, 2 * d),
-    ...layerNormSpecs(join(name, '1'), 2 * d),
-    ...linearSpecs(join(name, '3'), 2 * d, d),
+    ...linearSpecs(joinName(name, '0'), d, 2 * d),
+    ...layerNormSpecs(joinName(name, '1'), 2 * d),
+    ...linearSpecs(joinName(name, '3'), 2 * d, d),
   ];
 }
 
 function blockSpecs(name: string, d: number, attention: 'mhatt' | 'mhatt_cross'): ParamSpec[] {
   return [
-    ...mhaSpecs(join(name, attention), d),
-    ...ffnSpecs(join(name, 'ffn'), d),
-    ...layerNormSpecs(join(name, 'norm1'), d),
-    ...layerNormSpecs(join(name, 'norm2'), d),
+    ...mhaSpecs(joinName(name, attention), d),
+    ...ffnSpecs(joinName(name, 'ffn'), d),
+    ...layerNormSpecs(joinName(name, 'norm1'), d),
+    ...layerNormSpecs(joinName(name, 'norm2'), d),
   ];
 }
 
+/** SA block: `mhatt.*`, `ffn.*`, `norm1.*`, `norm2.*`. */
 export const saSpecs = (name: string, d: number): ParamSpec[] => blockSpecs(name, d, 'mhatt');
+/** CA block: `mhatt_cross.*`, `ffn.*`, `norm1.*`, `norm2.*`. */
 export const caSpecs = (name: string, d: number): ParamSpec[] => blockSpecs(name, d, 'mhatt_cross');
 
+/** A PAE stack: `layers` SA blocks, then the CA blocks, then the mapping Linears (released order). */
 export function paeSpecs(
   names: { sa: string; ca: string; mapping: string },
   layers: number,
@@ -67,17 +48,14 @@ export function paeSpecs(
   return out;
 }
 
-/** PyTorch name and shape of a parameter of ours. */
+/**
+ * The PyTorch name of a parameter name of `@pir/pae` 0.1 (`X.kernel` → `X.weight`); names are PyTorch's
+ * already since 0.2. @deprecated parameter names are PyTorch names now.
+ */
 export function torchName(name: string): string {
   return name.endsWith('.kernel')
     ? `${name.slice(0, -'.kernel'.length)}.weight`
     : name === 'kernel'
       ? 'weight'
       : name;
-}
-
-export function torchShape(spec: ParamSpec): number[] {
-  return spec.name === 'kernel' || spec.name.endsWith('.kernel')
-    ? [...spec.shape].reverse()
-    : [...spec.shape];
 }

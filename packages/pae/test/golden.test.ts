@@ -16,12 +16,14 @@ import {
   PaeHead,
   SelfAttention,
   SpatialPAE,
-  type StateDict,
   TemporalPAE,
 } from '../src/index.js';
 import real from './fixtures/pae_real.json';
 import tiny from './fixtures/pae_tiny.json';
 import { hashTensor } from './hash.js';
+
+/** A state dict as JSON holds it (a plain object of `{ data, shape }`, PyTorch layout). */
+type StateDict = Record<string, { data: ArrayLike<number>; shape: number[] }>;
 
 const T = tiny as unknown as {
   config: { dim: number; heads: number; k: number };
@@ -120,9 +122,10 @@ describeBackends('PAE vs PyTorch (tiny, D=16)', () => {
       input,
     ) as tf.Tensor[];
     const kept = hardBelief(img as tf.Tensor3D, u as tf.Tensor, { k }).tokens;
-    const vars: { key: string; v: tf.Variable }[] = [];
+    const vars: { key: string; v: tf.Variable; linear: boolean }[] = [];
     for (const layer of m.all) {
-      for (const [name, lv] of layer.variablesByName()) vars.push({ key: name, v: lv.read() as tf.Variable });
+      for (const { spec, variable } of layer.namedParameters())
+        vars.push({ key: spec.name, v: variable, linear: spec.layout === 'linear' });
     }
     const { value, grads } = tf.variableGrads(
       () => {
@@ -136,11 +139,10 @@ describeBackends('PAE vs PyTorch (tiny, D=16)', () => {
     );
     await expectAllClose(value, [T.outputs.loss as number], TOL, 'loss');
     expect(Object.keys(grads).length).toBe(Object.keys(T.grads).length);
-    for (const { key, v } of vars) {
-      const torchKey = key.endsWith('.kernel') ? `${key.slice(0, -7)}.weight` : key;
+    for (const { key, v, linear } of vars) {
       let g = grads[v.name] as tf.Tensor;
-      if (key.endsWith('.kernel')) g = tf.transpose(g);
-      await expectAllClose(g, T.grads[torchKey] as number[], TOL, `d/d ${torchKey}`);
+      if (linear) g = tf.transpose(g); // the variable is [in, out], PyTorch's gradient [out, in]
+      await expectAllClose(g, T.grads[key] as number[], TOL, `d/d ${key}`);
     }
     tf.dispose([value, ...Object.values(grads), img, u, gV, txt, mask, gT, Rv, Rt, kept] as tf.Tensor[]);
     for (const l of m.all) l.dispose();

@@ -1,97 +1,12 @@
 /**
- * Multi-head scaled dot-product attention with key-padding and causal masks, and multi-head self-attention
- * in PyTorch `nn.MultiheadAttention` layout (packed `in_proj_weight` [3D, D], `out_proj`).
+ * Multi-head self-attention in PyTorch `nn.MultiheadAttention` layout (packed `in_proj_weight` [3D, D],
+ * `out_proj`), as a function and a tfjs Layer. The attention itself is `@pir/nn`'s `multiHeadAttention`.
  */
+import { attentionBias, linear, multiHeadAttention } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { check } from './errors.js';
-import { linear } from './linear.js';
-
-/** What masked logits are set to (finite, so a fully masked row gives a uniform row instead of NaN). */
-export const MASKED_LOGIT = -1e9;
-
-/** Options of {@link attentionBias}. */
-export interface AttentionBiasOptions {
-  /** [B, Lk] 1 = attend, 0 = padding (key-padding mask; PyTorch's `key_padding_mask` is the inverse). */
-  keyMask?: tf.Tensor2D | undefined;
-  /** Causal (lower-triangular) mask over a sequence of this length (CLIP text). */
-  causalLength?: number | undefined;
-}
-
-/**
- * Additive attention bias from a key-padding mask and/or a causal mask: 0 where attention is allowed,
- * {@link MASKED_LOGIT} elsewhere.
- * @returns [B|1, 1, Lq|1, Lk], or null when neither mask is given
- * @example
- * ```ts
- * attentionBias({ causalLength: 2 })?.print(); // [[[[0, -1e9], [0, 0]]]]
- * ```
- */
-export function attentionBias(options: AttentionBiasOptions): tf.Tensor4D | null {
-  const { keyMask, causalLength } = options;
-  if (keyMask === undefined && causalLength === undefined) return null;
-  return tf.tidy(() => {
-    let bias: tf.Tensor | null = null;
-    if (keyMask !== undefined) {
-      const [b, lk] = keyMask.shape;
-      const keep = tf.cast(keyMask, 'float32');
-      bias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED_LOGIT), [b, 1, 1, lk]); // [B, 1, 1, Lk]
-    }
-    if (causalLength !== undefined) {
-      const l = causalLength;
-      const lower = tf.linalg.bandPart(tf.ones([l, l]), -1, 0); // 1 on and below the diagonal
-      const causal = tf.reshape(tf.mul(tf.sub(1, lower), MASKED_LOGIT), [1, 1, l, l]); // [1, 1, L, L]
-      bias = bias === null ? causal : tf.add(bias, causal);
-    }
-    return bias as tf.Tensor4D;
-  });
-}
-
-/** [B, L, H·hd] → [B, H, L, hd] */
-function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
-  const [b, l, d] = x.shape as [number, number, number];
-  return tf.transpose(tf.reshape(x, [b, l, heads, d / heads]), [0, 2, 1, 3]); // [B, H, L, hd]
-}
-
-/** [B, H, L, hd] → [B, L, H·hd] */
-function mergeHeads(x: tf.Tensor): tf.Tensor3D {
-  const [b, h, l, hd] = x.shape as [number, number, number, number];
-  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, l, h * hd]); // [B, L, D]
-}
-
-/**
- * Multi-head attention `softmax(q kᵀ / √hd + bias) v` on already projected queries, keys and values.
- *
- * @param q [B, Lq, D]
- * @param k [B, Lk, D]
- * @param v [B, Lk, D]
- * @param heads number of heads H (D divisible by H)
- * @param bias additive bias broadcastable to [B, H, Lq, Lk] (see {@link attentionBias}), or null
- * @returns [B, Lq, D]
- */
-export function multiHeadAttention(
-  q: tf.Tensor3D,
-  k: tf.Tensor3D,
-  v: tf.Tensor3D,
-  heads: number,
-  bias: tf.Tensor | null = null,
-): tf.Tensor3D {
-  const d = q.shape[2];
-  check(Number.isInteger(heads) && heads > 0 && d % heads === 0, 'multiHeadAttention', 'heads', () => {
-    return `width ${d} must be divisible by heads (${heads})`;
-  });
-  return tf.tidy(() => {
-    const scale = 1 / Math.sqrt(d / heads);
-    const qh = splitHeads(tf.mul(q, scale), heads); // [B, H, Lq, hd]
-    const kh = splitHeads(k, heads); // [B, H, Lk, hd]
-    const vh = splitHeads(v, heads); // [B, H, Lk, hd]
-    let logits: tf.Tensor = tf.matMul(qh, kh, false, true); // [B, H, Lq, Lk]
-    if (bias !== null) logits = tf.add(logits, bias);
-    const p = tf.softmax(logits); // [B, H, Lq, Lk]
-    return mergeHeads(tf.matMul(p, vh)); // [B, Lq, D]
-  });
-}
 
 /**
  * Self-attention with PyTorch `nn.MultiheadAttention` weights in tfjs layout.
@@ -118,7 +33,7 @@ export function selfAttention(
     const d = x.shape[2];
     const qkv = linear(x, inKernel, inBias); // [B, L, 3D]
     const [q, k, v] = tf.split(qkv, [d, d, d], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // 3 × [B, L, D]
-    return linear(multiHeadAttention(q, k, v, heads, bias), outKernel, outBias) as tf.Tensor3D;
+    return linear(multiHeadAttention(q, k, v, { heads, bias }), outKernel, outBias) as tf.Tensor3D;
   });
 }
 

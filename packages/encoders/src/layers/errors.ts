@@ -1,6 +1,7 @@
 /**
  * The error type of the encoder layers and models of `@pir/encoders`.
  */
+import { PirError } from '@pir/runtime';
 
 /**
  * Thrown when a layer or model receives something it cannot use: an input of the wrong rank or size, a bad
@@ -18,15 +19,13 @@
  * }
  * ```
  */
-export class EncoderError extends Error {
-  constructor(
-    /** The function, layer or model that rejected its input, e.g. `'linear'`, `'BertEncoder'`. */
-    readonly where: string,
-    /** The offending argument, config field or state-dict key. */
-    readonly argument: string,
-    message: string,
-  ) {
-    super(`${where}: ${message}`);
+export class EncoderError extends PirError {
+  /**
+   * @param where the function, layer or model that rejected its input, e.g. `'BertEncoder'`
+   * @param argument the offending argument, config field or state-dict key
+   */
+  constructor(where: string, argument: string, message: string) {
+    super(where, argument, message);
     this.name = 'EncoderError';
   }
 }

@@ -1,40 +1,29 @@
 /**
- * Building blocks of the encoders: functional forms and tfjs Layers with PyTorch weight import.
+ * `@pir/encoders/layers` — the encoders' building blocks: tfjs Layers with PyTorch weight import (`Linear`,
+ * `LayerNorm`, `Gelu`, `MultiHeadSelfAttention`, `BatchNorm`, `Conv2d`) and the functional forms that are
+ * particular to the encoders (convolutions, pooling, patch stem, batch norm, packed self-attention).
+ *
+ * The shared primitives (`linear`, `layerNorm`, `gelu`, `multiHeadAttention`, …), parameter specs and
+ * state dicts are `@pir/nn`'s.
  */
-export { type ActivationName, activation, Gelu, type GeluConfig, gelu, quickGelu } from './activations.js';
-export {
-  type AttentionBiasOptions,
-  attentionBias,
-  MASKED_LOGIT,
-  MultiHeadSelfAttention,
-  type MultiHeadSelfAttentionConfig,
-  multiHeadAttention,
-  selfAttention,
-} from './attention.js';
+export { Gelu, type GeluConfig } from './activations.js';
+export { MultiHeadSelfAttention, type MultiHeadSelfAttentionConfig, selfAttention } from './attention.js';
 export {
   BatchNorm,
   type BatchNormConfig,
   batchNormInference,
   batchNormTraining,
+  foldBatchNorm,
 } from './batch_norm.js';
-export { avgPool2d, Conv2d, type Conv2dConfig, conv2d, maxPool2d, patchEmbed } from './conv.js';
+export {
+  avgPool2d,
+  Conv2d,
+  type Conv2dConfig,
+  conv2d,
+  conv2dBiasAct,
+  maxPool2d,
+  patchEmbed,
+} from './conv.js';
 export { EncoderError } from './errors.js';
-export { LayerNorm, type LayerNormConfig, layerNorm } from './layer_norm.js';
-export { Linear, type LinearConfig, linear, linearTorch } from './linear.js';
-export {
-  countParameters,
-  numel,
-  type ParamInit,
-  type ParamSpec,
-  ParamStore,
-  type TorchLayout,
-  tfShape,
-  torchToTfPerm,
-} from './params.js';
-export {
-  batchNormSpecs,
-  conv2dSpecs,
-  embeddingSpecs,
-  layerNormSpecs,
-  linearSpecs,
-} from './specs.js';
+export { LayerNorm, type LayerNormConfig } from './layer_norm.js';
+export { Linear, type LinearConfig } from './linear.js';

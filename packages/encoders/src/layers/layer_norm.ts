@@ -1,32 +1,10 @@
 /**
- * Layer normalisation over the last axis (`nn.LayerNorm(D)`), biased variance as PyTorch.
+ * `nn.LayerNorm` as a tfjs Layer. The function `layerNorm` is `@pir/nn`'s.
  */
+import { layerNorm } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-
-/**
- * `(x − mean) / sqrt(var + eps) · gamma + beta` over the last axis (biased variance, like PyTorch).
- *
- * @param x [..., D]
- * @param gamma [D] (PyTorch `weight`)
- * @param beta [D] (PyTorch `bias`)
- * @param eps PyTorch default 1e-5 (BERT: 1e-12)
- * @returns [..., D]
- * @example
- * ```ts
- * layerNorm(tf.tensor2d([[1, 2, 3]]), tf.ones([3]), tf.zeros([3])).print(); // ≈ [[-1.2247, 0, 1.2247]]
- * ```
- */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  return tf.tidy(() => {
-    const axis = x.rank - 1;
-    const mean = tf.mean(x, axis, true); // [..., 1]
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), axis, true); // [..., 1]
-    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-  });
-}
 
 /** Config of {@link LayerNorm}. */
 export interface LayerNormConfig extends LayerArgs {

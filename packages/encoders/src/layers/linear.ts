@@ -1,45 +1,11 @@
 /**
- * Linear (fully connected) layer: `y = x · W + b` over the last axis, with PyTorch `nn.Linear` weight import
- * (PyTorch stores `W` as [out, in]; the tfjs kernel is [in, out]).
+ * `nn.Linear` as a tfjs Layer, with PyTorch weight import. The function `linear` is `@pir/nn`'s.
  */
+import { linear } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { check } from './errors.js';
-
-/**
- * `x · kernel + bias` over the last axis of `x`.
- *
- * @param x [..., in]
- * @param kernel [in, out] (tfjs layout; transpose a PyTorch [out, in] weight first, or use {@link linearTorch})
- * @param bias [out] or null
- * @returns [..., out]
- * @example
- * ```ts
- * linear(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4])).print(); // [[3,3,3,3],[3,3,3,3]]
- * ```
- */
-export function linear(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null = null): tf.Tensor {
-  const inF = x.shape[x.rank - 1] as number;
-  check(kernel.rank === 2 && kernel.shape[0] === inF, 'linear', 'kernel', () => {
-    return `kernel must be [${inF}, out] for x of shape [${x.shape.join(', ')}], got [${kernel.shape.join(', ')}]`;
-  });
-  return tf.tidy(() => {
-    const out = kernel.shape[1] as number;
-    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inF]); // [N, in]
-    let y = tf.matMul(x2 as tf.Tensor2D, kernel as tf.Tensor2D); // [N, out]
-    if (bias !== null) y = tf.add(y, bias);
-    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), out]); // [..., out]
-  });
-}
-
-/**
- * {@link linear} with a PyTorch-layout weight [out, in] (`F.linear`). Slower than {@link linear} on wasm (the
- * weight is transposed on each call); for one-off use and tests.
- */
-export function linearTorch(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | null = null): tf.Tensor {
-  return tf.tidy(() => linear(x, tf.transpose(weight), bias));
-}
 
 /** Config of {@link Linear}. */
 export interface LinearConfig extends LayerArgs {

@@ -4,17 +4,28 @@
  * `attention.output.dense`, `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`,
  * `output.LayerNorm`, `pooler.dense`.
  */
+
+import {
+  attentionBias,
+  countParameters,
+  embeddingSpecs,
+  gelu,
+  type HasParameters,
+  layerNorm,
+  layerNormSpecs,
+  linear,
+  linearSpecs,
+  multiHeadAttention,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder } from '../contract.js';
-import { gelu } from '../layers/activations.js';
-import { attentionBias, multiHeadAttention } from '../layers/attention.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { layerNorm } from '../layers/layer_norm.js';
-import { linear } from '../layers/linear.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { embeddingSpecs, layerNormSpecs, linearSpecs } from '../layers/specs.js';
 import type { TextModelOptions } from './clip_text.js';
+import { normalLinear } from './init.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
 /** Configuration of {@link BertEncoder} (HF `BertConfig` fields). */
@@ -105,17 +116,17 @@ export function bertSpecs(c: BertConfig): ParamSpec[] {
   for (let i = 0; i < c.numLayers; i++) {
     const p = `encoder.layer.${i}`;
     specs.push(
-      ...linearSpecs(`${p}.attention.self.query`, h, h),
-      ...linearSpecs(`${p}.attention.self.key`, h, h),
-      ...linearSpecs(`${p}.attention.self.value`, h, h),
-      ...linearSpecs(`${p}.attention.output.dense`, h, h),
+      ...linearSpecs(`${p}.attention.self.query`, h, h, normalLinear()),
+      ...linearSpecs(`${p}.attention.self.key`, h, h, normalLinear()),
+      ...linearSpecs(`${p}.attention.self.value`, h, h, normalLinear()),
+      ...linearSpecs(`${p}.attention.output.dense`, h, h, normalLinear()),
       ...layerNormSpecs(`${p}.attention.output.LayerNorm`, h),
-      ...linearSpecs(`${p}.intermediate.dense`, h, c.intermediateSize),
-      ...linearSpecs(`${p}.output.dense`, c.intermediateSize, h),
+      ...linearSpecs(`${p}.intermediate.dense`, h, c.intermediateSize, normalLinear()),
+      ...linearSpecs(`${p}.output.dense`, c.intermediateSize, h, normalLinear()),
       ...layerNormSpecs(`${p}.output.LayerNorm`, h),
     );
   }
-  if (c.pooler) specs.push(...linearSpecs('pooler.dense', h, h));
+  if (c.pooler) specs.push(...linearSpecs('pooler.dense', h, h, normalLinear()));
   return specs;
 }
 
@@ -133,7 +144,7 @@ export function bertSpecs(c: BertConfig): ParamSpec[] {
  * out.local.shape; // [1, 4, 32]
  * ```
  */
-export class BertEncoder implements TextEncoder {
+export class BertEncoder implements TextEncoder, HasParameters {
   readonly config: Readonly<BertConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -226,6 +237,11 @@ export class BertEncoder implements TextEncoder {
   }
 
   /** Trainable variables. */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

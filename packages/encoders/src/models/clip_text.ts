@@ -2,15 +2,22 @@
  * The CLIP text transformer (OpenAI `CLIP.encode_text`): `token_embedding`, `positional_embedding`, causal
  * pre-LN residual blocks, `ln_final`, end-of-text pooling, `text_projection`.
  */
+import {
+  type ActivationName,
+  attentionBias,
+  countParameters,
+  embeddingSpecs,
+  type HasParameters,
+  layerNorm,
+  layerNormSpecs,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder, Tokenizer } from '../contract.js';
-import type { ActivationName } from '../layers/activations.js';
-import { attentionBias } from '../layers/attention.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { layerNorm } from '../layers/layer_norm.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { embeddingSpecs, layerNormSpecs } from '../layers/specs.js';
 import { clipTransformer, clipTransformerSpecs } from './clip_transformer.js';
 import type { ModelOptions } from './clip_vit.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
@@ -107,7 +114,7 @@ export interface TextModelOptions extends ModelOptions {
  * text.encode(ids, mask).global.shape; // [1, 24]
  * ```
  */
-export class ClipTextTransformer implements TextEncoder {
+export class ClipTextTransformer implements TextEncoder, HasParameters {
   readonly config: Readonly<ClipTextConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -168,6 +175,11 @@ export class ClipTextTransformer implements TextEncoder {
   }
 
   /** Trainable variables. */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

@@ -2,13 +2,20 @@
  * OpenAI CLIP's `Transformer` of `ResidualAttentionBlock`s (pre-LN), shared by the CLIP image and text towers.
  * Names as in `clip/model.py`: `resblocks.{i}.attn.in_proj_weight`, `.ln_1`, `.mlp.c_fc`, `.mlp.c_proj`, `.ln_2`.
  */
+
+import {
+  type ActivationName,
+  activation,
+  layerNorm,
+  layerNormSpecs,
+  linear,
+  linearSpecs,
+  type ParamSpec,
+  type ParamStore,
+} from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActivationName, activation } from '../layers/activations.js';
 import { selfAttention } from '../layers/attention.js';
-import { layerNorm } from '../layers/layer_norm.js';
-import { linear } from '../layers/linear.js';
-import type { ParamSpec, ParamStore } from '../layers/params.js';
-import { layerNormSpecs, linearSpecs } from '../layers/specs.js';
+import { normalLinear } from './init.js';
 
 /** Shape of a CLIP transformer. */
 export interface ClipTransformerShape {
@@ -36,10 +43,10 @@ export function clipTransformerSpecs(prefix: string, s: ClipTransformerShape): P
         init: { kind: 'normal', std: w ** -0.5 },
       },
       { name: `${p}.attn.in_proj_bias`, shape: [3 * w], init: { kind: 'zeros' } },
-      ...linearSpecs(`${p}.attn.out_proj`, w, w, true, w ** -0.5 * (2 * s.layers) ** -0.5),
+      ...linearSpecs(`${p}.attn.out_proj`, w, w, normalLinear(w ** -0.5 * (2 * s.layers) ** -0.5)),
       ...layerNormSpecs(`${p}.ln_1`, w),
-      ...linearSpecs(`${p}.mlp.c_fc`, w, h, true, (2 * w) ** -0.5),
-      ...linearSpecs(`${p}.mlp.c_proj`, h, w, true, w ** -0.5 * (2 * s.layers) ** -0.5),
+      ...linearSpecs(`${p}.mlp.c_fc`, w, h, normalLinear((2 * w) ** -0.5)),
+      ...linearSpecs(`${p}.mlp.c_proj`, h, w, normalLinear(w ** -0.5 * (2 * s.layers) ** -0.5)),
       ...layerNormSpecs(`${p}.ln_2`, w),
     );
   }

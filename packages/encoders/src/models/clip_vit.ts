@@ -2,16 +2,23 @@
  * The CLIP ViT image tower (OpenAI `VisionTransformer`, ViT-B/32 layout): patch stem `conv1` (no bias),
  * `class_embedding`, `positional_embedding`, `ln_pre`, pre-LN residual blocks, `ln_post`, `proj`.
  */
+import {
+  type ActivationName,
+  attentionBias,
+  conv2dSpecs,
+  countParameters,
+  type HasParameters,
+  layerNorm,
+  layerNormSpecs,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng, type Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, VisionEncoder } from '../contract.js';
-import type { ActivationName } from '../layers/activations.js';
-import { attentionBias } from '../layers/attention.js';
 import { patchEmbed } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { layerNorm } from '../layers/layer_norm.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { conv2dSpecs, layerNormSpecs } from '../layers/specs.js';
 import { clipTransformer, clipTransformerSpecs } from './clip_transformer.js';
 
 /** Configuration of {@link ClipVisionTransformer}. */
@@ -123,7 +130,7 @@ export interface ModelOptions {
  * local.shape; // [2, 16, 32]
  * ```
  */
-export class ClipVisionTransformer implements VisionEncoder {
+export class ClipVisionTransformer implements VisionEncoder, HasParameters {
   readonly config: Readonly<ClipVisionConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -210,6 +217,11 @@ export class ClipVisionTransformer implements VisionEncoder {
   }
 
   /** Trainable variables (for an optimizer's `minimize(…, varList)`). */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

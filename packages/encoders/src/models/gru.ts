@@ -10,13 +10,19 @@
  * kept (forward) or still zero (backward, which therefore starts at the last real token), and the output is 0.
  * So a padded caption gives the same result as the unpadded one.
  */
+import {
+  countParameters,
+  embeddingSpecs,
+  type HasParameters,
+  linear,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder, Tokenizer } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { linear } from '../layers/linear.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { embeddingSpecs } from '../layers/specs.js';
 import type { TextModelOptions } from './clip_text.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
@@ -167,7 +173,7 @@ export function gruDirection(
  * out.local.shape; // [1, 3, 12]
  * ```
  */
-export class GruTextEncoder implements TextEncoder {
+export class GruTextEncoder implements TextEncoder, HasParameters {
   readonly config: Readonly<GruTextConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -240,6 +246,11 @@ export class GruTextEncoder implements TextEncoder {
   }
 
   /** Trainable variables. */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

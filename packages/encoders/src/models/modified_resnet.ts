@@ -14,15 +14,25 @@
  * for RN50); the output width is the config value `outputDim` (1024 by default) and the following projection
  * must take `outputDim` inputs. Check the released PIR-CLIP code before using 512.
  */
+
+import {
+  batchNormSpecs,
+  conv2dSpecs,
+  countParameters,
+  type HasParameters,
+  linear,
+  linearSpecs,
+  multiHeadAttention,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, InstructionEncoder, VisionEncoder } from '../contract.js';
-import { multiHeadAttention } from '../layers/attention.js';
 import { avgPool2d, conv2d, conv2dBiasAct } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { linear } from '../layers/linear.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { batchNormSpecs, conv2dSpecs, linearSpecs } from '../layers/specs.js';
+import { normalLinear } from './init.js';
 import { applyBatchNorm, type FoldBatchNorm, FoldedConvs, type ResNetOptions, useFold } from './resnet.js';
 
 /** Configuration of {@link ModifiedResNet}. */
@@ -150,10 +160,10 @@ export function modifiedResNetSpecs(c: ModifiedResNetConfig): ParamSpec[] {
       shape: [grid * grid + 1, embed],
       init: { kind: 'normal', std: embed ** -0.5 },
     },
-    ...linearSpecs('attnpool.k_proj', embed, embed, true, embed ** -0.5),
-    ...linearSpecs('attnpool.q_proj', embed, embed, true, embed ** -0.5),
-    ...linearSpecs('attnpool.v_proj', embed, embed, true, embed ** -0.5),
-    ...linearSpecs('attnpool.c_proj', embed, c.outputDim, true, embed ** -0.5),
+    ...linearSpecs('attnpool.k_proj', embed, embed, normalLinear(embed ** -0.5)),
+    ...linearSpecs('attnpool.q_proj', embed, embed, normalLinear(embed ** -0.5)),
+    ...linearSpecs('attnpool.v_proj', embed, embed, normalLinear(embed ** -0.5)),
+    ...linearSpecs('attnpool.c_proj', embed, c.outputDim, normalLinear(embed ** -0.5)),
   );
   return specs;
 }
@@ -199,7 +209,7 @@ export function attentionPool2d(
  * local.shape; // [1, 4, 64]
  * ```
  */
-export class ModifiedResNet implements VisionEncoder {
+export class ModifiedResNet implements VisionEncoder, HasParameters {
   readonly config: Readonly<ModifiedResNetConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -315,6 +325,11 @@ export class ModifiedResNet implements VisionEncoder {
   }
 
   /** Trainable variables (BatchNorm excluded when frozen). */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

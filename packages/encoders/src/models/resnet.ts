@@ -3,16 +3,26 @@
  * in inference mode when frozen. Names as torchvision: `conv1`, `bn1`, `layer1.0.conv1`, `layer2.0.downsample.0`,
  * `layer2.0.downsample.1`, `fc`.
  */
+
+import {
+  batchNormSpecs,
+  conv2dSpecs,
+  countParameters,
+  type HasParameters,
+  linear,
+  linearSpecs,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, InstructionEncoder, VisionEncoder } from '../contract.js';
 import { batchNormInference, batchNormTraining, foldBatchNorm } from '../layers/batch_norm.js';
 import { conv2d, conv2dBiasAct, maxPool2d } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { linear } from '../layers/linear.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { batchNormSpecs, conv2dSpecs, linearSpecs } from '../layers/specs.js';
 import type { ModelOptions } from './clip_vit.js';
+import { normalLinear } from './init.js';
 
 /** Configuration of {@link ResNet}. */
 export interface ResNetConfig {
@@ -131,7 +141,7 @@ export function resnetSpecs(c: ResNetConfig): ParamSpec[] {
       );
     }
   }
-  if (c.numClasses > 0) specs.push(...linearSpecs('fc', c.width * 8 * exp, c.numClasses, true, 0.01));
+  if (c.numClasses > 0) specs.push(...linearSpecs('fc', c.width * 8 * exp, c.numClasses, normalLinear(0.01)));
   return specs;
 }
 
@@ -280,7 +290,7 @@ export class FoldedConvs {
  * net.encode(tf.zeros([1, 32, 32, 3])).global.shape; // [1, 128]
  * ```
  */
-export class ResNet implements VisionEncoder {
+export class ResNet implements VisionEncoder, HasParameters {
   readonly config: Readonly<ResNetConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -414,6 +424,11 @@ export class ResNet implements VisionEncoder {
   }
 
   /** Trainable variables (BatchNorm excluded when frozen). */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

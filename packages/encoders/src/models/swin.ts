@@ -13,17 +13,27 @@
  * tokens [B, 768] and `local` = the final 7×7 stage tokens [B, 49, 768] (PIR's 50 tokens are
  * `[global; local]`, see {@link SwinTransformer.tokens}).
  */
+
+import {
+  conv2dSpecs,
+  countParameters,
+  gelu,
+  type HasParameters,
+  layerNorm,
+  layerNormSpecs,
+  linear,
+  linearSpecs,
+  type NamedParameter,
+  type ParamSpec,
+  ParamStore,
+} from '@pir/nn';
 import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, VisionEncoder } from '../contract.js';
-import { gelu } from '../layers/activations.js';
 import { patchEmbed } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import { layerNorm } from '../layers/layer_norm.js';
-import { linear } from '../layers/linear.js';
-import { countParameters, type ParamSpec, ParamStore } from '../layers/params.js';
-import { conv2dSpecs, layerNormSpecs, linearSpecs } from '../layers/specs.js';
 import type { ModelOptions } from './clip_vit.js';
+import { normalLinear } from './init.js';
 
 /** Configuration of {@link SwinTransformer}. */
 export interface SwinConfig {
@@ -176,23 +186,23 @@ export function swinSpecs(c: SwinConfig): ParamSpec[] {
           shape: [(2 * s.window - 1) ** 2, s.heads],
           init: { kind: 'normal', std: 0.02 },
         },
-        ...linearSpecs(`${p}.attn.qkv`, s.dim, 3 * s.dim),
-        ...linearSpecs(`${p}.attn.proj`, s.dim, s.dim),
+        ...linearSpecs(`${p}.attn.qkv`, s.dim, 3 * s.dim, normalLinear()),
+        ...linearSpecs(`${p}.attn.proj`, s.dim, s.dim, normalLinear()),
         ...layerNormSpecs(`${p}.norm2`, s.dim),
-        ...linearSpecs(`${p}.mlp.fc1`, s.dim, hidden),
-        ...linearSpecs(`${p}.mlp.fc2`, hidden, s.dim),
+        ...linearSpecs(`${p}.mlp.fc1`, s.dim, hidden, normalLinear()),
+        ...linearSpecs(`${p}.mlp.fc2`, hidden, s.dim, normalLinear()),
       );
     }
     if (s.merge) {
       specs.push(
-        ...linearSpecs(`layers.${i}.downsample.reduction`, 4 * s.dim, 2 * s.dim, false),
+        ...linearSpecs(`layers.${i}.downsample.reduction`, 4 * s.dim, 2 * s.dim, normalLinear(0.02, false)),
         ...layerNormSpecs(`layers.${i}.downsample.norm`, 4 * s.dim),
       );
     }
   });
   const last = stages[stages.length - 1] as StagePlan;
   specs.push(...layerNormSpecs('norm', last.dim));
-  if (c.numClasses > 0) specs.push(...linearSpecs('head', last.dim, c.numClasses));
+  if (c.numClasses > 0) specs.push(...linearSpecs('head', last.dim, c.numClasses, normalLinear()));
   return specs;
 }
 
@@ -320,7 +330,7 @@ export function patchMerging(
  * local.shape; // [2, 4, 64]
  * ```
  */
-export class SwinTransformer implements VisionEncoder {
+export class SwinTransformer implements VisionEncoder, HasParameters {
   readonly config: Readonly<SwinConfig>;
   readonly params: ParamStore;
   readonly dim: number;
@@ -466,6 +476,11 @@ export class SwinTransformer implements VisionEncoder {
   }
 
   /** Trainable variables. */
+  /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
+  namedParameters(): NamedParameter[] {
+    return this.params.namedParameters();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

@@ -2,16 +2,22 @@
  * Weight import/export: state-dict types, safetensors and torch `.pth` readers, name maps.
  */
 
-export type { ToTensorsOptions } from './convert.js';
+// the state-dict type and its element conversions are @pir/nn's; re-exported here beside the readers
 export {
   bfloat16ToFloat,
-  contiguousStrides,
+  DTYPE_BYTES,
   floatToHalf,
   halfToFloat,
-  permute,
-  stateDictToTensors,
+  numel,
+  type StateData,
+  type StateDataOf,
+  type StateDict,
+  type StateDType,
+  type StateTensor,
   toFloat32,
-} from './convert.js';
+} from '@pir/nn';
+export type { ToTensorsOptions } from './convert.js';
+export { contiguousStrides, permute, stateDictToTensors } from './convert.js';
 export { WeightsError } from './errors.js';
 export type { WeightsFormat } from './io.js';
 export { detectWeightsFormat, loadWeightsFile, readWeights, saveWeightsFile } from './io.js';
@@ -24,5 +30,3 @@ export type { ReadOptions, SafetensorsEntry, SafetensorsHeader } from './safeten
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from './safetensors.js';
 export type { TorchReadOptions } from './torch.js';
 export { findStateDict, flattenTensors, isStateTensor, readTorch, unpickleTorch } from './torch.js';
-export type { StateData, StateDataOf, StateDict, StateDType, StateTensor } from './types.js';
-export { DTYPE_BYTES, numel } from './types.js';

@@ -1,11 +1,12 @@
 /**
  * Format detection and the Node convenience to read a weight file by path.
  */
+
+import type { StateDict } from '@pir/nn';
 import { importOptional } from '@pir/runtime';
 import { WeightsError } from './errors.js';
 import { readSafetensors } from './safetensors.js';
 import { readTorch, type TorchReadOptions } from './torch.js';
-import type { StateDict } from './types.js';
 
 /** The weight formats this package reads. */
 export type WeightsFormat = 'safetensors' | 'torch';

@@ -4,9 +4,10 @@
  * Microsoft's official Swin, HF `BertModel`, the released PIR modules). Apply with {@link applyNameMap} or
  * {@link mapStateDict}; check with `checkKeys`.
  */
+
+import type { StateDict } from '@pir/nn';
 import { WeightsError } from './errors.js';
 import { applyNameMap, type NameRule } from './names.js';
-import type { StateDict } from './types.js';
 
 /** A named list of rules with a sentence saying what it maps from and to. */
 export interface NameMap {

@@ -1,8 +1,9 @@
 /**
  * Name maps (state-dict key renames as data) and key/shape checks.
  */
+
+import type { StateDict, StateTensor } from '@pir/nn';
 import { WeightsError } from './errors.js';
-import type { StateDict, StateTensor } from './types.js';
 
 /**
  * One rename rule. `pattern` is a regular-expression source (JSON-serialisable), matched against the whole

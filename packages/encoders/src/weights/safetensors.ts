@@ -4,8 +4,9 @@
  * little-endian tensor bytes (offsets relative to the end of the header).
  * Spec: https://github.com/huggingface/safetensors#format
  */
+
+import { DTYPE_BYTES, numel, type StateDict, type StateDType, type StateTensor } from '@pir/nn';
 import { WeightsError } from './errors.js';
-import { DTYPE_BYTES, numel, type StateDict, type StateDType, type StateTensor } from './types.js';
 
 const TO_STATE: Readonly<Record<string, StateDType>> = {
   F32: 'float32',

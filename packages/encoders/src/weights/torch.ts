@@ -2,11 +2,12 @@
  * Reader for files written by `torch.save` (PyTorch ≥ 1.6 zip format: `<prefix>/data.pkl`,
  * `<prefix>/data/<key>` storages, `<prefix>/version`), through the restricted unpickler.
  */
+
+import { DTYPE_BYTES, numel, type StateDict, type StateDType, type StateTensor } from '@pir/nn';
 import { gatherStrided } from './convert.js';
 import { WeightsError } from './errors.js';
 import { type PyCallable, PyObject, unpickle } from './pickle.js';
 import { type ReadOptions, typedView } from './safetensors.js';
-import { DTYPE_BYTES, numel, type StateDict, type StateDType, type StateTensor } from './types.js';
 import { readZip } from './zip.js';
 
 /** Options of {@link readTorch} and {@link unpickleTorch}. */

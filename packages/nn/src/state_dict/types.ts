@@ -1,9 +1,13 @@
 /**
- * The state-dict types shared by every weight reader, writer and name map of `@pir/encoders`.
+ * The one state-dict type of the `@pir/*` packages: what the weight readers return (`readSafetensors`,
+ * `readTorch` of `@pir/encoders/weights`), what `stateDict(model)` exports, what the writers take, and what
+ * every `loadStateDict` accepts.
  *
- * A state dict is an ordered `Map` from a parameter name (`'layer1.0.conv1.weight'`) to a
- * {@link StateTensor}: its dtype, its shape, and its values in **contiguous row-major order** (readers
- * materialise strided/offset PyTorch views, so `data.length === numel(shape)` always holds).
+ * A state dict is an ordered `Map` from a PyTorch parameter name (`'layer1.0.conv1.weight'`) to a
+ * {@link StateTensor}: its dtype, its **PyTorch** shape, and its values in **contiguous row-major order**
+ * (readers materialise strided/offset PyTorch views, so `data.length === numel(shape)` always holds). A `Map`
+ * rather than a plain object: it keeps the file's order and a key such as `__proto__` from an untrusted file
+ * is just a key.
  */
 
 /** Element types a state dict can hold (PyTorch / safetensors names, lower-case). */

@@ -1,0 +1,124 @@
+/**
+ * {@link PirModelBase}: what PIR-ITR and PIR-CLIP share — the disposed guard, input row checks, trainable
+ * variables (the model's own and those the encoders declare), state dicts of the model's own weights through
+ * `@pir/nn`'s one loader and exporter, and the after-step constraints.
+ */
+
+import type { Ids, Labels } from '@pir/losses';
+import {
+  type HasParameters,
+  type LoadReport,
+  loadStateDict,
+  type NamedParameter,
+  type StateDict,
+  type StateDictLike,
+  stateDict,
+  trainableVariablesOf,
+} from '@pir/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelInputError } from './errors.js';
+
+/** The encoder-contract part the base needs: which variables an encoder trains. */
+interface Trains {
+  trainableVariables(): tf.Variable[];
+}
+
+/** Options of {@link PirModelBase.loadStateDict}. */
+export interface ModelLoadOptions {
+  /**
+   * `true` (default): a missing or unexpected key or a shape mismatch throws a `StateDictError` listing them
+   * all, and nothing is written. `false`: load what fits, report the rest.
+   */
+  strict?: boolean;
+  /** Load the sub-dict under this prefix (e.g. `'module.'`), stripping it. */
+  prefix?: string;
+}
+
+/** The base of the PIR models. */
+export abstract class PirModelBase implements HasParameters {
+  private disposed = false;
+
+  constructor(
+    /** Class name used in errors. */
+    private readonly modelName: string,
+    private readonly towers: { vision: Trains; text: Trains },
+  ) {}
+
+  /**
+   * The model's own parameters by released state-dict name (projections, PAE, heads, temperatures / logit
+   * scale); the encoders hold theirs.
+   */
+  abstract namedParameters(): NamedParameter[];
+
+  /** Free the model's own variables (called once by {@link dispose}). */
+  protected abstract disposeOwn(): void;
+
+  /** Clamp learned scalars into their ranges (temperatures, logit scale); see {@link applyConstraints}. */
+  protected abstract constrain(): void;
+
+  protected check(): void {
+    if (this.disposed) throw new ModelInputError(this.modelName, 'model', 'the model has been disposed');
+  }
+
+  /** Throws unless every per-caption input has `b` rows (`fn` names the method in the error). */
+  protected checkRows(fn: string, b: number, rows: Record<string, tf.Tensor | Ids | Labels>): void {
+    for (const [key, x] of Object.entries(rows)) {
+      const n = x instanceof tf.Tensor ? (x.shape[0] as number) : x.length;
+      if (n !== b)
+        throw new ModelInputError(fn, key, `${key} has ${n} rows but images has ${b}: one row per caption`);
+    }
+  }
+
+  /**
+   * What training updates: the model's own trainable variables, then those the vision and text encoders
+   * declare (`trainableVariables()` of the encoder contract; a frozen encoder returns none). The instruction
+   * encoder is never trained.
+   */
+  trainableVariables(): tf.Variable[] {
+    this.check();
+    const own = trainableVariablesOf(this.namedParameters());
+    const seen = new Set(own);
+    const towers = [...this.towers.vision.trainableVariables(), ...this.towers.text.trainableVariables()];
+    return [...own, ...towers.filter((v) => !seen.has(v) && v.trainable)];
+  }
+
+  /**
+   * Apply the model's constraints after an optimiser step: clamp the temperatures (PIR-ITR) or cap the logit
+   * scale (PIR-CLIP), as the released code does under `no_grad`.
+   */
+  applyConstraints(): void {
+    this.check();
+    this.constrain();
+  }
+
+  /** @deprecated renamed {@link applyConstraints} (PIR-CLIP has a logit scale, not temperatures). */
+  clampTemperatures(): void {
+    this.applyConstraints();
+  }
+
+  /**
+   * The model's own weights as a PyTorch-layout state dict (released names) — the one `StateDict` type of
+   * `@pir/nn`, ready for `writeSafetensors`. The encoders export theirs with `stateDict(encoder)`.
+   */
+  async stateDict(): Promise<StateDict> {
+    this.check();
+    return stateDict(this);
+  }
+
+  /**
+   * Load the model's own weights from a PyTorch-layout state dict (released names; a `Map` as the readers
+   * return, or a plain object). Strict by default: every missing or unexpected key and shape mismatch is
+   * listed in one `StateDictError` and nothing is written. The encoders load theirs with `loadStateDict`.
+   */
+  loadStateDict(sd: StateDictLike, options: ModelLoadOptions = {}): LoadReport {
+    this.check();
+    return loadStateDict(this, sd, { ...options, where: `${this.modelName}.loadStateDict` });
+  }
+
+  /** Free the model's own variables (the encoders belong to the caller). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeOwn();
+  }
+}
