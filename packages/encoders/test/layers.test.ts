@@ -3,11 +3,12 @@
  * serialization round trip through `model.save` / `loadLayersModel`, gradient to every trainable weight,
  * masks, leaks and errors. (The functional forms are checked against PyTorch by the model golden tests.)
  */
+
+import { attentionBias, gelu, linearTorch, quickGelu } from '@pir/nn';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
-import { attentionBias, gelu, linearTorch, quickGelu } from '@pir/nn';
 import {
   BatchNorm,
   batchNormInference,

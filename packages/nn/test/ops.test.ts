@@ -19,7 +19,14 @@ import {
   quickGelu,
 } from '../src/index.js';
 
-const rnd = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+const rnd = (shape: number[], seed: number) =>
+  tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 const TOL = { atol: 1e-5, rtol: 1e-4 };
 
 describeBackends('primitives', () => {
@@ -35,7 +42,8 @@ describeBackends('primitives', () => {
       await expectAllClose(y, y0, TOL, 'y');
       const g = fused([x, w, b]);
       const g0 = ref([x, w, b]);
-      for (let i = 0; i < 3; i++) await expectAllClose(g[i] as tf.Tensor, g0[i] as tf.Tensor, TOL, `grad ${i}`);
+      for (let i = 0; i < 3; i++)
+        await expectAllClose(g[i] as tf.Tensor, g0[i] as tf.Tensor, TOL, `grad ${i}`);
       const noBias = linear(x, w);
       const torchLayout = tf.transpose(w);
       const t = linearTorch(x, torchLayout, b);
@@ -60,7 +68,12 @@ describeBackends('primitives', () => {
   it('layerNorm: value and fused gradients equal the literal formula, for any eps and rank', async () => {
     await expectNoLeak(async () => {
       for (const eps of [1e-5, 1e-12]) {
-        const [x, g, b, dy] = [tf.tidy(() => tf.mul(rnd([2, 3, 6], 5), 3)), rnd([6], 6), rnd([6], 7), rnd([2, 3, 6], 8)];
+        const [x, g, b, dy] = [
+          tf.tidy(() => tf.mul(rnd([2, 3, 6], 5), 3)),
+          rnd([6], 6),
+          rnd([6], 7),
+          rnd([2, 3, 6], 8),
+        ];
         const plain = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
           tf.tidy(() => {
             const { mean, variance } = tf.moments(xx, -1, true);
@@ -68,13 +81,16 @@ describeBackends('primitives', () => {
           });
         const [y1, y0] = [layerNorm(x, g, b, eps), plain(x, g, b)];
         await expectAllClose(y1, y0, TOL, `y eps=${eps}`);
-        const g1 = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.mul(layerNorm(xx, gg, bb, eps), dy))([
+        const g1 = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+          tf.mul(layerNorm(xx, gg, bb, eps), dy),
+        )([x, g, b]);
+        const g0 = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.mul(plain(xx, gg, bb), dy))([
           x,
           g,
           b,
         ]);
-        const g0 = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.mul(plain(xx, gg, bb), dy))([x, g, b]);
-        for (let i = 0; i < 3; i++) await expectAllClose(g1[i] as tf.Tensor, g0[i] as tf.Tensor, TOL, `grad ${i}`);
+        for (let i = 0; i < 3; i++)
+          await expectAllClose(g1[i] as tf.Tensor, g0[i] as tf.Tensor, TOL, `grad ${i}`);
         tf.dispose([x, g, b, dy, y1, y0, ...g1, ...g0]);
       }
     }, 'layerNorm');
@@ -84,7 +100,11 @@ describeBackends('primitives', () => {
     const x = tf.tensor1d([-1, 0, 1, 3]);
     const [e1, e3] = [0.6826894921370859, 0.9973002039367398]; // erf(1/√2), erf(3/√2)
     await expectAllClose(gelu(x), [-0.5 * (1 - e1), 0, 0.5 * (1 + e1), 1.5 * (1 + e3)], TOL);
-    await expectAllClose(quickGelu(x), [-1 / (1 + Math.exp(1.702)), 0, 1 / (1 + Math.exp(-1.702)), 3 / (1 + Math.exp(-3 * 1.702))], TOL);
+    await expectAllClose(
+      quickGelu(x),
+      [-1 / (1 + Math.exp(1.702)), 0, 1 / (1 + Math.exp(-1.702)), 3 / (1 + Math.exp(-3 * 1.702))],
+      TOL,
+    );
     await expectAllClose(activation('relu')(x), [0, 0, 1, 3], TOL);
     expect(() => activation('tanh' as never)).toThrow(/unknown activation 'tanh'/);
     x.dispose();
@@ -147,7 +167,9 @@ describeBackends('primitives', () => {
       dropout: { rate: 0.5, training: true, nextSeed: () => 7 },
     });
     expect(dropped.shape).toEqual([2, 5, 4]);
-    expect(() => multiHeadAttention(q, k, k, { heads: 3 })).toThrow(/heads \(3\) must be a positive divisor of D = 4/);
+    expect(() => multiHeadAttention(q, k, k, { heads: 3 })).toThrow(
+      /heads \(3\) must be a positive divisor of D = 4/,
+    );
     tf.dispose([q, k, once, full, dropped]);
   });
 

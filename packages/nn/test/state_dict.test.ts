@@ -22,7 +22,11 @@ import {
   withPrefix,
 } from '../src/index.js';
 
-const specs = () => [...linearSpecs('fc', 3, 4), ...layerNormSpecs('ln', 4), ...conv2dSpecs('conv', 2, 5, 3, true)];
+const specs = () => [
+  ...linearSpecs('fc', 3, 4),
+  ...layerNormSpecs('ln', 4),
+  ...conv2dSpecs('conv', 2, 5, 3, true),
+];
 
 describeBackends('parameter specs and ParamStore', () => {
   it('layouts: tfjs shapes and permutations are inverse of each other', () => {
@@ -32,7 +36,13 @@ describeBackends('parameter specs and ParamStore', () => {
       const shape = layout === 'conv2d' ? [5, 2, 3, 4] : layout === 'linear' ? [4, 3] : [7];
       const there = torchToTfPerm(layout);
       const back = tfToTorchPerm(layout);
-      const t = tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape);
+      const t = tf.reshape(
+        tf.range(
+          0,
+          shape.reduce((a, b) => a * b, 1),
+        ),
+        shape,
+      );
       const roundTrip = back === null ? t : tf.transpose(there === null ? t : tf.transpose(t, there), back);
       expect(roundTrip.arraySync()).toEqual(t.arraySync());
       tf.dispose([t, roundTrip]);
@@ -41,7 +51,12 @@ describeBackends('parameter specs and ParamStore', () => {
 
   it('linearSpecs default to PyTorch nn.Linear init U(±1/√in); counts exclude buffers', () => {
     const [w, b] = linearSpecs('fc', 16, 4);
-    expect(w).toEqual({ name: 'fc.weight', shape: [4, 16], layout: 'linear', init: { kind: 'uniform', limit: 0.25 } });
+    expect(w).toEqual({
+      name: 'fc.weight',
+      shape: [4, 16],
+      layout: 'linear',
+      init: { kind: 'uniform', limit: 0.25 },
+    });
     expect(b).toEqual({ name: 'fc.bias', shape: [4], init: { kind: 'uniform', limit: 0.25 } });
     expect(linearSpecs('fc', 16, 4, { bias: false })).toHaveLength(1);
     expect(countParameters(specs())).toBe(16 + 8 + 95);
@@ -62,9 +77,9 @@ describeBackends('parameter specs and ParamStore', () => {
       expect(trainableVariablesOf(a.namedParameters())).toHaveLength(4);
       expect(withPrefix('head.', a.namedParameters())[0]?.spec.name).toBe('head.fc.weight');
       expect(() => a.get('nope')).toThrow(NnInputError);
-      expect(() => new ParamStore([...linearSpecs('x', 1, 1), ...linearSpecs('x', 1, 1)], new Rng(0))).toThrow(
-        /duplicate parameter name 'x.weight'/,
-      );
+      expect(
+        () => new ParamStore([...linearSpecs('x', 1, 1), ...linearSpecs('x', 1, 1)], new Rng(0)),
+      ).toThrow(/duplicate parameter name 'x.weight'/);
       a.dispose();
       b.dispose();
       expect(() => a.get('fc.weight')).toThrow(/disposed/);
@@ -86,7 +101,8 @@ describeBackends('loadStateDict / stateDict', () => {
       expect(sd.get('fc.weight')?.data[1 * 3 + 2]).toBe(k[2]?.[1]);
       const report = loadStateDict(b, sd);
       expect(report).toEqual({ loaded: [...sd.keys()], missing: [], unexpected: [], mismatched: [] });
-      for (const [name] of a.entries()) await expectAllClose(b.get(name), a.get(name), { atol: 0, rtol: 0 }, name);
+      for (const [name] of a.entries())
+        await expectAllClose(b.get(name), a.get(name), { atol: 0, rtol: 0 }, name);
       const prefixed = await stateDict(a, { prefix: 'm.' });
       expect([...prefixed.keys()][0]).toBe('m.fc.weight');
       a.dispose();
@@ -109,7 +125,10 @@ describeBackends('loadStateDict / stateDict', () => {
       ]);
       expect(Array.from(await store.get('fc.bias').data())).toEqual([0.5, -0.5]);
       const halves: StateDict = new Map([
-        ['fc.weight', { dtype: 'float16', shape: [2, 2], data: Uint16Array.from([1, -2, 0.25, 65504], floatToHalf) }],
+        [
+          'fc.weight',
+          { dtype: 'float16', shape: [2, 2], data: Uint16Array.from([1, -2, 0.25, 65504], floatToHalf) },
+        ],
         ['fc.bias', { dtype: 'bfloat16', shape: [2], data: Uint16Array.from([0x3f80, 0xc000]) }],
       ]);
       loadStateDict(store, halves);
@@ -118,9 +137,13 @@ describeBackends('loadStateDict / stateDict', () => {
         [-2, 65504],
       ]);
       expect(Array.from(await store.get('fc.bias').data())).toEqual([1, -2]);
-      loadStateDict(store, new Map([['fc.bias', { dtype: 'int64', shape: [2], data: BigInt64Array.from([3n, -7n]) }]]), {
-        strict: false,
-      });
+      loadStateDict(
+        store,
+        new Map([['fc.bias', { dtype: 'int64', shape: [2], data: BigInt64Array.from([3n, -7n]) }]]),
+        {
+          strict: false,
+        },
+      );
       expect(Array.from(await store.get('fc.bias').data())).toEqual([3, -7]);
       weight.dispose();
       store.dispose();
@@ -172,7 +195,10 @@ describeBackends('loadStateDict / stateDict', () => {
   it('ignores num_batches_tracked and a holder’s ignoredKeys; loads several holders together', async () => {
     const a = new ParamStore(linearSpecs('a', 2, 2), new Rng(1));
     const b = new ParamStore(linearSpecs('b', 2, 2), new Rng(2));
-    const holder: HasParameters = { namedParameters: () => b.namedParameters(), ignoredKeys: [/^attn_mask$/] };
+    const holder: HasParameters = {
+      namedParameters: () => b.namedParameters(),
+      ignoredKeys: [/^attn_mask$/],
+    };
     const sd = await stateDict([a, b]);
     sd.set('bn.num_batches_tracked', { dtype: 'int64', shape: [], data: BigInt64Array.from([3n]) });
     sd.set('attn_mask', { dtype: 'float32', shape: [1], data: new Float32Array(1) });
@@ -194,7 +220,9 @@ describeBackends('loadStateDict / stateDict', () => {
         return `${(e as NnInputError).argument}: ${(e as Error).message}`;
       }
     };
-    expect(code(() => loadStateDict(store, [] as never))).toMatch(/^stateDict: .*expected a state dict.*an array/);
+    expect(code(() => loadStateDict(store, [] as never))).toMatch(
+      /^stateDict: .*expected a state dict.*an array/,
+    );
     const t = tf.zeros([2]);
     expect(code(() => loadStateDict(store, t as never))).toMatch(/got a tensor of shape \[2\]/);
     t.dispose();
