@@ -6,7 +6,8 @@
  * - `import … from 'x'` lines are bound to the modules the test passes (so the example runs against the
  *   package's source, as the rest of the tests do); importing anything else fails the test.
  * - A statement line `expr; // value` (or `const x = expr; // value`) where `value` is a JS literal
- *   (number, string, array, object, `true`/`false`/`null`) is **checked**: `expr` must deep-equal `value`.
+ *   (number, string, array, object, `true`/`false`/`null`) that evaluates on its own is **checked**: `expr`
+ *   must deep-equal `value`. (`// [B, N, D]` names variables, so it stays a comment.)
  *   `// ≈ value` checks numbers within 1e-3 (absolute + relative). Any other comment is just a comment.
  * - `console.log` output is collected and returned.
  *
@@ -52,6 +53,20 @@ export interface ExampleRun {
 
 const LITERAL = /^(-?[\d.]+(e-?\d+)?|\[.*\]|\{.*\}|'.*'|".*"|true|false|null)$/;
 
+/**
+ * Whether a comment is a value to check: it looks like a literal and evaluates on its own (so a shape comment
+ * such as `[B, N, D]` or `[2, D=2]`, which names variables, is just a comment).
+ */
+function isLiteral(text: string): boolean {
+  if (!LITERAL.test(text)) return false;
+  try {
+    new Function(`"use strict"; return (${text});`)();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Rewrite `expr; // literal` lines into checks; returns the new source. */
 function instrument(code: string): string {
   return code
@@ -93,7 +108,12 @@ function approxEqual(actual: unknown, expected: unknown, what: string): void {
 
 /** Replace static imports by bindings from `__modules`; throws on a module the test did not provide. */
 function bindImports(js: string, modules: Record<string, unknown>): string {
-  return js.replace(
+  // side-effect imports (`import '@pir/runtime';`): the test has loaded the module already
+  const bare = js.replace(/^import\s+(['"])([^'"]+)\1;?$/gm, (_all, _q, spec: string) => {
+    if (!(spec in modules)) throw new Error(`the example imports '${spec}', which the test did not provide`);
+    return '';
+  });
+  return bare.replace(
     /^import\s+(?:(\*\s+as\s+[\w$]+)|([\w$]+)|\{([^}]*)\})\s+from\s+(['"])([^'"]+)\4;?$/gm,
     (
       _all,

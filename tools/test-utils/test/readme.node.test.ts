@@ -41,5 +41,14 @@ describe('README example runner', () => {
   it('fails when a checked value is wrong, or an import is not provided', async () => {
     await expect(runExample('1 + 1; // 3', {})).rejects.toThrow();
     await expect(runExample("import { a } from 'x';\na;", {})).rejects.toThrow(/imports 'x'/);
+    await expect(runExample("import 'y';", {})).rejects.toThrow(/imports 'y'/);
+  });
+
+  it('keeps shape comments as comments and drops side-effect imports of provided modules', async () => {
+    const run = await runExample(
+      "import 'm';\nconst B = 2;\nconst x = [B, 3]; // [B, N]\nconst y = [1]; // [2, D=2]\nx.length; // 2",
+      { m: {} },
+    );
+    expect(run.checks).toEqual(['x.length']);
   });
 });
