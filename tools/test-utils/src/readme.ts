@@ -79,7 +79,7 @@ function instrument(code: string): string {
       if (m === null) return line;
       const [, indent, decl, name, type, expr, approx, literal] = m as unknown as string[];
       if (
-        !LITERAL.test(literal as string) ||
+        !isLiteral(literal as string) ||
         /^(\/\/|const |let |var |return |import |export )/.test(expr as string)
       )
         return line;
