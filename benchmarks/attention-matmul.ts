@@ -56,7 +56,7 @@ async function child(threads: number, reps: number): Promise<Record<string, unkn
   const { setupWasm } = await import('../packages/runtime/src/wasm/setup.js');
   const { repairWasmKernels } = await import('../packages/runtime/src/kernels/index.js');
   const { _disableBatchedGemm, batchedGemmFor } = await import(
-    '../packages/runtime/src/kernels/batched-gemm.js'
+    '../packages/runtime/src/kernels/batched_gemm.js'
   );
   const state = await setupWasm({ threads, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');

@@ -1,4 +1,4 @@
-"""Golden values for the wasm Winograd F(4x4, 3x3) convolution of @pir/runtime (kernels/conv-winograd.ts):
+"""Golden values for the wasm Winograd F(4x4, 3x3) convolution of @pir/runtime (kernels/conv_winograd.ts):
 3 x 3, stride-1 convolutions computed by torch.nn.functional.conv2d in float64, then cast to float32.
 
 Inputs are small integers times a power of two (x = k/64, filter = k/2^s, bias = k/64 with |k| <= 127), so

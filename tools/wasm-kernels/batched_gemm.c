@@ -8,7 +8,7 @@
  * C(i, j) = c[i * n + j]           (row-major, written, not accumulated)
  * pack: scratch of K * ceil(N / 8) * 8 floats (B is copied into 8-column panels, zero-padded).
  *
- * Build: ./build.sh (clang-14 + wasm-ld-14) → batched-gemm-wasm.ts in packages/runtime/src/kernels/.
+ * Build: ./build.sh (clang-14 + wasm-ld-14) → batched_gemm_wasm.ts in packages/runtime/src/kernels/.
  */
 #include <wasm_simd128.h>
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build each kernel source into two wasm modules (plain and shared imported memory) and embed them, base64, in
-# packages/runtime/src/kernels/<name>-wasm.ts (committed: building and testing need no clang).
+# packages/runtime/src/kernels/<name>_wasm.ts (committed: building and testing need no clang).
 # Needs Debian's clang-14 and lld-14 (`apt-get install -y clang-14 lld-14`).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,5 +31,5 @@ build() { # build <source.c> <output .ts>
   } > "$out"
   wc -c "$tmp/$base-plain.wasm" "$tmp/$base-shared.wasm"
 }
-build batched_gemm.c batched-gemm-wasm.ts
-build winograd.c winograd-wasm.ts
+build batched_gemm.c batched_gemm_wasm.ts
+build winograd.c winograd_wasm.ts

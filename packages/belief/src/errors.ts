@@ -1,7 +1,7 @@
 /**
  * The one error type of `@pir/belief`: a bad argument, named, with the shapes that were seen.
  */
-import { PirError, type PirErrorOptions } from '@pir/runtime';
+import { PirError, type PirErrorOptions } from '@pir/runtime/errors';
 
 /**
  * Thrown when a belief function or layer receives an argument it cannot use: wrong ranks, mismatched batch

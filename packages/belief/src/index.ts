@@ -10,12 +10,8 @@
  *
  * Import `@pir/runtime` (or tfjs's `register_all_gradients`) before differentiating.
  */
-// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
-// (BatchMatMul with a broadcast operand) for code that differentiates through these layers.
-import '@tensorflow/tfjs-layers';
-import { registerRuntimeGradients } from '@pir/runtime';
-
-registerRuntimeGradients();
+// @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
+import '@pir/runtime';
 
 export { detach } from './constant.js';
 export { BeliefInputError } from './errors.js';

@@ -3,7 +3,7 @@
  * inside the functions that need them, so that browser bundlers never see them. Used by the annotation file
  * readers, the image decoders/encoders and the synthetic writer.
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 // biome-ignore lint/suspicious/noExplicitAny: sharp's types are loaded only where sharp is installed
 export type SharpFactory = (input?: any, options?: any) => any;

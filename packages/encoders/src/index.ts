@@ -8,11 +8,8 @@
  * - tokenizers: CLIP BPE, BERT WordPiece, word/WordPiece vocabularies built from captions;
  * - weights: `readWeights` / `readTorch` / `readSafetensors` / `writeSafetensors`, name maps, key checks.
  */
-// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
-import '@tensorflow/tfjs-layers';
-import { registerRuntimeGradients } from '@pir/runtime';
-
-registerRuntimeGradients();
+// @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
+import '@pir/runtime';
 
 export type {
   EncoderOutput,

@@ -1,7 +1,7 @@
 /**
  * The one error type of `@pir/losses`: a bad argument, named, with the shapes that were seen.
  */
-import { PirError, type PirErrorOptions } from '@pir/runtime';
+import { PirError, type PirErrorOptions } from '@pir/runtime/errors';
 
 /**
  * Thrown when a loss (or a learnable scale) receives an argument it cannot use: mismatched batch sizes, wrong

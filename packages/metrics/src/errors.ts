@@ -1,7 +1,7 @@
 /**
  * The one error type of `@pir/metrics`: a bad input, named, with the shapes or position that were seen.
  */
-import { PirError, type PirErrorOptions } from '@pir/runtime';
+import { PirError, type PirErrorOptions } from '@pir/runtime/errors';
 
 /**
  * Thrown (as a rejected promise by the `async` entry points) when an evaluation receives an input it cannot

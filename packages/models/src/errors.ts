@@ -1,5 +1,5 @@
 /** Errors of `@pir/models`. */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /** Bad input to a `@pir/models` function or class: names the function, the argument and what to do. */
 export class ModelInputError extends PirError {

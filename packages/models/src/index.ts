@@ -9,10 +9,8 @@
  *
  * Import `@pir/runtime` and call `initBackend()` before use.
  */
-import '@tensorflow/tfjs-layers';
-import { registerRuntimeGradients } from '@pir/runtime';
-
-registerRuntimeGradients();
+// @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
+import '@pir/runtime';
 
 export { ModelInputError } from './errors.js';
 export { type ModelLoadOptions, PirModelBase } from './model_base.js';

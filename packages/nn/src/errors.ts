@@ -2,7 +2,7 @@
  * Errors of `@pir/nn`: a bad argument to a primitive or a parameter store, and a state dict that does not
  * fit a model. Both extend `PirError` (`where`, `argument`).
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /**
  * Thrown when a primitive or a {@link ParamStore} receives an argument it cannot use (a kernel whose shape

@@ -1,7 +1,7 @@
 /**
  * Errors of `@pir/pae`: a bad argument (named, with shapes), and a state dict that does not fit.
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /** Thrown when a PAE function or layer receives an argument it cannot use (wrong rank, width, heads…). */
 export class PaeInputError extends PirError {

@@ -9,12 +9,8 @@
  *
  * Import `@pir/runtime` (or tfjs's `register_all_gradients`) before training.
  */
-// tfjs-layers registers tfjs-core's stock gradients when it loads; put @pir/runtime's corrected ones back
-// (BatchMatMul with a broadcast operand) for code that differentiates through these layers.
-import '@tensorflow/tfjs-layers';
-import { registerRuntimeGradients } from '@pir/runtime';
-
-registerRuntimeGradients();
+// @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
+import '@pir/runtime';
 
 export { type ParamSpec, type StateDict, type StateDictLike, stateDict } from '@pir/nn';
 export { type AttentionLayerArgs, PAE_DEFAULTS, PaeLayer, type PaeLayerArgs } from './base.js';

@@ -1,7 +1,7 @@
 /**
  * Errors of the annotation loaders: they name the file, the entry and what is wrong.
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 import type { LoadIssue } from './dataset_types.js';
 
 /**

@@ -2,7 +2,7 @@
  * Seeded, resumable batches of (caption, image) training samples with several captions of one image per
  * batch as positives, and the image-id / label arrays PIR's losses take.
  */
-import { Rng, type RngState } from '@pir/runtime';
+import { Rng, type RngState } from '@pir/runtime/rng';
 import { planEpoch } from './epoch_plan.js';
 
 /** What the sampler needs of a dataset: the caption → image map and, optionally, a label per image. */

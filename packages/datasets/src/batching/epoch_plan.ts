@@ -2,7 +2,7 @@
  * One epoch's sample order: a seeded shuffle of captions, optionally in groups of k captions of the same
  * image so that a batch holds several positives per image. Internal; used by {@link BatchSampler}.
  */
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 
 /**
  * The caption order of one epoch, `[nSamples]` caption indices.

@@ -2,7 +2,7 @@
  * File-based de-duplication: decode every image of one or more datasets with a caller-supplied decoder,
  * hash it, and report duplicates and split leaks.
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 import type { ImageRecord } from '../annotations/dataset_types.js';
 import {
   type DuplicateReport,

@@ -1,4 +1,4 @@
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /** Options of {@link ImageDecodeError}. */
 export interface ImageDecodeErrorOptions {

@@ -1,5 +1,5 @@
 /** Colour names with their RGB palettes, counts in words, and small helpers for caption text. */
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 import type { Rgb } from './raster.js';
 
 /** Named colours objects are painted with; the caption uses the name. */

@@ -5,7 +5,7 @@
  *
  * Image `i` depends only on (`seed`, `i`, `size`, `noise`, `texture`): any image can be regenerated alone.
  */
-import { Rng } from '@pir/runtime';
+import { Rng } from '@pir/runtime/rng';
 import type { RawImage } from '../images/image_types.js';
 import { capitalise } from './caption_words.js';
 import { SCENE_CLASSES, SCENES, type SceneClass } from './scene_composers.js';

@@ -3,7 +3,7 @@
  * polygons, discs and thick polylines, alpha blending and value-noise textures. Coordinates are in pixels
  * with (0, 0) the top-left corner of the top-left pixel. Pure JS: the same pixels in Node and the browser.
  */
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 import type { RawImage } from '../images/image_types.js';
 
 /** An RGB colour, components in [0, 1]. */

@@ -2,7 +2,7 @@
  * The drawing context every scene composer uses: a raster, the scene's random stream, a sun direction for
  * shadows, object painters (trees, buildings, cars, planes, boats, tanks) and the record of what was drawn.
  */
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 import { COLOURS, type ColourName } from './caption_words.js';
 import { makeNoise, mix, type Point, Raster, type Rgb, shade } from './raster.js';
 

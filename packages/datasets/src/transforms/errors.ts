@@ -1,4 +1,4 @@
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /**
  * Thrown for bad transform arguments: `where` is the transform (`'resize'`, `'randAugment'`), `argument` the

@@ -14,7 +14,7 @@
  * Geometric ops use nearest-neighbour sampling and fill with 0 (torchvision's defaults). Inputs are float
  * images in [0, 1]; equalize works on the 8-bit quantisation, as on PIL images.
  */
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
 import { asBatch, type ImageTensor, likeInput } from './image_tensor.js';

@@ -1,4 +1,4 @@
-import type { Rng } from '@pir/runtime';
+import type { Rng } from '@pir/runtime/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformInputError } from './errors.js';
 import { asBatch, checkSize, type ImageTensor, likeInput, roundHalfEven } from './image_tensor.js';

@@ -1,7 +1,7 @@
 /**
  * The error type of the encoder layers and models of `@pir/encoders`.
  */
-import { PirError } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
 
 /**
  * Thrown when a layer or model receives something it cannot use: an input of the wrong rank or size, a bad
