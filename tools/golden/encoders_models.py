@@ -277,14 +277,14 @@ def main():
     g = torch.Generator().manual_seed(SEED)
     counts = {}
     with torch.no_grad():
-        # CLIP ViT, tiny (CLIP_VIT_TINY)
+        # CLIP ViT, tiny (CLIP_VIT_TEST)
         vit = VisionTransformer(32, 8, 32, 2, 4, 24).eval()
         img = torch.randn(2, 3, 32, 32, generator=g)
         glob, local = vit(img)
         write('clip_vit_tiny', {'config': {'imageSize': 32, 'patchSize': 8, 'width': 32, 'layers': 2, 'heads': 4, 'outputDim': 24},
                                 'state': state_json(vit), 'images': tensor_json(nhwc(img)),
                                 'global': tensor_json(glob), 'local': tensor_json(local)})
-        # CLIP text, tiny (CLIP_TEXT_TINY); end-of-text = largest id; padding 0 after it
+        # CLIP text, tiny (CLIP_TEXT_TEST); end-of-text = largest id; padding 0 after it
         txt = TextTransformer(64, 12, 32, 2, 4, 24).eval()
         ids = torch.zeros(3, 12, dtype=torch.long)
         lengths = [5, 12, 2]
@@ -295,7 +295,7 @@ def main():
         glob, local = txt(ids)
         write('clip_text_tiny', {'state': state_json(txt), 'ids': ids.tolist(), 'mask': mask.tolist(),
                                  'global': tensor_json(glob), 'local': tensor_json(local)})
-        # torchvision ResNet, tiny bottleneck (RESNET_TINY) and tiny basic
+        # torchvision ResNet, tiny bottleneck (RESNET_TEST) and tiny basic
         for name, block, layers in [('resnet_tiny', Bottleneck, [1, 1, 1, 1]), ('resnet_basic_tiny', BasicBlock, [1, 2, 1, 1])]:
             net = ResNet(block, layers, width=4, num_classes=5).eval()
             randomize_bn(net, g)
@@ -303,7 +303,7 @@ def main():
             pooled, loc, logits = net(img)
             write(name, {'state': state_json(net), 'images': tensor_json(nhwc(img)), 'global': tensor_json(pooled),
                          'local': tensor_json(loc), 'logits': tensor_json(logits)})
-        # BERT, tiny (BERT_TINY)
+        # BERT, tiny (BERT_TEST)
         bert = BertModel(50, 32, 2, 4, 64, 16).eval()
         ids = torch.randint(1, 50, (3, 7), generator=g)
         lengths = [7, 4, 2]

@@ -337,7 +337,7 @@ def main():
     torch.manual_seed(SEED)
     g = torch.Generator().manual_seed(SEED)
     with torch.no_grad():
-        # Swin, tiny (SWIN_TINY): 32 px, patch 2, window 4 → stages at 16, 8 (shifted), 4, 2 (one window of 2)
+        # Swin, tiny (SWIN_TEST): 32 px, patch 2, window 4 → stages at 16, 8 (shifted), 4, 2 (one window of 2)
         swin = SwinTransformer(32, 2, 5, 8, (2, 2, 2, 1), (1, 2, 2, 4), 4, mlp_ratio=2.0).eval()
         for n, p in swin.named_parameters():  # non-trivial LayerNorm affine parameters and biases
             if n.endswith('bias') or 'norm' in n:
@@ -348,7 +348,7 @@ def main():
         write('swin_tiny', {'state': state_json(swin, 7), 'images': tensor_json(nhwc(img)), 'global': tensor_json(pooled),
                             'local': tensor_json(tokens), 'logits': tensor_json(logits)})
 
-        # CLIP ModifiedResNet, tiny (MODIFIED_RESNET_TINY): width 2 (embed 64), layers 1-2-1-1, 64 px → 2×2 grid, 4 heads
+        # CLIP ModifiedResNet, tiny (CLIP_RN_TEST): width 2 (embed 64), layers 1-2-1-1, 64 px → 2×2 grid, 4 heads
         mr = ModifiedResNet((1, 2, 1, 1), 24, 4, input_resolution=64, width=2).eval()
         randomize_bn(mr, g)
         round_state(mr)

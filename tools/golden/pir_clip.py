@@ -45,7 +45,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = "packages/models/test/fixtures/pir-clip-golden.json"
 
 SEED = 20240812
-# CLIP_VIT_TINY with 16-px images and 4-px patches (same 16 patches, a quarter of the pixels: the fixture
+# CLIP_VIT_TEST with 16-px images and 4-px patches (same 16 patches, a quarter of the pixels: the fixture
 # stays < 200 KB with the float32 weights stored exactly).
 VIT = {"imageSize": 16, "patchSize": 4, "width": 32, "layers": 2, "heads": 4, "outputDim": 24,
        "mlpRatio": 4, "activation": "quick_gelu"}

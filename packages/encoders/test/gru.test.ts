@@ -2,18 +2,14 @@
  * GRU text encoder: golden test against `torch.nn.GRU` on packed sequences (`tools/golden/encoders_more.py`;
  * two layers, bi- and unidirectional), padding invariance, pooling/merging options, gradients, leaks, errors.
  */
+
+import { loadStateDict, type StateDictLike } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  EncoderError,
-  GRU_TINY,
-  GRU_VSE,
-  GruTextEncoder,
-  loadStateDict,
-  type StateDictLike,
-} from '../src/models/index.js';
+import { EncoderError } from '../src/layers/index.js';
+import { GRU_TEST, GRU_VSE, GruTextEncoder } from '../src/models/index.js';
 import fx from './fixtures/models/gru_tiny.json';
 import counts from './fixtures/models/param_counts_more.json';
 import { closeTo, type JsonTensor } from './models_data.js';
@@ -49,7 +45,7 @@ describeBackends('GRU text encoder', () => {
   ] as const) {
     it(`golden vs torch.nn.GRU on packed sequences (${name}, 2 layers)`, async () => {
       const f = bidirectional ? fx.bi : fx.uni;
-      const enc = new GruTextEncoder({ ...GRU_TINY, bidirectional });
+      const enc = new GruTextEncoder({ ...GRU_TEST, bidirectional });
       const report = loadStateDict(enc, f.state as StateDictLike);
       expect(report.loaded.length).toBe(enc.params.specs().length);
       const ids = tf.tensor2d(f.ids, undefined, 'int32');
@@ -68,7 +64,7 @@ describeBackends('GRU text encoder', () => {
 
   it('a padded caption gives the same output as the unpadded one (both directions, both poolings)', async () => {
     for (const pooling of ['last', 'mean'] as const) {
-      const enc = new GruTextEncoder({ ...GRU_TINY, pooling }, { rng: new Rng(3) });
+      const enc = new GruTextEncoder({ ...GRU_TEST, pooling }, { rng: new Rng(3) });
       const short = tf.tensor2d([[4, 9, 2]], undefined, 'int32');
       const padded = tf.tensor2d([[4, 9, 2, 0, 0, 0, 0]], undefined, 'int32');
       const a = enc.encode(short, tf.ones([1, 3]) as tf.Tensor2D);
@@ -94,8 +90,8 @@ describeBackends('GRU text encoder', () => {
   });
 
   it("directionMerge 'mean' averages the two directions (SCAN); pooling 'mean' is the masked mean", async () => {
-    const cat = new GruTextEncoder({ ...GRU_TINY, pooling: 'mean' }, { rng: new Rng(4) });
-    const avg = new GruTextEncoder({ ...GRU_TINY, directionMerge: 'mean' }, { rng: new Rng(4) });
+    const cat = new GruTextEncoder({ ...GRU_TEST, pooling: 'mean' }, { rng: new Rng(4) });
+    const avg = new GruTextEncoder({ ...GRU_TEST, directionMerge: 'mean' }, { rng: new Rng(4) });
     expect(cat.dim).toBe(12);
     expect(avg.dim).toBe(6);
     const ids = tf.tensor2d([[5, 6, 7, 0]], undefined, 'int32');
@@ -116,7 +112,7 @@ describeBackends('GRU text encoder', () => {
   });
 
   it('gradient reaches every weight (embedding rows used)', async () => {
-    const enc = new GruTextEncoder({ ...GRU_TINY, vocabSize: 8 }, { rng: new Rng(5) });
+    const enc = new GruTextEncoder({ ...GRU_TEST, vocabSize: 8 }, { rng: new Rng(5) });
     const ids = tf.tensor2d(
       [
         [1, 2, 3, 4, 0, 0, 0],
@@ -157,7 +153,7 @@ describe('GRU errors', () => {
     expect(() => new GruTextEncoder({ directionMerge: 'sum' as unknown as 'mean' })).toThrow(
       /directionMerge must be 'concat' or 'mean'/,
     );
-    const enc = new GruTextEncoder(GRU_TINY);
+    const enc = new GruTextEncoder(GRU_TEST);
     const ids = tf.zeros([2, 5], 'int32') as tf.Tensor2D;
     const mask = tf.ones([2, 4]) as tf.Tensor2D;
     expect(() => enc.encode(ids, mask)).toThrow(/mask must have shape \[2, 5\], got \[2, 4\]/);

@@ -2,20 +2,20 @@
  * Golden tests: each architecture at tiny size against our PyTorch definition of the public architecture
  * (`tools/golden/encoders_models.py`), weights loaded by PyTorch name through `loadStateDict`.
  */
+
+import { loadStateDict, type StateDictLike } from '@pir/nn';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
+import { ResNet } from '../src/index.js';
 import {
-  BERT_TINY,
+  BERT_TEST,
   BertEncoder,
-  CLIP_TEXT_TINY,
-  CLIP_VIT_TINY,
+  CLIP_TEXT_TEST,
+  CLIP_VIT_TEST,
   ClipTextTransformer,
   ClipVisionTransformer,
-  loadStateDict,
-  RESNET_TINY,
-  ResNet,
-  type StateDictLike,
+  RESNET_TEST,
 } from '../src/models/index.js';
 import bertFx from './fixtures/models/bert_tiny.json';
 import textFx from './fixtures/models/clip_text_tiny.json';
@@ -30,7 +30,7 @@ const TOL = { atol: 2e-4, rtol: 2e-4 };
 
 describeBackends('golden vs PyTorch', () => {
   it('CLIP ViT (tiny): projected class token and patch tokens', async () => {
-    const vit = new ClipVisionTransformer(CLIP_VIT_TINY);
+    const vit = new ClipVisionTransformer(CLIP_VIT_TEST);
     const report = loadStateDict(vit, vitFx.state as StateDictLike);
     expect(report.loaded.length).toBe(vit.params.specs().length);
     const images = fromJson(vitFx.images) as tf.Tensor4D;
@@ -45,7 +45,7 @@ describeBackends('golden vs PyTorch', () => {
   });
 
   it('CLIP text (tiny): end-of-text pooling, causal mask, padding', async () => {
-    const text = new ClipTextTransformer(CLIP_TEXT_TINY);
+    const text = new ClipTextTransformer(CLIP_TEXT_TEST);
     loadStateDict(text, textFx.state as StateDictLike);
     const ids = tf.tensor2d(textFx.ids, undefined, 'int32');
     const mask = tf.tensor2d(textFx.mask);
@@ -71,7 +71,7 @@ describeBackends('golden vs PyTorch', () => {
   ] as const) {
     it(`torchvision ResNet (tiny ${name}): pooled, grid, logits; BatchNorm in inference mode`, async () => {
       const net = new ResNet({
-        ...RESNET_TINY,
+        ...RESNET_TEST,
         block,
         layers: [...layers] as [number, number, number, number],
         width: 4,
@@ -95,7 +95,7 @@ describeBackends('golden vs PyTorch', () => {
   }
 
   it('BERT (tiny): last hidden states with the padding mask, pooler', async () => {
-    const bert = new BertEncoder(BERT_TINY);
+    const bert = new BertEncoder(BERT_TEST);
     const report = loadStateDict(bert, bertFx.state as StateDictLike);
     expect(report.unexpected).toEqual([]);
     const ids = tf.tensor2d(bertFx.ids, undefined, 'int32');
@@ -107,7 +107,7 @@ describeBackends('golden vs PyTorch', () => {
       await expectAllClose(out.global, cls, TOL, 'global = [CLS]');
       tf.dispose([out.global, out.local, out.mask as tf.Tensor, cls]);
     }, 'BertEncoder.encode');
-    const pooler = new BertEncoder({ ...BERT_TINY, globalOutput: 'pooler' });
+    const pooler = new BertEncoder({ ...BERT_TEST, globalOutput: 'pooler' });
     loadStateDict(pooler, bertFx.state as StateDictLike);
     const out = pooler.encode(ids, mask);
     await close(out.global, bertFx.pooler, 'pooler');

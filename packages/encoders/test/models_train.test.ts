@@ -2,27 +2,27 @@
  * Parameter counts at the published sizes (against PyTorch's), gradients reaching every trainable weight
  * (the ViT patch stem included, on wasm too), frozen BatchNorm, leaks, state-dict errors and config errors.
  */
+
+import { loadStateDict, stateDict } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { ResNet } from '../src/index.js';
+import { EncoderError } from '../src/layers/index.js';
 import {
   BERT_BASE,
-  BERT_TINY,
+  BERT_TEST,
   BertEncoder,
   CLIP_TEXT_B32,
-  CLIP_TEXT_TINY,
+  CLIP_TEXT_TEST,
   CLIP_VIT_B32,
-  CLIP_VIT_TINY,
+  CLIP_VIT_TEST,
   ClipTextTransformer,
   ClipVisionTransformer,
-  EncoderError,
-  loadStateDict,
-  RESNET_TINY,
+  RESNET_TEST,
   RESNET18,
   RESNET50,
-  ResNet,
-  stateDictOf,
 } from '../src/models/index.js';
 import counts from './fixtures/models/param_counts.json';
 
@@ -77,7 +77,7 @@ async function expectGradsEverywhere(vars: tf.Variable[], f: () => tf.Scalar, wh
 
 describeBackends('training', () => {
   it('CLIP ViT: gradient reaches every weight (patch stem as reshape + matMul)', async () => {
-    const vit = new ClipVisionTransformer(CLIP_VIT_TINY, { rng: new Rng(1) });
+    const vit = new ClipVisionTransformer(CLIP_VIT_TEST, { rng: new Rng(1) });
     const images = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     expect(vit.trainableVariables().length).toBe(vit.params.specs().length);
     await expectGradsEverywhere(
@@ -90,7 +90,7 @@ describeBackends('training', () => {
   });
 
   it('CLIP text: gradient reaches every weight (embedding gather, end-of-text pooling)', async () => {
-    const text = new ClipTextTransformer(CLIP_TEXT_TINY, { rng: new Rng(2) });
+    const text = new ClipTextTransformer(CLIP_TEXT_TEST, { rng: new Rng(2) });
     const ids = tf.tensor2d(
       [
         [3, 9, 63, 0],
@@ -113,7 +113,7 @@ describeBackends('training', () => {
   });
 
   it('BERT: gradient reaches every weight (pooler through globalOutput: pooler)', async () => {
-    const bert = new BertEncoder({ ...BERT_TINY, globalOutput: 'pooler' }, { rng: new Rng(3) });
+    const bert = new BertEncoder({ ...BERT_TEST, globalOutput: 'pooler' }, { rng: new Rng(3) });
     const ids = tf.tensor2d(
       [
         [2, 9, 4, 0],
@@ -144,7 +144,7 @@ describeBackends('training', () => {
   });
 
   it('ResNet: frozen BatchNorm excluded; with batchNorm "train" every weight gets a gradient and running stats move', async () => {
-    const frozen = new ResNet(RESNET_TINY, { rng: new Rng(4) });
+    const frozen = new ResNet(RESNET_TEST, { rng: new Rng(4) });
     const images = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const names = frozen.params
       .entries()
@@ -158,7 +158,7 @@ describeBackends('training', () => {
     );
     frozen.dispose();
 
-    const net = new ResNet({ ...RESNET_TINY, batchNorm: 'train' }, { rng: new Rng(4) });
+    const net = new ResNet({ ...RESNET_TEST, batchNorm: 'train' }, { rng: new Rng(4) });
     const before = await net.params.get('bn1.running_mean').data();
     await expectGradsEverywhere(
       net.trainableVariables(),
@@ -173,14 +173,14 @@ describeBackends('training', () => {
 
   it('encoders leak nothing (encode, dispose)', async () => {
     await expectNoLeak(() => {
-      const vit = new ClipVisionTransformer(CLIP_VIT_TINY);
+      const vit = new ClipVisionTransformer(CLIP_VIT_TEST);
       const x = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
       const out = vit.encode(x);
       tf.dispose([x, out.global, out.local]);
       vit.dispose();
     }, 'ClipVisionTransformer lifecycle');
     const images = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
-    const net = new ResNet(RESNET_TINY);
+    const net = new ResNet(RESNET_TEST);
     await expectNoLeak(() => {
       const out = net.encode(images);
       const v = net.instruction(images);
@@ -195,10 +195,10 @@ describeBackends('training', () => {
 });
 
 describe('state dicts and errors', () => {
-  it('round trip through stateDictOf and loadStateDict (prefix), report of missing/unexpected/mismatched', async () => {
-    const a = new ClipVisionTransformer(CLIP_VIT_TINY, { rng: new Rng(7) });
-    const b = new ClipVisionTransformer(CLIP_VIT_TINY, { rng: new Rng(8) });
-    const sd = await stateDictOf(a, 'visual.');
+  it('round trip through stateDict and loadStateDict (prefix), report of missing/unexpected/mismatched', async () => {
+    const a = new ClipVisionTransformer(CLIP_VIT_TEST, { rng: new Rng(7) });
+    const b = new ClipVisionTransformer(CLIP_VIT_TEST, { rng: new Rng(8) });
+    const sd = await stateDict(a, { prefix: 'visual.' });
     expect(sd.get('visual.conv1.weight')?.shape).toEqual([32, 3, 8, 8]);
     expect(sd.get('visual.transformer.resblocks.1.mlp.c_fc.weight')?.shape).toEqual([128, 32]);
     const report = loadStateDict(b, sd, { prefix: 'visual.' });
@@ -233,10 +233,10 @@ describe('state dicts and errors', () => {
     expect(() => new ResNet({ layers: [1, 1, 1] as unknown as [number, number, number, number] })).toThrow(
       /layers/,
     );
-    const vit = new ClipVisionTransformer(CLIP_VIT_TINY);
+    const vit = new ClipVisionTransformer(CLIP_VIT_TEST);
     const bad = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     expect(() => vit.encode(bad)).toThrow(/images must have shape \[\*, 32, 32, 3\], got \[1, 16, 16, 3\]/);
-    const text = new ClipTextTransformer(CLIP_TEXT_TINY);
+    const text = new ClipTextTransformer(CLIP_TEXT_TEST);
     const ids = tf.zeros([1, 13], 'int32') as tf.Tensor2D;
     expect(() => text.encode(ids, tf.ones([1, 13]) as tf.Tensor2D)).toThrow(/exceeds contextLength 12/);
     expect(() => text.tokenizer.encode('a')).toThrow(/no tokenizer attached/);

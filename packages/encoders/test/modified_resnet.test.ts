@@ -2,18 +2,14 @@
  * CLIP ModifiedResNet: golden test at tiny size against OpenAI's layout in PyTorch
  * (`tools/golden/encoders_more.py`), the RN50 visual-tower parameter count, gradients, leaks, errors.
  */
+
+import { loadStateDict, type StateDictLike } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  CLIP_RN50,
-  EncoderError,
-  loadStateDict,
-  MODIFIED_RESNET_TINY,
-  ModifiedResNet,
-  type StateDictLike,
-} from '../src/models/index.js';
+import { EncoderError } from '../src/layers/index.js';
+import { CLIP_RN_TEST, CLIP_RN50, ModifiedResNet } from '../src/models/index.js';
 import fx from './fixtures/models/modified_resnet_tiny.json';
 import counts from './fixtures/models/param_counts_more.json';
 import { closeTo, fromJson, type JsonTensor } from './models_data.js';
@@ -37,7 +33,7 @@ describe('ModifiedResNet: published sizes', () => {
 
 describeBackends('ModifiedResNet', () => {
   it('golden vs PyTorch (tiny): attention pool and grid; avg-pool downsampling; frozen BatchNorm', async () => {
-    const net = new ModifiedResNet(MODIFIED_RESNET_TINY);
+    const net = new ModifiedResNet(CLIP_RN_TEST);
     const report = loadStateDict(net, fx.state as StateDictLike);
     expect(report.loaded.length).toBe(net.params.specs().length);
     const images = fromJson(fx.images) as tf.Tensor4D;
@@ -60,7 +56,7 @@ describeBackends('ModifiedResNet', () => {
   it('gradient reaches every trainable weight; BatchNorm frozen by default, trainable with batchNorm "train"', async () => {
     const images = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     for (const batchNorm of ['frozen', 'train'] as const) {
-      const net = new ModifiedResNet({ ...MODIFIED_RESNET_TINY, batchNorm }, { rng: new Rng(6) });
+      const net = new ModifiedResNet({ ...CLIP_RN_TEST, batchNorm }, { rng: new Rng(6) });
       const trainable = net.params
         .entries()
         .filter(([, v]) => v.trainable)
@@ -99,7 +95,7 @@ describe('ModifiedResNet errors', () => {
     expect(() => new ModifiedResNet({ imageSize: 48 })).toThrow(/imageSize must be a multiple of 32/);
     expect(() => new ModifiedResNet({ heads: 3 })).toThrow(/divisible by heads 3/);
     expect(() => new ModifiedResNet({ width: 3 })).toThrow(/width must be even/);
-    const net = new ModifiedResNet(MODIFIED_RESNET_TINY);
+    const net = new ModifiedResNet(CLIP_RN_TEST);
     const bad = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
     expect(() => net.encode(bad)).toThrow(/images must have shape \[\*, 64, 64, 3\], got \[1, 32, 32, 3\]/);
     bad.dispose();

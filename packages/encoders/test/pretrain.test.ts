@@ -7,7 +7,8 @@ import { Rng } from '@pir/runtime';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { EncoderError, pretrainInstructionEncoder, RESNET_TINY } from '../src/models/index.js';
+import { EncoderError } from '../src/layers/index.js';
+import { pretrainInstructionEncoder, RESNET_TEST } from '../src/models/index.js';
 
 const S = 16;
 
@@ -56,6 +57,7 @@ describeBackends('pretrainInstructionEncoder', () => {
     const test = scenes(30, 2);
     const before = tf.memory().numTensors;
     const enc = await pretrainInstructionEncoder(train.images, train.labels, {
+      config: RESNET_TEST,
       epochs: 8,
       batchSize: 12,
       learningRate: 1e-2,
@@ -95,7 +97,7 @@ describe('pretrainInstructionEncoder: seeding and errors', () => {
       const e = await pretrainInstructionEncoder(images, labels, {
         epochs: 2,
         batchSize: 4,
-        config: { ...RESNET_TINY, width: 2 },
+        config: { ...RESNET_TEST, width: 2 },
         rng: new Rng(9),
       });
       const h = e.history.map((s) => s.loss);

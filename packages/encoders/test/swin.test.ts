@@ -3,21 +3,20 @@
  * (`tools/golden/encoders_more.py`; shifted windows + cyclic-shift mask in stages 1–2, one window in stage 3,
  * a shrunk window in stage 4), the Swin-T parameter count, index/mask/roll helpers, gradients, leaks, errors.
  */
+
+import { loadStateDict, type StateDictLike, stateDict } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { EncoderError } from '../src/layers/index.js';
 import {
-  EncoderError,
-  loadStateDict,
   relativePositionIndex,
   roll2d,
-  type StateDictLike,
   SWIN_T,
-  SWIN_TINY,
+  SWIN_TEST,
   SwinTransformer,
   shiftedWindowMask,
-  stateDictOf,
   windowPartition,
   windowReverse,
 } from '../src/models/index.js';
@@ -66,7 +65,7 @@ describeBackends('Swin', () => {
     tf.dispose([x, r, back, w, y]);
   });
   it('golden vs PyTorch (tiny): pooled, final tokens, logits; buffers in the state dict ignored', async () => {
-    const swin = new SwinTransformer(SWIN_TINY);
+    const swin = new SwinTransformer(SWIN_TEST);
     const report = loadStateDict(swin, fx.state as StateDictLike);
     expect(report.loaded.length).toBe(swin.params.specs().length);
     expect(report.unexpected).toEqual([]);
@@ -87,7 +86,7 @@ describeBackends('Swin', () => {
   });
 
   it('gradient reaches every weight (patch stem as reshape + matMul, bias tables through gather)', async () => {
-    const swin = new SwinTransformer(SWIN_TINY, { rng: new Rng(11) });
+    const swin = new SwinTransformer(SWIN_TEST, { rng: new Rng(11) });
     const images = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
     const vars = swin.trainableVariables();
     expect(vars.length).toBe(swin.params.specs().length);
@@ -119,9 +118,9 @@ describeBackends('Swin', () => {
   });
 
   it('state dict round trip; lifecycle leaks nothing', async () => {
-    const a = new SwinTransformer(SWIN_TINY, { rng: new Rng(1) });
-    const b = new SwinTransformer(SWIN_TINY, { rng: new Rng(2) });
-    loadStateDict(b, await stateDictOf(a));
+    const a = new SwinTransformer(SWIN_TEST, { rng: new Rng(1) });
+    const b = new SwinTransformer(SWIN_TEST, { rng: new Rng(2) });
+    loadStateDict(b, await stateDict(a));
     const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const ya = a.encode(x);
     const yb = b.encode(x);
@@ -130,7 +129,7 @@ describeBackends('Swin', () => {
     a.dispose();
     b.dispose();
     await expectNoLeak(() => {
-      const s = new SwinTransformer(SWIN_TINY);
+      const s = new SwinTransformer(SWIN_TEST);
       const img = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
       const out = s.encode(img);
       tf.dispose([img, out.global, out.local]);
@@ -141,14 +140,14 @@ describeBackends('Swin', () => {
 
 describe('Swin errors', () => {
   it('config and input errors name the field', () => {
-    expect(() => new SwinTransformer({ ...SWIN_TINY, imageSize: 31 })).toThrow(EncoderError);
-    expect(() => new SwinTransformer({ ...SWIN_TINY, imageSize: 31 })).toThrow(
+    expect(() => new SwinTransformer({ ...SWIN_TEST, imageSize: 31 })).toThrow(EncoderError);
+    expect(() => new SwinTransformer({ ...SWIN_TEST, imageSize: 31 })).toThrow(
       /imageSize 31 must be a multiple/,
     );
-    expect(() => new SwinTransformer({ ...SWIN_TINY, numHeads: [3, 2, 2, 4] })).toThrow(/numHeads\[0\] = 3/);
-    expect(() => new SwinTransformer({ ...SWIN_TINY, numHeads: [1, 2] })).toThrow(/same length/);
-    expect(() => new SwinTransformer({ ...SWIN_TINY, imageSize: 40 })).toThrow(/multiple of windowSize/);
-    const s = new SwinTransformer({ ...SWIN_TINY, numClasses: 0 });
+    expect(() => new SwinTransformer({ ...SWIN_TEST, numHeads: [3, 2, 2, 4] })).toThrow(/numHeads\[0\] = 3/);
+    expect(() => new SwinTransformer({ ...SWIN_TEST, numHeads: [1, 2] })).toThrow(/same length/);
+    expect(() => new SwinTransformer({ ...SWIN_TEST, imageSize: 40 })).toThrow(/multiple of windowSize/);
+    const s = new SwinTransformer({ ...SWIN_TEST, numClasses: 0 });
     const bad = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     expect(() => s.encode(bad)).toThrow(/images must have shape \[\*, 32, 32, 3\], got \[1, 16, 16, 3\]/);
     const ok = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;

@@ -6,11 +6,11 @@
  */
 import {
   asInstructionEncoder,
-  CLIP_TEXT_TINY,
-  CLIP_VIT_TINY,
+  CLIP_TEXT_TEST,
+  CLIP_VIT_TEST,
   ClipTextTransformer,
   ClipVisionTransformer,
-  RESNET_TINY,
+  RESNET_TEST,
   ResNet,
 } from '@pir/encoders';
 import { Rng } from '@pir/runtime';
@@ -29,9 +29,9 @@ describeBackends('PirClip (tiny towers)', () => {
   const config: PirClipConfig = { seed: 3 };
 
   beforeAll(() => {
-    vision = new ClipVisionTransformer(CLIP_VIT_TINY, { rng: new Rng(1) }); // 32 px, patch 8 → 1 + 16 tokens
-    text = new ClipTextTransformer(CLIP_TEXT_TINY, { rng: new Rng(2) });
-    resnet = new ResNet(RESNET_TINY, { rng: new Rng(4) });
+    vision = new ClipVisionTransformer(CLIP_VIT_TEST, { rng: new Rng(1) }); // 32 px, patch 8 → 1 + 16 tokens
+    text = new ClipTextTransformer(CLIP_TEXT_TEST, { rng: new Rng(2) });
+    resnet = new ResNet(RESNET_TEST, { rng: new Rng(4) });
     resnet.params.setTrainable(false);
     const ids = [
       [1, 7, 9, 11, 63, 0],
@@ -64,8 +64,8 @@ describeBackends('PirClip (tiny towers)', () => {
     try {
       const v = model.embedImages(batch.images);
       const t = model.embedTexts(batch.ids, batch.mask);
-      expect(v.shape).toEqual([B, CLIP_VIT_TINY.outputDim]);
-      expect(t.shape).toEqual([B, CLIP_TEXT_TINY.outputDim]);
+      expect(v.shape).toEqual([B, CLIP_VIT_TEST.outputDim]);
+      expect(t.shape).toEqual([B, CLIP_TEXT_TEST.outputDim]);
       for (const x of [v, t])
         for (const n of await tf.norm(x, 'euclidean', 1).data()) expect(n).toBeCloseTo(1, 5);
       tf.dispose([v, t]);
@@ -139,7 +139,7 @@ describeBackends('PirClip (tiny towers)', () => {
         'instruction_proj.weight',
         'logit_scale',
       ]);
-      expect(sd.get('instruction_proj.weight')?.shape).toEqual([CLIP_VIT_TINY.width, resnet.dim]);
+      expect(sd.get('instruction_proj.weight')?.shape).toEqual([CLIP_VIT_TEST.width, resnet.dim]);
       expect(sd.get('logit_scale')?.data[0]).toBeCloseTo(Math.log(1 / 0.07), 5);
       b.loadStateDict(sd);
       const va = await a.embedImages(batch.images).data();

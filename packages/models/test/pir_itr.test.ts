@@ -5,11 +5,11 @@
  */
 import {
   asInstructionEncoder,
-  BERT_TINY,
+  BERT_TEST,
   BertEncoder,
-  RESNET_TINY,
+  RESNET_TEST,
   ResNet,
-  SWIN_TINY,
+  SWIN_TEST,
   SwinTransformer,
 } from '@pir/encoders';
 import { StateDictError } from '@pir/nn';
@@ -30,9 +30,9 @@ describeBackends('PirItr (tiny encoders)', () => {
   const config: PirItrConfig = { dim: 16, k: 4, heads: 4, seed: 3 };
 
   beforeAll(() => {
-    vision = new SwinTransformer(SWIN_TINY, { rng: new Rng(1) }); // 32 px → 1 + 4 tokens (2 × 2 grid) of 64
-    text = new BertEncoder(BERT_TINY, { rng: new Rng(2) });
-    resnet = new ResNet(RESNET_TINY, { rng: new Rng(4) });
+    vision = new SwinTransformer(SWIN_TEST, { rng: new Rng(1) }); // 32 px → 1 + 4 tokens (2 × 2 grid) of 64
+    text = new BertEncoder(BERT_TEST, { rng: new Rng(2) });
+    resnet = new ResNet(RESNET_TEST, { rng: new Rng(4) });
     resnet.params.setTrainable(false);
     const ids = [
       [2, 7, 9, 11, 3, 0],
@@ -95,7 +95,7 @@ describeBackends('PirItr (tiny encoders)', () => {
       for (const [name, g] of Object.entries(grads)) {
         if (tf.max(tf.abs(g)).dataSync()[0] === 0) zero.push(name);
       }
-      // BERT_TINY has 16 positions, the batch uses 6, and token-type row 1 is never used: only such rows may be 0
+      // BERT_TEST has 16 positions, the batch uses 6, and token-type row 1 is never used: only such rows may be 0
       for (const name of zero) expect(name).toMatch(/position_embeddings|token_type_embeddings|pooler/);
       tf.dispose([value, ...Object.values(grads)]);
     } finally {

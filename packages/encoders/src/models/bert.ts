@@ -24,8 +24,8 @@ import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import type { TextModelOptions } from './clip_text.js';
 import { normalLinear } from './init.js';
+import type { TextModelOptions } from './options.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
 /** Configuration of {@link BertEncoder} (HF `BertConfig` fields). */
@@ -76,7 +76,7 @@ export const BERT_BASE: Readonly<BertConfig> = {
 };
 
 /** Tiny BERT for tests: vocabulary 50, width 32, 2 layers, 4 heads, FFN 64, 16 positions. */
-export const BERT_TINY: Readonly<BertConfig> = {
+export const BERT_TEST: Readonly<BertConfig> = {
   ...BERT_BASE,
   vocabSize: 50,
   hiddenSize: 32,
@@ -139,7 +139,7 @@ export function bertSpecs(c: BertConfig): ParamSpec[] {
  * the `embeddings.position_ids` buffer is ignored.
  * @example
  * ```ts
- * const bert = new BertEncoder(BERT_TINY);
+ * const bert = new BertEncoder(BERT_TEST);
  * const out = bert.encode(tf.tensor2d([[2, 7, 3, 0]], undefined, 'int32'), tf.tensor2d([[1, 1, 1, 0]]));
  * out.local.shape; // [1, 4, 32]
  * ```
@@ -151,8 +151,12 @@ export class BertEncoder implements TextEncoder, HasParameters {
   readonly tokenizer;
   readonly ignoredKeys: readonly RegExp[] = [/^embeddings\.position_ids$/];
 
+  /**
+   * @param config fields that differ from bert-base-uncased ({@link BERT_BASE}), the default — e.g. a named test size:
+   *   `new BertEncoder(BERT_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<BertConfig> = {}, options: TextModelOptions = {}) {
-    this.config = { ...BERT_TINY, ...config };
+    this.config = { ...BERT_BASE, ...config };
     this.params = new ParamStore(bertSpecs(this.config), options.rng ?? getGlobalRng(), 'BertEncoder');
     this.dim = this.config.hiddenSize;
     this.tokenizer =

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder, Tokenizer } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { clipTransformer, clipTransformerSpecs } from './clip_transformer.js';
-import type { ModelOptions } from './clip_vit.js';
+import type { ModelOptions, TextModelOptions } from './options.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
 /** Configuration of {@link ClipTextTransformer}. */
@@ -61,7 +61,7 @@ export const CLIP_TEXT_B32: Readonly<ClipTextConfig> = {
 };
 
 /** Tiny text tower for tests: vocabulary 64, context 12, width 32, 2 layers, 4 heads, output 24. */
-export const CLIP_TEXT_TINY: Readonly<ClipTextConfig> = {
+export const CLIP_TEXT_TEST: Readonly<ClipTextConfig> = {
   vocabSize: 64,
   contextLength: 12,
   width: 32,
@@ -92,12 +92,6 @@ export function clipTextSpecs(c: ClipTextConfig): ParamSpec[] {
   ];
 }
 
-/** Options of {@link ClipTextTransformer}. */
-export interface TextModelOptions extends ModelOptions {
-  /** The tokenizer `encoder.tokenizer` returns (CLIP BPE for real weights). */
-  tokenizer?: Tokenizer;
-}
-
 /**
  * CLIP text tower implementing {@link TextEncoder}.
  *
@@ -108,7 +102,7 @@ export interface TextModelOptions extends ModelOptions {
  * are unexpected then), or filter them.
  * @example
  * ```ts
- * const text = new ClipTextTransformer(CLIP_TEXT_TINY);
+ * const text = new ClipTextTransformer(CLIP_TEXT_TEST);
  * const ids = tf.tensor2d([[1, 5, 63, 0]], undefined, 'int32');
  * const mask = tf.tensor2d([[1, 1, 1, 0]]);
  * text.encode(ids, mask).global.shape; // [1, 24]
@@ -120,8 +114,12 @@ export class ClipTextTransformer implements TextEncoder, HasParameters {
   readonly dim: number;
   readonly tokenizer: Tokenizer;
 
+  /**
+   * @param config fields that differ from CLIP ViT-B/32's text tower ({@link CLIP_TEXT_B32}), the default — e.g. a named test size:
+   *   `new ClipTextTransformer(CLIP_TEXT_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<ClipTextConfig> = {}, options: TextModelOptions = {}) {
-    this.config = { ...CLIP_TEXT_TINY, ...config };
+    this.config = { ...CLIP_TEXT_B32, ...config };
     this.params = new ParamStore(
       clipTextSpecs(this.config),
       options.rng ?? getGlobalRng(),

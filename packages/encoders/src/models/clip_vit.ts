@@ -14,12 +14,13 @@ import {
   type ParamSpec,
   ParamStore,
 } from '@pir/nn';
-import { getGlobalRng, type Rng } from '@pir/runtime';
+import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, VisionEncoder } from '../contract.js';
 import { patchEmbed } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { clipTransformer, clipTransformerSpecs } from './clip_transformer.js';
+import type { ModelOptions } from './options.js';
 
 /** Configuration of {@link ClipVisionTransformer}. */
 export interface ClipVisionConfig {
@@ -60,7 +61,7 @@ export const CLIP_VIT_B32: Readonly<ClipVisionConfig> = {
 };
 
 /** A tiny tower for tests and CPU training: 32 px, patch 8 (16 patches), width 32, 2 layers, 4 heads. */
-export const CLIP_VIT_TINY: Readonly<ClipVisionConfig> = {
+export const CLIP_VIT_TEST: Readonly<ClipVisionConfig> = {
   imageSize: 32,
   patchSize: 8,
   width: 32,
@@ -110,12 +111,6 @@ export function clipVisionSpecs(c: ClipVisionConfig): ParamSpec[] {
   return specs;
 }
 
-/** Options of the model constructors. */
-export interface ModelOptions {
-  /** Seeded generator for the initial weights (default: the global one of `@pir/runtime`). */
-  rng?: Rng;
-}
-
 /**
  * CLIP ViT image tower implementing {@link VisionEncoder}.
  *
@@ -124,7 +119,7 @@ export interface ModelOptions {
  * Load OpenAI CLIP weights with `loadStateDict(vit, sd, { prefix: 'visual.' })`.
  * @example
  * ```ts
- * const vit = new ClipVisionTransformer(CLIP_VIT_TINY);
+ * const vit = new ClipVisionTransformer(CLIP_VIT_TEST);
  * const { global, local } = vit.encode(tf.zeros([2, 32, 32, 3]));
  * global.shape; // [2, 24]
  * local.shape; // [2, 16, 32]
@@ -135,8 +130,12 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
   readonly params: ParamStore;
   readonly dim: number;
 
+  /**
+   * @param config fields that differ from CLIP ViT-B/32 ({@link CLIP_VIT_B32}), the default — e.g. a named test size:
+   *   `new ClipVisionTransformer(CLIP_VIT_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<ClipVisionConfig> = {}, options: ModelOptions = {}) {
-    this.config = { ...CLIP_VIT_TINY, ...config };
+    this.config = { ...CLIP_VIT_B32, ...config };
     this.params = new ParamStore(
       clipVisionSpecs(this.config),
       options.rng ?? getGlobalRng(),

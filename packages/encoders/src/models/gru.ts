@@ -23,7 +23,7 @@ import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder, Tokenizer } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import type { TextModelOptions } from './clip_text.js';
+import type { TextModelOptions } from './options.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
 /** Configuration of {@link GruTextEncoder}. */
@@ -66,7 +66,7 @@ export const GRU_VSE: Readonly<GruTextConfig> = {
 };
 
 /** Tiny GRU for tests: vocab 30, words 8, hidden 6, two bidirectional layers, concatenated directions. */
-export const GRU_TINY: Readonly<GruTextConfig> = {
+export const GRU_TEST: Readonly<GruTextConfig> = {
   vocabSize: 30,
   wordDim: 8,
   hiddenSize: 6,
@@ -167,7 +167,7 @@ export function gruDirection(
  * PyTorch model whose modules are named `embed` and `rnn` (VSE++'s `EncoderText`) with `loadStateDict`.
  * @example
  * ```ts
- * const enc = new GruTextEncoder(GRU_TINY);
+ * const enc = new GruTextEncoder(GRU_TEST);
  * const out = enc.encode(tf.tensor2d([[3, 4, 0]], undefined, 'int32'), tf.tensor2d([[1, 1, 0]]));
  * out.global.shape; // [1, 12]
  * out.local.shape; // [1, 3, 12]
@@ -179,8 +179,12 @@ export class GruTextEncoder implements TextEncoder, HasParameters {
   readonly dim: number;
   readonly tokenizer: Tokenizer;
 
+  /**
+   * @param config fields that differ from the VSE++ GRU ({@link GRU_VSE}), the default — e.g. a named test size:
+   *   `new GruTextEncoder(GRU_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<GruTextConfig> = {}, options: TextModelOptions = {}) {
-    this.config = { ...GRU_TINY, ...config };
+    this.config = { ...GRU_VSE, ...config };
     this.params = new ParamStore(gruTextSpecs(this.config), options.rng ?? getGlobalRng(), 'GruTextEncoder');
     const c = this.config;
     this.dim = c.bidirectional && c.directionMerge === 'concat' ? 2 * c.hiddenSize : c.hiddenSize;

@@ -7,11 +7,14 @@ import { getGlobalRng, type Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionEncoder } from '../contract.js';
 import { check, checkShape } from '../layers/errors.js';
-import { RESNET_TINY, ResNet, type ResNetConfig } from './resnet.js';
+import { RESNET50, ResNet, type ResNetConfig } from './resnet.js';
 
 /** Options of {@link pretrainInstructionEncoder}. */
 export interface PretrainOptions {
-  /** ResNet architecture (default {@link RESNET_TINY}); `numClasses` is set from the labels, BN trains. */
+  /**
+   * ResNet architecture, merged over ResNet-50 (PIR's instruction encoder; pass e.g. `RESNET_TEST` or
+   * `RESNET18` for something small); `numClasses` is set from the labels, BN trains.
+   */
   config?: Partial<ResNetConfig>;
   /** Number of classes (default: largest label + 1). */
   numClasses?: number;
@@ -63,9 +66,9 @@ function shuffled(n: number, rng: Rng): number[] {
  * @throws EncoderError on mismatched lengths, labels out of range or bad options
  * @example
  * ```ts
- * const enc = await pretrainInstructionEncoder(images, labels, { epochs: 5, rng: new Rng(0) });
+ * const enc = await pretrainInstructionEncoder(images, labels, { config: RESNET_TEST, epochs: 5, rng: new Rng(0) });
  * enc.history.at(-1)?.accuracy; // e.g. 0.97
- * const u = enc.encode(batch); // [B, 128] with RESNET_TINY
+ * const u = enc.encode(batch); // [B, 128] with RESNET_TEST
  * enc.model.trainableVariables().length; // 0
  * ```
  */
@@ -101,7 +104,7 @@ export async function pretrainInstructionEncoder(
     () => `batchSize must be an integer ≥ 2 (batch statistics), got ${batchSize}`,
   );
   const rng = options.rng ?? getGlobalRng();
-  const config: ResNetConfig = { ...RESNET_TINY, ...options.config, numClasses, batchNorm: 'train' };
+  const config: ResNetConfig = { ...RESNET50, ...options.config, numClasses, batchNorm: 'train' };
   const net = new ResNet(config, { rng });
   const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
   const vars = net.trainableVariables();

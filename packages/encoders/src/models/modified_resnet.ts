@@ -33,7 +33,8 @@ import type { EncoderOutput, InstructionEncoder, VisionEncoder } from '../contra
 import { avgPool2d, conv2d, conv2dBiasAct } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { normalLinear } from './init.js';
-import { applyBatchNorm, type FoldBatchNorm, FoldedConvs, type ResNetOptions, useFold } from './resnet.js';
+import type { FoldBatchNorm, ResNetOptions } from './options.js';
+import { applyBatchNorm, FoldedConvs, useFold } from './resnet.js';
 
 /** Configuration of {@link ModifiedResNet}. */
 export interface ModifiedResNetConfig {
@@ -62,7 +63,7 @@ export const CLIP_RN50: Readonly<ModifiedResNetConfig> = {
 };
 
 /** Tiny tower for tests: width 2 (attention pool at 64), stages 1-2-1-1, 64 px (2×2 grid), 4 heads, out 24. */
-export const MODIFIED_RESNET_TINY: Readonly<ModifiedResNetConfig> = {
+export const CLIP_RN_TEST: Readonly<ModifiedResNetConfig> = {
   layers: [1, 2, 1, 1],
   width: 2,
   imageSize: 64,
@@ -203,7 +204,7 @@ export function attentionPool2d(
  * `loadStateDict(net, sd, { prefix: 'visual.' })`.
  * @example
  * ```ts
- * const net = new ModifiedResNet(MODIFIED_RESNET_TINY);
+ * const net = new ModifiedResNet(CLIP_RN_TEST);
  * const { global, local } = net.encode(tf.zeros([1, 64, 64, 3]));
  * global.shape; // [1, 24]
  * local.shape; // [1, 4, 64]
@@ -219,8 +220,12 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
   /** The folded convolutions, made on first folded use and freed by `dispose()`. */
   readonly folded: FoldedConvs;
 
+  /**
+   * @param config fields that differ from CLIP RN50 ({@link CLIP_RN50}), the default — e.g. a named test size:
+   *   `new ModifiedResNet(CLIP_RN_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<ModifiedResNetConfig> = {}, options: ResNetOptions = {}) {
-    this.config = { ...MODIFIED_RESNET_TINY, ...config };
+    this.config = { ...CLIP_RN50, ...config };
     this.params = new ParamStore(
       modifiedResNetSpecs(this.config),
       options.rng ?? getGlobalRng(),

@@ -21,8 +21,8 @@ import type { EncoderOutput, InstructionEncoder, VisionEncoder } from '../contra
 import { batchNormInference, batchNormTraining, foldBatchNorm } from '../layers/batch_norm.js';
 import { conv2d, conv2dBiasAct, maxPool2d } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import type { ModelOptions } from './clip_vit.js';
 import { normalLinear } from './init.js';
+import type { FoldBatchNorm, ResNetOptions } from './options.js';
 
 /** Configuration of {@link ResNet}. */
 export interface ResNetConfig {
@@ -58,7 +58,7 @@ export const RESNET50: Readonly<ResNetConfig> = {
   batchNorm: 'frozen',
 };
 /** Tiny bottleneck ResNet for tests: width 4, one block per stage, 5 classes. */
-export const RESNET_TINY: Readonly<ResNetConfig> = {
+export const RESNET_TEST: Readonly<ResNetConfig> = {
   block: 'bottleneck',
   layers: [1, 1, 1, 1],
   width: 4,
@@ -172,28 +172,6 @@ export function gradientTapeOn(): boolean {
   return tf.engine().state.gradientDepth > 0;
 }
 
-/**
- * When a ResNet's inference-mode BatchNorm is folded into its convolutions (`W' = W·γ/√(var+ε)`,
- * `b' = β − mean·γ/√(var+ε)`, then conv + bias (+ ReLU) as one `tf.fused.conv2d`; about 7 % faster for
- * ResNet-50 on wasm). Never while a gradient tape records (gradients must reach the real weights) nor with
- * batch statistics (`batchNorm: 'train'` and `training`): those run the unfolded path unchanged.
- *
- * - `'auto'` (default): fold when the model has no trainable variable (a frozen instruction encoder, e.g. the
- *   one `pretrainInstructionEncoder` returns, or after `params.setTrainable(false)`);
- * - `true`: fold whenever allowed (inference of a model whose weights may still train elsewhere);
- * - `false`: never.
- *
- * The folded weights are a second copy of every convolution (≈ 94 MB for ResNet-50), made on the first folded
- * call, kept by the model (`model.folded`) and freed by `dispose()`.
- */
-export type FoldBatchNorm = boolean | 'auto';
-
-/** Options of {@link ResNet} and `ModifiedResNet`. */
-export interface ResNetOptions extends ModelOptions {
-  /** See {@link FoldBatchNorm}. Default `'auto'`. */
-  foldBatchNorm?: FoldBatchNorm;
-}
-
 /** Whether inference folds BatchNorm now (no tape, and `mode` allows it for these parameters). */
 export function useFold(mode: FoldBatchNorm, params: ParamStore): boolean {
   if (mode === false || gradientTapeOn()) return false;
@@ -286,7 +264,7 @@ export class FoldedConvs {
  * call {@link ResNet.instruction} or wrap with `asInstructionEncoder`.
  * @example
  * ```ts
- * const net = new ResNet(RESNET_TINY);
+ * const net = new ResNet(RESNET_TEST);
  * net.encode(tf.zeros([1, 32, 32, 3])).global.shape; // [1, 128]
  * ```
  */
@@ -300,8 +278,12 @@ export class ResNet implements VisionEncoder, HasParameters {
   /** The folded convolutions, made on first folded use (see {@link FoldedConvs} for when they are recomputed). */
   readonly folded: FoldedConvs;
 
+  /**
+   * @param config fields that differ from ResNet-50 ({@link RESNET50}), the default — e.g. a named test size:
+   *   `new ResNet(RESNET_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<ResNetConfig> = {}, options: ResNetOptions = {}) {
-    this.config = { ...RESNET_TINY, ...config };
+    this.config = { ...RESNET50, ...config };
     this.params = new ParamStore(resnetSpecs(this.config), options.rng ?? getGlobalRng(), 'ResNet');
     this.folded = new FoldedConvs(this.params);
     this.foldBatchNorm = options.foldBatchNorm ?? 'auto';

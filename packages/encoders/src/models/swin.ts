@@ -32,8 +32,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, VisionEncoder } from '../contract.js';
 import { patchEmbed } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
-import type { ModelOptions } from './clip_vit.js';
 import { normalLinear } from './init.js';
+import type { ModelOptions } from './options.js';
 
 /** Configuration of {@link SwinTransformer}. */
 export interface SwinConfig {
@@ -75,7 +75,7 @@ export const SWIN_T: Readonly<SwinConfig> = {
  * cyclic-shift mask are exercised), 4² (one window, no shift) and 2² (window shrunk to 2), width 8 → 64,
  * MLP ratio 2.
  */
-export const SWIN_TINY: Readonly<SwinConfig> = {
+export const SWIN_TEST: Readonly<SwinConfig> = {
   imageSize: 32,
   patchSize: 2,
   windowSize: 4,
@@ -324,7 +324,7 @@ export function patchMerging(
  * (inference semantics; `training` is accepted for the contract).
  * @example
  * ```ts
- * const swin = new SwinTransformer(SWIN_TINY);
+ * const swin = new SwinTransformer(SWIN_TEST);
  * const { global, local } = swin.encode(tf.zeros([2, 32, 32, 3]));
  * global.shape; // [2, 64]
  * local.shape; // [2, 4, 64]
@@ -340,8 +340,12 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
   /** Per stage: relative position index [w²·w²] (int32) and, when shifted, the mask [1, nW, 1, w², w²]. */
   private readonly consts: { index: tf.Tensor1D; mask: tf.Tensor | null }[];
 
+  /**
+   * @param config fields that differ from Swin-T ({@link SWIN_T}), the default — e.g. a named test size:
+   *   `new SwinTransformer(SWIN_TEST)`; `encoderConfig(name)` lists every named size
+   */
   constructor(config: Partial<SwinConfig> = {}, options: ModelOptions = {}) {
-    this.config = { ...SWIN_TINY, ...config };
+    this.config = { ...SWIN_T, ...config };
     this.stages = stagePlan(this.config);
     this.params = new ParamStore(swinSpecs(this.config), options.rng ?? getGlobalRng(), 'SwinTransformer');
     this.dim = (this.stages[this.stages.length - 1] as StagePlan).dim;

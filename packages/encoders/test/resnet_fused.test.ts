@@ -3,22 +3,17 @@
  * the filter and a bias. The folded path must equal the unfolded one (and PyTorch), be recomputed when the
  * weights change, stay off under a gradient tape and with batch statistics, and free its tensors with the model.
  */
+
+import { loadStateDict, type StateDictLike, stateDict } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
+import { ResNet } from '../src/index.js';
 import { batchNormInference, foldBatchNorm } from '../src/layers/batch_norm.js';
 import { conv2d, conv2dBiasAct } from '../src/layers/conv.js';
 import { EncoderError } from '../src/layers/errors.js';
-import {
-  loadStateDict,
-  MODIFIED_RESNET_TINY,
-  ModifiedResNet,
-  RESNET_TINY,
-  ResNet,
-  type StateDictLike,
-  stateDictOf,
-} from '../src/models/index.js';
+import { CLIP_RN_TEST, ModifiedResNet, RESNET_TEST } from '../src/models/index.js';
 import mrnFx from './fixtures/models/modified_resnet_tiny.json';
 import basicFx from './fixtures/models/resnet_basic_tiny.json';
 import resnetFx from './fixtures/models/resnet_tiny.json';
@@ -82,7 +77,7 @@ describeBackends('ResNet with folded BatchNorm', () => {
   ] as const) {
     it(`torchvision ResNet (tiny ${name}): folded = unfolded = PyTorch`, async () => {
       const net = new ResNet({
-        ...RESNET_TINY,
+        ...RESNET_TEST,
         block,
         layers: [...layers] as [number, number, number, number],
       });
@@ -100,7 +95,7 @@ describeBackends('ResNet with folded BatchNorm', () => {
   }
 
   it('CLIP ModifiedResNet (tiny): folded = unfolded = PyTorch', async () => {
-    const net = new ModifiedResNet(MODIFIED_RESNET_TINY);
+    const net = new ModifiedResNet(CLIP_RN_TEST);
     loadStateDict(net, mrnFx.state as StateDictLike);
     const images = fromJson(mrnFx.images) as tf.Tensor4D;
     const out = await foldedEqualsUnfolded(net, images, 'ModifiedResNet');
@@ -111,8 +106,8 @@ describeBackends('ResNet with folded BatchNorm', () => {
   });
 
   it('folded weights are recomputed after loadStateDict and after a running-statistics update', async () => {
-    const net = new ResNet(RESNET_TINY, { rng: new Rng(1), foldBatchNorm: true });
-    const other = new ResNet(RESNET_TINY, { rng: new Rng(2) });
+    const net = new ResNet(RESNET_TEST, { rng: new Rng(1), foldBatchNorm: true });
+    const other = new ResNet(RESNET_TEST, { rng: new Rng(2) });
     // non-trivial BN statistics in `other`
     tf.tidy(() => {
       for (const [n, v] of other.params.entries()) {
@@ -124,7 +119,7 @@ describeBackends('ResNet with folded BatchNorm', () => {
     const first = net.instruction(images); // folds net's weights
     const kernelBefore = net.folded.get('conv1', 'bn1').kernel;
     const count = tf.memory().numTensors;
-    loadStateDict(net, (await stateDictOf(other)) as StateDictLike);
+    loadStateDict(net, (await stateDict(other)) as StateDictLike);
     expect(tf.memory().numTensors).toBe(count); // loading re-assigns, allocates nothing lasting
     const folded = net.instruction(images);
     expect(net.folded.get('conv1', 'bn1').kernel).not.toBe(kernelBefore);
@@ -156,7 +151,7 @@ describeBackends('ResNet with folded BatchNorm', () => {
 
   it("'auto' folds only models with no trainable variable; never under a gradient tape or with batch statistics", async () => {
     const images = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
-    const net = new ResNet(RESNET_TINY, { rng: new Rng(3) });
+    const net = new ResNet(RESNET_TEST, { rng: new Rng(3) });
     expect(net.foldBatchNorm).toBe('auto');
     tf.dispose(net.instruction(images));
     expect(net.folded.size).toBe(0); // conv weights still train: unfolded
@@ -177,7 +172,7 @@ describeBackends('ResNet with folded BatchNorm', () => {
     tf.dispose([value, ...Object.values(grads)]);
 
     // batch statistics (batchNorm 'train', training = true): the unfolded path, running buffers move
-    const tr = new ResNet({ ...RESNET_TINY, batchNorm: 'train' }, { rng: new Rng(3), foldBatchNorm: true });
+    const tr = new ResNet({ ...RESNET_TEST, batchNorm: 'train' }, { rng: new Rng(3), foldBatchNorm: true });
     const before = tr.params.get('bn1.running_mean').dataId;
     const o = tr.encode(images, true);
     expect(tr.folded.size).toBe(0);
@@ -193,14 +188,14 @@ describeBackends('ResNet with folded BatchNorm', () => {
   it('no leaks: folded weights are freed with the model; repeated folded calls allocate nothing', async () => {
     const images = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
     await expectNoLeak(() => {
-      const net = new ResNet(RESNET_TINY, { foldBatchNorm: true });
+      const net = new ResNet(RESNET_TEST, { foldBatchNorm: true });
       const out = net.encode(images);
       tf.dispose([out.global, out.local, net.logits(images), net.instruction(images)]);
       expect(net.folded.size).toBeGreaterThan(0);
       net.dispose();
       expect(net.folded.size).toBe(0);
     }, 'ResNet (folded) lifecycle');
-    const mrn = new ModifiedResNet(MODIFIED_RESNET_TINY, { foldBatchNorm: true });
+    const mrn = new ModifiedResNet(CLIP_RN_TEST, { foldBatchNorm: true });
     const img64 = tf.zeros([1, 64, 64, 3]) as tf.Tensor4D;
     tf.dispose(mrn.instruction(img64)); // warm-up folds
     await expectNoLeak(() => {
