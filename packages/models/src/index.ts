@@ -12,7 +12,25 @@
 // @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
 import '@pir/runtime';
 
+export {
+  type CreateModelOptions,
+  createModel,
+  type EncoderRef,
+  listModels,
+  MODEL_CONFIGS,
+  type ModelConfig,
+  type ModelName,
+  type ModelOf,
+  modelConfig,
+  modelConfigHash,
+  type PirClipFields,
+  type PirClipModelConfig,
+  type PirItrFields,
+  type PirItrModelConfig,
+  type ResolvedModelConfig,
+  resolveModelConfig,
+} from './catalogue.js';
 export { ModelInputError } from './errors.js';
-export { type ModelLoadOptions, PirModelBase } from './model_base.js';
+export { type ModelLoadOptions, type OwnershipOptions, PirModelBase } from './model_base.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export { PirItr, type PirItrBatch, type PirItrConfig, type PirItrEncoders } from './pir_itr.js';

@@ -23,6 +23,15 @@ interface Trains {
   trainableVariables(): tf.Variable[];
 }
 
+/** Options every PIR model takes besides its own configuration. */
+export interface OwnershipOptions {
+  /**
+   * `dispose()` also disposes the encoders (those with a `dispose` method). Default false: encoders belong to
+   * the caller, who may share them between models; `createModel` sets it, as it made them.
+   */
+  ownsEncoders?: boolean;
+}
+
 /** Options of {@link PirModelBase.loadStateDict}. */
 export interface ModelLoadOptions {
   /**
@@ -41,7 +50,8 @@ export abstract class PirModelBase implements HasParameters {
   constructor(
     /** Class name used in errors. */
     private readonly modelName: string,
-    private readonly towers: { vision: Trains; text: Trains },
+    private readonly towers: { vision: Trains; text: Trains; instruction: object },
+    private readonly ownership: OwnershipOptions = {},
   ) {}
 
   /**
@@ -115,10 +125,14 @@ export abstract class PirModelBase implements HasParameters {
     return loadStateDict(this, sd, { ...options, where: `${this.modelName}.loadStateDict` });
   }
 
-  /** Free the model's own variables (the encoders belong to the caller). */
+  /** Free the model's own variables, and the encoders too when the model owns them (`ownsEncoders`). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.disposeOwn();
+    if (this.ownership.ownsEncoders === true) {
+      for (const e of new Set([this.towers.vision, this.towers.text, this.towers.instruction]))
+        (e as { dispose?: () => void }).dispose?.();
+    }
   }
 }

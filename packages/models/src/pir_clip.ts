@@ -32,11 +32,11 @@ import { linear, linearSpecs, type NamedParameter, ParamStore } from '@pir/nn';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { PirModelBase } from './model_base.js';
+import { type OwnershipOptions, PirModelBase } from './model_base.js';
 import { temperatureParameter } from './scalars.js';
 
 /** Configuration of {@link PirClip}. */
-export interface PirClipConfig {
+export interface PirClipConfig extends OwnershipOptions {
   /** Soft-belief formula (`'paper'` default, `'released'`: PIR_SPEC §2). */
   variant?: SoftBeliefVariant;
   /** λ of `L = L_c + λ·L_a` (1). */
@@ -89,7 +89,7 @@ export class PirClip extends PirModelBase {
     readonly encoders: PirClipEncoders,
     config: PirClipConfig = {},
   ) {
-    super('PirClip', encoders);
+    super('PirClip', encoders, { ownsEncoders: config.ownsEncoders ?? false });
     const vision = encoders.vision as Partial<ClipVisionTransformer> | undefined;
     if (
       vision === undefined ||

@@ -33,11 +33,11 @@ import { PaeHead, SpatialPAE, TemporalPAE } from '@pir/pae';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { PirModelBase } from './model_base.js';
+import { type OwnershipOptions, PirModelBase } from './model_base.js';
 import { temperatureParameter } from './scalars.js';
 
 /** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
-export interface PirItrConfig {
+export interface PirItrConfig extends OwnershipOptions {
   /** Width D of the joint space and of the PAE (512). */
   dim?: number;
   /** Tokens kept by the hard belief strategy (40). */
@@ -132,7 +132,7 @@ export class PirItr extends PirModelBase {
     readonly encoders: PirItrEncoders,
     config: PirItrConfig = {},
   ) {
-    super('PirItr', encoders);
+    super('PirItr', encoders, { ownsEncoders: config.ownsEncoders ?? false });
     const c = { ...DEFAULTS, ...config };
     for (const key of ['dim', 'k', 'heads', 'spatialLayers', 'temporalLayers'] as const) {
       const v = c[key];

@@ -240,12 +240,12 @@ export class BertEncoder implements TextEncoder, HasParameters {
     });
   }
 
-  /** Trainable variables. */
   /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
   namedParameters(): NamedParameter[] {
     return this.params.namedParameters();
   }
 
+  /** Trainable variables. */
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

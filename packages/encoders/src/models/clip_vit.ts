@@ -215,12 +215,12 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
     });
   }
 
-  /** Trainable variables (for an optimizer's `minimize(…, varList)`). */
   /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
   namedParameters(): NamedParameter[] {
     return this.params.namedParameters();
   }
 
+  /** Trainable variables (for an optimizer's `minimize(…, varList)`). */
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

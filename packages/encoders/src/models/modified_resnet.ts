@@ -329,12 +329,12 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
     return { dim: this.dim, encode: (images) => this.instruction(images) };
   }
 
-  /** Trainable variables (BatchNorm excluded when frozen). */
   /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
   namedParameters(): NamedParameter[] {
     return this.params.namedParameters();
   }
 
+  /** Trainable variables (BatchNorm excluded when frozen). */
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }

@@ -405,12 +405,17 @@ export class ResNet implements VisionEncoder, HasParameters {
     });
   }
 
-  /** Trainable variables (BatchNorm excluded when frozen). */
+  /** This network as an {@link InstructionEncoder} (width {@link ResNet.dim}), as `ModifiedResNet` offers too. */
+  asInstructionEncoder(): InstructionEncoder {
+    return asInstructionEncoder(this);
+  }
+
   /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */
   namedParameters(): NamedParameter[] {
     return this.params.namedParameters();
   }
 
+  /** Trainable variables (BatchNorm excluded when frozen). */
   trainableVariables(): tf.Variable[] {
     return this.params.trainableVariables();
   }
