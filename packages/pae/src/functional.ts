@@ -7,9 +7,10 @@
 import {
   type DropoutOptions,
   dropout,
-  gelu,
   joinName as join,
-  LN_EPS,
+  LN_EPS as NN_LN_EPS,
+  MASKED_LOGIT as NN_MASKED_LOGIT,
+  gelu as nnGelu,
   layerNorm as nnLayerNorm,
   linear as nnLinear,
   multiHeadAttention as nnMultiHeadAttention,
@@ -34,7 +35,7 @@ function lin(p: Params, name: string, x: tf.Tensor): tf.Tensor {
 }
 
 /** The LayerNorm `name` of the record (eps 1e-5). */
-function norm(p: Params, name: string, x: tf.Tensor, eps = LN_EPS): tf.Tensor {
+function norm(p: Params, name: string, x: tf.Tensor, eps = NN_LN_EPS): tf.Tensor {
   return nnLayerNorm(x, get(p, join(name, 'weight')), get(p, join(name, 'bias')), eps);
 }
 
@@ -47,8 +48,12 @@ export const linear = lin;
  * The LayerNorm `name` of a parameter record. @deprecated use `layerNorm(x, gamma, beta, eps)` of `@pir/nn`.
  */
 export const layerNorm = norm;
-/** @deprecated import `gelu`, `MASKED_LOGIT`, `LN_EPS` from `@pir/nn`. */
-export { gelu, LN_EPS, MASKED_LOGIT } from '@pir/nn';
+/** Exact GELU. @deprecated import `gelu` from `@pir/nn`. */
+export const gelu = nnGelu;
+/** LayerNorm epsilon 1e-5. @deprecated import `LN_EPS` from `@pir/nn`. */
+export const LN_EPS = NN_LN_EPS;
+/** The logit of masked keys (−1e9). @deprecated import `MASKED_LOGIT` from `@pir/nn`. */
+export const MASKED_LOGIT = NN_MASKED_LOGIT;
 
 /** Options of {@link mhatt}. */
 export interface AttentionOptions {
@@ -109,7 +114,7 @@ export const multiHeadAttention = mhatt;
 
 /** FFN: Linear(D→2D) `.0` → LayerNorm(2D) `.1` → GELU → Linear(2D→D) `.3`. @param x [B, T, D] */
 export function feedForward(p: Params, name: string, x: tf.Tensor): tf.Tensor {
-  const hidden = gelu(norm(p, join(name, `1`), lin(p, join(name, `0`), x)));
+  const hidden = nnGelu(norm(p, join(name, `1`), lin(p, join(name, `0`), x)));
   return lin(p, join(name, `3`), hidden);
 }
 
