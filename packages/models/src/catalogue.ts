@@ -14,6 +14,7 @@
  * model's own fields (`dim`, `k`, …). Your own configuration file has the same shape: `createModel(json)`.
  */
 import {
+  type ClipVisionTransformer,
   type CreateEncoderOptions,
   createEncoder,
   ENCODER_CONFIGS,
@@ -21,8 +22,11 @@ import {
   type EncoderName,
   encoderConfig,
   type InstructionEncoder,
+  type TextEncoder,
   type Tokenizer,
+  type VisionEncoder,
 } from '@pir/encoders';
+import type { HasParameters } from '@pir/nn';
 import { getGlobalRng, hashString, Rng } from '@pir/runtime';
 import pirClip from '../configs/pir-clip.json';
 import pirClipTest from '../configs/pir-clip-test.json';
@@ -78,8 +82,21 @@ export const MODEL_CONFIGS = {
 /** A name of {@link MODEL_CONFIGS}. */
 export type ModelName = keyof typeof MODEL_CONFIGS;
 
-/** The model class a configuration builds. */
-export type ModelOf<C> = C extends 'pir-clip' | 'pir-clip-test' | PirClipModelConfig ? PirClip : PirItr;
+/** An encoder built by the catalogue: the contract plus named parameters and `dispose()`. */
+export type BuiltEncoder<T> = T & HasParameters & { dispose(): void };
+
+/** The model class a configuration builds, with its encoders' types. */
+export type ModelOf<C> = C extends 'pir-clip' | 'pir-clip-test' | PirClipModelConfig
+  ? PirClip<{
+      vision: ClipVisionTransformer;
+      text: BuiltEncoder<TextEncoder>;
+      instruction: InstructionEncoder & { dispose(): void };
+    }>
+  : PirItr<{
+      vision: BuiltEncoder<VisionEncoder>;
+      text: BuiltEncoder<TextEncoder>;
+      instruction: InstructionEncoder & { dispose(): void };
+    }>;
 
 /**
  * The names of the built-in model configurations.

@@ -13,6 +13,7 @@
 import '@pir/runtime';
 
 export {
+  type BuiltEncoder,
   type CreateModelOptions,
   createModel,
   type EncoderRef,

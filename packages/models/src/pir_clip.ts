@@ -75,7 +75,7 @@ export interface PirClipBatch {
  * const { loss } = model.loss({ images, ids, mask, labels });
  * ```
  */
-export class PirClip extends PirModelBase {
+export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirModelBase {
   readonly variant: SoftBeliefVariant;
   readonly lambda: number;
   /** Width W of the ViT (the instruction token's width). */
@@ -86,7 +86,8 @@ export class PirClip extends PirModelBase {
   readonly logitScale: LogitScale;
 
   constructor(
-    readonly encoders: PirClipEncoders,
+    /** The encoders, as passed (typed as given: `createModel` gives the concrete classes). */
+    readonly encoders: E,
     config: PirClipConfig = {},
   ) {
     super('PirClip', encoders, { ownsEncoders: config.ownsEncoders ?? false });

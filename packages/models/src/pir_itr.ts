@@ -112,7 +112,7 @@ const DEFAULTS = {
  * model.applyConstraints(); // clamp τ1, τ2
  * ```
  */
-export class PirItr extends PirModelBase {
+export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelBase {
   readonly dim: number;
   readonly k: number;
   readonly lambda: number;
@@ -129,7 +129,8 @@ export class PirItr extends PirModelBase {
   readonly affiliationTemperature: LearnableTemperature;
 
   constructor(
-    readonly encoders: PirItrEncoders,
+    /** The encoders, as passed (typed as given: `createModel` gives the concrete classes). */
+    readonly encoders: E,
     config: PirItrConfig = {},
   ) {
     super('PirItr', encoders, { ownsEncoders: config.ownsEncoders ?? false });

@@ -17,7 +17,7 @@ import { Rng } from '@pir/runtime';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ModelInputError, PirItr, type PirItrBatch, type PirItrConfig } from '../src/index.js';
+import { PirItr, type PirItrBatch, type PirItrConfig } from '../src/index.js';
 
 const B = 4;
 const L = 6;

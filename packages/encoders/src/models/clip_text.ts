@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder, Tokenizer } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { clipTransformer, clipTransformerSpecs } from './clip_transformer.js';
-import type { ModelOptions, TextModelOptions } from './options.js';
+import type { TextModelOptions } from './options.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
 
 /** Configuration of {@link ClipTextTransformer}. */

@@ -146,7 +146,7 @@ export function multiHeadAttention(
       `q, k, v must be [B, L, D], got [${q.shape.join(', ')}], [${k.shape.join(', ')}], [${v.shape.join(', ')}]`,
     );
   }
-  const [b, tq, d] = q.shape as [number, number, number];
+  const [, tq, d] = q.shape as [number, number, number];
   if (!Number.isInteger(h) || h < 1 || d % h !== 0) {
     throw new NnInputError(
       'multiHeadAttention',
