@@ -1,7 +1,20 @@
-import { initBackend } from '@pir/runtime';
+import { SwinTransformer } from '@pir/encoders';
+import { initBackend, PirError } from '@pir/runtime';
+import { expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../src/index.js';
+import { checkImageSize, demoSwinConfig, visionTokenCount } from '../src/demo/model.js';
+import { DemoOptionsError, runDemo } from '../src/index.js';
+
+/** The error `fn` rejects with. */
+async function rejection(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
 
 describe('pir demo', () => {
   it('PIR-ITR trained on the synthetic benchmark retrieves far above chance, and leaks nothing', async () => {
@@ -33,5 +46,49 @@ describe('pir demo', () => {
     await expect(runDemo({ data: { images: 1, size: 32, testShare: 0.25 }, log: () => {} })).rejects.toThrow(
       /empty train or test split/,
     );
+    for (const [data, argument] of [
+      [{ images: 40, size: 48, testShare: 0.25 }, 'data.size'],
+      [{ images: 1, size: 32, testShare: 0.25 }, 'data.images'],
+      [{ images: 40, size: 32, testShare: 1 }, 'data.testShare'],
+    ] as const) {
+      const e = await rejection(() => runDemo({ data, log: () => {} }));
+      expect(e).toBeInstanceOf(DemoOptionsError);
+      expect(e).toBeInstanceOf(PirError);
+      expect(e).toMatchObject({ name: 'DemoOptionsError', where: 'runDemo', argument });
+      expect((e as Error).message).toMatch(new RegExp(`^runDemo: ${argument.replace('.', '\\.')} `));
+    }
+  });
+
+  it('accepts exactly the image sides that the Swin of the demo tiles (from 32 px up)', () => {
+    for (let size = 32; size <= 512; size += 8) {
+      let swinTakes = true;
+      try {
+        SwinTransformer.countParameters(demoSwinConfig(size)); // checks the stage plan, allocates nothing
+      } catch {
+        swinTakes = false;
+      }
+      let demoTakes = true;
+      try {
+        checkImageSize(size);
+      } catch {
+        demoTakes = false;
+      }
+      expect(demoTakes, `${size} px`).toBe(swinTakes);
+    }
+  });
+
+  it('asks the vision encoder how many tokens PIR-ITR sees: 1 pooled + the final grid', async () => {
+    await initBackend({ backend: 'wasm', threads: 1 });
+    for (const [size, tokens] of [
+      [32, 1 + 4 ** 2],
+      [64, 1 + 8 ** 2],
+    ] as const) {
+      const swin = new SwinTransformer(demoSwinConfig(size));
+      try {
+        expect(await expectNoLeak(() => visionTokenCount(swin, size), 'visionTokenCount')).toBe(tokens);
+      } finally {
+        swin.dispose();
+      }
+    }
   });
 });

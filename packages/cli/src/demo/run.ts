@@ -1,35 +1,32 @@
 /**
  * `pir demo`: PIR-ITR, end to end, on the built-in synthetic remote-sensing benchmark (no downloads).
  *
- * 1. `@pir/datasets` renders aerial-looking scenes of 12 classes with semantic noise (distractor objects,
- *    clouds, sensor effects) and five captions each; train/test split by image.
- * 2. A word vocabulary is built from the training captions (`buildWordVocab`).
- * 3. The instruction encoder — a small ResNet scene classifier — is pre-trained on the training images' scene
- *    labels and frozen (`pretrainInstructionEncoder`), standing in for PIR's AID-pretrained ResNet-50.
- * 4. `PirItr` (`@pir/models`) with a small Swin vision encoder and a small BERT text encoder, both trained from
- *    scratch, learns with PIR-ITR's loss (multi-positive InfoNCE + affiliation, learnable τ1/τ2, Adam).
- * 5. `@pir/metrics` evaluates test retrieval (R@1/5/10 both ways, mR) before and after training.
+ * 1. `data.ts` — `@pir/datasets` renders aerial-looking scenes of 12 classes with semantic noise (distractor
+ *    objects, clouds, sensor effects) and five captions each; train/test split by image; a word vocabulary
+ *    of the training captions (`buildWordVocab`).
+ * 2. `model.ts` — the instruction encoder, a small ResNet scene classifier, is pre-trained on the training
+ *    images' scene labels and frozen (`pretrainInstructionEncoder`), standing in for PIR's AID-pretrained
+ *    ResNet-50; `PirItr` (`@pir/models`) is built around it with a small Swin and a small BERT, both from
+ *    scratch; the number of vision tokens (and so the belief's K) is asked of the Swin.
+ * 3. `evaluate.ts` — `@pir/metrics` scores test retrieval (R@1/5/10 both ways, mR) before training;
+ * 4. `train_loop.ts` — the demo's own minimal loop trains with PIR-ITR's loss (multi-positive InfoNCE +
+ *    affiliation, learnable τ1/τ2, Adam), until the `@pir` trainer lands;
+ * 5. `evaluate.ts` again, after training.
  *
- * Everything runs on the chosen tfjs backend (wasm by default). Sizes are the demo's, not the paper's: the
- * point is the whole pipeline in about a minute on two CPU cores.
+ * This file runs them in that order and reports. Everything runs on the chosen tfjs backend (wasm by
+ * default). Sizes are the demo's, not the paper's: the point is the whole pipeline in about a minute on two
+ * CPU cores.
  */
 
-import { generateSynthetic, imagesToBatch, normalize, type SyntheticOptions } from '@pir/datasets';
-import {
-  BERT_TINY,
-  BertEncoder,
-  buildWordVocab,
-  type PretrainedInstructionEncoder,
-  pretrainInstructionEncoder,
-  RESNET_TINY,
-  SWIN_TINY,
-  SwinTransformer,
-  type WordTokenizer,
-} from '@pir/encoders';
-import { evaluateRetrieval, formatReport, type RetrievalReport } from '@pir/metrics';
-import { PirItr } from '@pir/models';
+import type { PretrainedInstructionEncoder } from '@pir/encoders';
+import { formatReport, type RetrievalReport } from '@pir/metrics';
+import type { PirItr } from '@pir/models';
 import { type BackendInfo, type BackendName, initBackend, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
+import { captionsOf, type DemoDataOptions, disposeDemoData, makeDemoData } from './data.js';
+import { evaluateTestRetrieval } from './evaluate.js';
+import { buildDemoModel, checkImageSize, pretrainDemoInstructionEncoder } from './model.js';
+import { trainLoop } from './train_loop.js';
 
 export interface DemoOptions {
   /** tfjs backend (default `'wasm'`). */
@@ -50,8 +47,11 @@ export interface DemoOptions {
   pretrainEpochs: number;
   /** Seed of the data, the initialisation and the shuffling. */
   seed: number;
-  /** Synthetic benchmark: number of images, side in pixels, test share. */
-  data: { images: number; size: number; testShare: number; noise?: SyntheticOptions['noise'] };
+  /**
+   * Synthetic benchmark: number of images, side in pixels (a multiple of 32 in [32, 512]), test share, and
+   * optionally its semantic noise.
+   */
+  data: DemoDataOptions;
   /** Where progress lines go (default: console.log). */
   log: (line: string) => void;
 }
@@ -81,54 +81,14 @@ export interface DemoResult {
   stepsPerSecond: number;
 }
 
-/** The demo's data: normalised images, captions per image, labels, split. */
-interface DemoData {
-  /** [N, S, S, 3], CLIP-normalised. */
-  images: tf.Tensor4D;
-  captions: string[][];
-  labels: number[];
-  train: number[];
-  test: number[];
-  classes: readonly string[];
-}
-
-function makeData(o: DemoOptions): DemoData {
-  const { images: count, size, testShare, noise } = o.data;
-  if (!(Number.isInteger(size) && size % 32 === 0 && size >= 32 && size <= 512))
-    throw new RangeError(
-      `pir demo: data.size must be a multiple of 32 in [32, 512] (the Swin windows), got ${size}`,
-    );
-  if (!(testShare > 0 && testShare < 1))
-    throw new RangeError(`pir demo: data.testShare must be in (0, 1), got ${testShare}`);
-  const ds = generateSynthetic({
-    seed: o.seed,
-    count,
-    size,
-    splits: { train: 1 - testShare, val: 0, test: testShare },
-    ...(noise !== undefined ? { noise } : {}),
-  });
-  const train: number[] = [];
-  const test: number[] = [];
-  ds.samples.forEach((s, i) => {
-    (s.split === 'test' ? test : train).push(i);
-  });
-  if (train.length === 0 || test.length === 0)
-    throw new RangeError(`pir demo: ${count} images leave an empty train or test split; use more images`);
-  const images = tf.tidy(() => normalize(imagesToBatch(ds.images)) as tf.Tensor4D);
-  return {
-    images,
-    captions: ds.samples.map((s) => [...s.captions]),
-    labels: ds.samples.map((s) => s.label),
-    train,
-    test,
-    classes: ds.classes,
-  };
-}
-
-/** Run the demo; resolves with the reports (the process keeps no tensors afterwards). */
+/**
+ * Run the demo; resolves with the reports (the process keeps no tensors afterwards).
+ * @throws DemoOptionsError (`where` `'runDemo'`, `argument` the option) for options it cannot run with
+ */
 export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoResult> {
   const o: DemoOptions = { ...DEMO_DEFAULTS, ...options, data: { ...DEMO_DEFAULTS.data, ...options.data } };
   const log = o.log;
+  checkImageSize(o.data.size);
   const backend = await initBackend({
     backend: o.backend,
     seed: o.seed,
@@ -139,170 +99,76 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoR
   );
 
   let t0 = performance.now();
-  const data = makeData(o);
-  const nTrainCaptions = data.train.length * 5;
+  const data = makeDemoData(o.data, o.seed);
   log(
     `synthetic benchmark: ${data.classes.length} scene classes, ${o.data.size} px; train ${data.train.length} images / ` +
-      `${nTrainCaptions} captions, test ${data.test.length} / ${data.test.length * 5} ` +
-      `(${seconds(t0)} s)`,
+      `${captionsOf(data, data.train).length} captions, test ${data.test.length} / ` +
+      `${captionsOf(data, data.test).length} (${seconds(t0)} s)`,
   );
 
+  // one generator, forked by role ('instruction', 'vision', 'text', 'model', 'shuffle'): each stream depends
+  // only on the seed and its name
   const rng = new Rng(o.seed);
-  const tokenizer = buildWordVocab(
-    data.train.flatMap((i) => data.captions[i] as string[]),
-    { contextLength: 24 },
-  );
   let instruction: PretrainedInstructionEncoder | undefined;
-  let vision: SwinTransformer | undefined;
-  let text: BertEncoder | undefined;
   let model: PirItr | undefined;
-  const optimizer = tf.train.adam(o.learningRate);
   try {
     t0 = performance.now();
-    const trainImages = tf.gather(data.images, data.train) as tf.Tensor4D;
-    try {
-      instruction = await pretrainInstructionEncoder(
-        trainImages,
-        data.train.map((i) => data.labels[i] as number),
-        {
-          epochs: o.pretrainEpochs,
-          batchSize: 32,
-          rng: rng.fork('instruction'),
-          config: { ...RESNET_TINY, width: 8 },
-        },
-      );
-    } finally {
-      trainImages.dispose();
-    }
+    instruction = await pretrainDemoInstructionEncoder(data, {
+      epochs: o.pretrainEpochs,
+      rng: rng.fork('instruction'),
+    });
     const instructionAccuracy = instruction.history[instruction.history.length - 1]?.accuracy ?? 0;
     log(
       `instruction encoder: ResNet scene classifier pre-trained ${o.pretrainEpochs} epochs, training accuracy ` +
         `${(100 * instructionAccuracy).toFixed(0)} %, frozen (${seconds(t0)} s)`,
     );
 
-    vision = new SwinTransformer(
-      {
-        ...SWIN_TINY,
-        imageSize: o.data.size,
-        patchSize: 2,
-        windowSize: 4,
-        embedDim: 16,
-        depths: [1, 1, 1],
-        numHeads: [2, 4, 8],
-      },
-      { rng: rng.fork('vision') },
-    );
-    text = new BertEncoder(
-      {
-        ...BERT_TINY,
-        vocabSize: tokenizer.vocabSize,
-        hiddenSize: 64,
-        numLayers: 1,
-        numHeads: 4,
-        intermediateSize: 128,
-        maxPositions: tokenizer.contextLength,
-      },
-      { rng: rng.fork('text'), tokenizer },
-    );
-    const tokens = 1 + (o.data.size / 2 / 4) ** 2; // pooled + the last stage's grid
-    const k = Math.max(1, Math.round(0.8 * tokens)); // PIR keeps 40 of 50
-    model = new PirItr(
-      { vision, text, instruction },
-      {
-        dim: o.embedDim,
-        k,
-        heads: 4,
-        spatialLayers: 1,
-        temporalLayers: 1,
-        dropout: 0.1,
-        lambda: o.lambda,
-        seed: rng.fork('model').nextSeed(),
-      },
-    );
+    const built = buildDemoModel(data, instruction, { embedDim: o.embedDim, lambda: o.lambda }, rng);
+    model = built.model;
     log(
-      `PIR-ITR: Swin (${vision.dim}-d, ${tokens} tokens, belief keeps ${k}), BERT (${text.dim}-d, ` +
-        `${tokenizer.vocabSize} words), joint width ${o.embedDim}; ${countParameters(model.trainableVariables())} trainable parameters`,
+      `PIR-ITR: Swin (${built.vision.dim}-d, ${built.tokens} tokens, belief keeps ${built.k}), BERT (${built.text.dim}-d, ` +
+        `${data.tokenizer.vocabSize} words), joint width ${o.embedDim}; ${countParameters(model.trainableVariables())} trainable parameters`,
     );
 
-    const before = await evaluate(model, data, tokenizer);
+    const before = await evaluateTestRetrieval(model, data);
     log('\ntest set before training:');
     log(formatReport(before));
 
-    const shuffle = rng.fork('shuffle');
-    const rows = data.train.flatMap((i) => [0, 1, 2, 3, 4].map((c) => ({ image: i, caption: c })));
-    const steps = Math.floor(rows.length / o.batchSize);
-    if (steps === 0)
-      throw new RangeError(
-        `pir demo: ${rows.length} training captions make no batch of ${o.batchSize}; use more images or a smaller batch`,
-      );
-    const variables = model.trainableVariables();
-    const epochLoss: number[] = [];
-    const tTrain = performance.now();
     log('');
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
-      const tEpoch = performance.now();
-      const order = shuffle.permutation(rows.length);
-      // summed on the backend and read once per epoch: no device sync inside the step loop
-      let total: tf.Scalar = tf.scalar(0);
-      for (let s = 0; s < steps; s++) {
-        const batchRows = Array.from(order.subarray(s * o.batchSize, (s + 1) * o.batchSize), (j) => rows[j]!);
-        const imageIds = batchRows.map((r) => r.image);
-        const images = tf.gather(data.images, imageIds) as tf.Tensor4D;
-        const { ids, mask } = tokenizer.batch(batchRows.map((r) => data.captions[r.image]![r.caption]!));
-        const m = model;
-        const loss = optimizer.minimize(
-          () =>
-            m.loss({ images, ids, mask, imageIds, labels: imageIds.map((i) => data.labels[i] as number) })
-              .loss,
-          true,
-          variables,
-        );
-        model.clampTemperatures();
-        const next = tf.add(total, loss as tf.Scalar) as tf.Scalar;
-        tf.dispose([total, loss as tf.Scalar, images, ids, mask]);
-        total = next;
-      }
-      const sum = (await total.data())[0] as number;
-      total.dispose();
-      epochLoss.push(sum / steps);
-      log(
-        `epoch ${epoch + 1}/${o.epochs}  loss ${(sum / steps).toFixed(4)}  ` +
-          `(${seconds(tEpoch)} s, ${steps} steps of ${o.batchSize} captions, ${tf.memory().numTensors} tensors)`,
-      );
-    }
-    const trainSeconds = (performance.now() - tTrain) / 1000;
-    const stepsPerSecond = (steps * o.epochs) / trainSeconds;
-    log(
-      `trained ${steps * o.epochs} steps in ${trainSeconds.toFixed(1)} s (${stepsPerSecond.toFixed(1)} steps/s)`,
-    );
+    const trained = await trainLoop(model, data, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate,
+      rng: rng.fork('shuffle'),
+      onEpoch: (e) =>
+        log(
+          `epoch ${e.epoch + 1}/${o.epochs}  loss ${e.loss.toFixed(4)}  ` +
+            `(${e.seconds.toFixed(1)} s, ${e.steps} steps of ${o.batchSize} captions, ${tf.memory().numTensors} tensors)`,
+        ),
+    });
+    const trainSeconds = trained.seconds;
+    const totalSteps = trained.steps * o.epochs;
+    const stepsPerSecond = totalSteps / trainSeconds;
+    log(`trained ${totalSteps} steps in ${trainSeconds.toFixed(1)} s (${stepsPerSecond.toFixed(1)} steps/s)`);
 
-    const after = await evaluate(model, data, tokenizer);
+    const after = await evaluateTestRetrieval(model, data);
     log('\ntest set after training:');
     log(formatReport(after));
     log(`\nmR ${before.mR.toFixed(2)} → ${after.mR.toFixed(2)}`);
-    return { backend, before, after, epochLoss, instructionAccuracy, trainSeconds, stepsPerSecond };
+    return {
+      backend,
+      before,
+      after,
+      epochLoss: trained.epochLoss,
+      instructionAccuracy,
+      trainSeconds,
+      stepsPerSecond,
+    };
   } finally {
-    model?.dispose();
-    vision?.dispose();
-    text?.dispose();
-    instruction?.dispose();
-    optimizer.dispose();
-    data.images.dispose();
-  }
-}
-
-/** Test retrieval: every test image against every test caption (5 per image). */
-async function evaluate(model: PirItr, data: DemoData, tokenizer: WordTokenizer): Promise<RetrievalReport> {
-  const images = tf.gather(data.images, data.test) as tf.Tensor4D;
-  const captions = data.test.flatMap((i) => data.captions[i] as string[]);
-  const captionToImage = Int32Array.from(data.test.flatMap((_, j) => [j, j, j, j, j]));
-  const { ids, mask } = tokenizer.batch(captions);
-  const v = model.embedImages(images);
-  const t = model.embedTexts(ids, mask);
-  try {
-    return await evaluateRetrieval(v, t, captionToImage);
-  } finally {
-    tf.dispose([images, ids, mask, v, t]);
+    // the model owns its encoders, the instruction encoder included; before it exists, free that one alone
+    if (model !== undefined) model.dispose();
+    else instruction?.dispose();
+    disposeDemoData(data);
   }
 }
 
