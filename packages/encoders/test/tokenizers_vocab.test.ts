@@ -1,8 +1,10 @@
+import { PirError } from '@pir/runtime/errors';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   buildWordVocab,
   captionWords,
+  TokenizerError,
   tokenizerFromJSON,
   trainWordPiece,
   type WordTokenizer,
@@ -40,6 +42,13 @@ describe('word vocabulary', () => {
     expect(() => tokenizerFromJSON({ type: 'x' as never, tokens: [], contextLength: 8 })).toThrow(
       /unknown vocabulary type 'x'/,
     );
+    try {
+      tokenizerFromJSON({ type: 'word', tokens: ['a'], contextLength: 8 });
+    } catch (e) {
+      expect(e).toBeInstanceOf(TokenizerError);
+      expect(e).toBeInstanceOf(PirError);
+      expect((e as TokenizerError).where).toBe('WordTokenizer');
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { PirError } from '@pir/runtime/errors';
 import { describe, expect, it } from 'vitest';
 import {
   PyObject,
@@ -85,6 +86,8 @@ describe(`torch.save files (PyTorch ${fx.torch})`, () => {
       read();
     } catch (e) {
       expect((e as WeightsError).key).toBe('posix.system');
+      expect(e).toBeInstanceOf(PirError);
+      expect([(e as WeightsError).where, (e as WeightsError).argument]).toEqual(['evil.pth', 'posix.system']);
     }
   });
   it("unknownGlobals: 'stub' reads it as an inert placeholder", () => {
