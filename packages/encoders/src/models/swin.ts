@@ -15,6 +15,7 @@
  */
 
 import {
+  attendHeads,
   conv2dSpecs,
   countParameters,
   gelu,
@@ -387,19 +388,19 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
       const qkv = linear(win, g('attn.qkv.weight'), g('attn.qkv.bias')); // [B·nW, n, 3C]
       const heads = tf.transpose(tf.reshape(qkv, [b * nw, n, 3, s.heads, hd]), [2, 0, 3, 1, 4]); // [3, B·nW, H, n, hd]
       const [q, kk, v] = tf.unstack(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]; // [B·nW, H, n, hd]
-      let logits: tf.Tensor = tf.matMul(tf.mul(q, hd ** -0.5), kk, false, true); // [B·nW, H, n, n]
       const table = g('attn.relative_position_bias_table'); // [(2w−1)², H]
-      const bias = tf.transpose(tf.reshape(tf.gather(table, k.index), [n, n, s.heads]), [2, 0, 1]); // [H, n, n]
-      logits = tf.add(logits, bias);
+      const rel = tf.transpose(tf.reshape(tf.gather(table, k.index), [n, n, s.heads]), [2, 0, 1]); // [H, n, n]
+      // softmax(q kᵀ / √hd + relative bias (+ shift mask)) · v — @pir/nn's attention on split heads
+      let ctx: tf.Tensor4D;
       if (shift > 0 && k.mask !== null) {
-        logits = tf.reshape(tf.add(tf.reshape(logits, [b, nw, s.heads, n, n]), k.mask), [
-          b * nw,
-          s.heads,
-          n,
-          n,
-        ]);
+        // the mask differs per window: the nW windows of an image and the H heads side by side, [B, nW·H, …]
+        const perImage = (t: tf.Tensor4D) => tf.reshape(t, [b, nw * s.heads, n, hd]) as tf.Tensor4D;
+        const bias = tf.reshape(tf.add(tf.reshape(k.mask, [nw, 1, n, n]), rel), [1, nw * s.heads, n, n]);
+        const att = attendHeads(perImage(q), perImage(kk), perImage(v), { bias }); // [B, nW·H, n, hd]
+        ctx = tf.reshape(att, [b * nw, s.heads, n, hd]); // [B·nW, H, n, hd]
+      } else {
+        ctx = attendHeads(q, kk, v, { bias: rel }); // [B·nW, H, n, hd]
       }
-      const ctx = tf.matMul(tf.softmax(logits), v); // [B·nW, H, n, hd]
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b * nw, n, c]); // [B·nW, n, C]
       const attn = linear(merged, g('attn.proj.weight'), g('attn.proj.bias')) as tf.Tensor3D;
       let back = windowReverse(attn, ws, h, w); // [B, H, W, C]
