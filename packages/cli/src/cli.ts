@@ -7,6 +7,8 @@
 import type { RetrievalReport } from '@pir/metrics';
 import { initBackend } from '@pir/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DemoOptionsError } from './demo/errors.js';
+import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
 import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
@@ -47,7 +49,7 @@ program
   )
   .option(
     '--size <px>',
-    'image side in pixels (a multiple of 32)',
+    `image side in pixels (a multiple of ${SIZE_MULTIPLE} in [${SIZE_MULTIPLE}, ${MAX_SIZE}])`,
     positiveInt('--size'),
     DEMO_DEFAULTS.data.size,
   )
@@ -83,12 +85,16 @@ program
     console.log(JSON.stringify(await initBackend({ backend: opts.backend }), null, 2));
   });
 
+/** The `pir demo` flag of each `runDemo` option a {@link DemoOptionsError} can name. */
+const DEMO_FLAGS: Record<string, string> = { 'data.size': '--size', 'data.images': '--images' };
+
 program
   .parseAsync(process.argv)
   // wasm worker threads may keep the event loop alive: the job is done, so leave
   .then(() => process.exit(0))
   .catch((err: unknown) => {
-    console.error(`pir: ${(err as Error)?.message ?? err}`);
+    const flag = err instanceof DemoOptionsError ? DEMO_FLAGS[err.argument] : undefined;
+    console.error(`pir: ${(err as Error)?.message ?? err}${flag !== undefined ? ` (option ${flag})` : ''}`);
     if (process.env.PIR_DEBUG) console.error(err);
     process.exit(1);
   });

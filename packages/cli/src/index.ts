@@ -1,3 +1,10 @@
 /** `@pir/cli` — the `pir` command, and its jobs as functions. */
+export type { DemoDataOptions } from './demo/data.js';
 export { DemoOptionsError } from './demo/errors.js';
-export { DEMO_DEFAULTS, type DemoOptions, type DemoResult, runDemo } from './demo/run.js';
+export {
+  DEMO_DEFAULTS,
+  type DemoOptions,
+  type DemoOverrides,
+  type DemoResult,
+  runDemo,
+} from './demo/run.js';

@@ -81,11 +81,14 @@ export interface DemoResult {
   stepsPerSecond: number;
 }
 
+/** What {@link runDemo} takes: any of the {@link DemoOptions}, any field of `data`; the rest from {@link DEMO_DEFAULTS}. */
+export type DemoOverrides = Partial<Omit<DemoOptions, 'data'>> & { data?: Partial<DemoDataOptions> };
+
 /**
  * Run the demo; resolves with the reports (the process keeps no tensors afterwards).
  * @throws DemoOptionsError (`where` `'runDemo'`, `argument` the option) for options it cannot run with
  */
-export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoResult> {
+export async function runDemo(options: DemoOverrides = {}): Promise<DemoResult> {
   const o: DemoOptions = { ...DEMO_DEFAULTS, ...options, data: { ...DEMO_DEFAULTS.data, ...options.data } };
   const log = o.log;
   checkImageSize(o.data.size);
