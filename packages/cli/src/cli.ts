@@ -2,7 +2,7 @@
  * The `pir` command.
  *
  *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--json]
- *   pir info [--backend wasm]
+ *   pir info [--backend auto]
  */
 import type { RetrievalReport } from '@pir/metrics';
 import { initBackend } from '@pir/runtime';
@@ -43,7 +43,7 @@ program
   .option('-e, --epochs <n>', 'training epochs', positiveInt('--epochs'), DEMO_DEFAULTS.epochs)
   .option(
     '--images <n>',
-    'synthetic images (train + test)',
+    `synthetic images (${100 * DEMO_DEFAULTS.data.testShare} % of them for testing)`,
     positiveInt('--images'),
     DEMO_DEFAULTS.data.images,
   )
