@@ -10,7 +10,9 @@
  * - **the data pipeline**: `RawImage`s to a tensor batch, the CLIP/PIR eval and train transforms, the
  *   seeded, resumable {@link BatchSampler} and bounded {@link prefetch}ing;
  * - **the synthetic benchmark**: aerial-looking scenes of 12 classes with five captions each;
- * - **the errors** the package throws on purpose (all extend `PirError` from `@pir/runtime`).
+ * - **the errors** the package throws on purpose (all extend `PirError` from `@pir/runtime`):
+ *   {@link DatasetInputError} for a bad argument or option of any function, and the more specific
+ *   `AnnotationError`, `JsonSyntaxError`, `ImageDecodeError` and `TransformInputError`.
  *
  * Building blocks are in subpaths, one per folder of `src/`: `@pir/datasets/annotations`, `/labels`,
  * `/captions`, `/images`, `/transforms`, `/batching`, `/dedup` (perceptual hashes, split-leak reports) and
@@ -61,6 +63,8 @@ export {
 } from './batching/index.js';
 // captions: PIR's training-time cleaning
 export { type CleanCaptionOptions, cleanCaption } from './captions/index.js';
+// the package-wide error of bad arguments and options (the more specific ones are with their folders)
+export { DatasetInputError } from './errors.js';
 // images: decoding into a RawImage
 export {
   type DecodeOptions,

@@ -15,6 +15,7 @@ import {
 } from '../src/annotations/index.js';
 import { cleanCaption } from '../src/captions/index.js';
 import { type Expected, expected, text } from './annotation_fixtures.js';
+import { expectInputError, expectInputRejection } from './input_errors.js';
 
 /** Compare a loaded dataset with the statistics make_fixtures.py computed in Python. */
 function expectMatches(ds: ImageTextDataset, exp: Expected, what: string) {
@@ -288,11 +289,36 @@ describe('validation errors name the file and the entry', () => {
     ).toBe('val');
     expect(() => loadPirJson({ images: [] }, { file: 'k.json' })).toThrow(/looks like Karpathy JSON/);
     expect(() => loadKarpathyJson([], { file: 'p.json' })).toThrow(/looks like PIR JSON/);
-    expect(() => loadPirJson([], { policy: 'loose' as 'strict' })).toThrow(
-      /policy must be 'strict' or 'lenient'/,
+    expectInputError(
+      () => loadPirJson([], { policy: 'loose' as 'strict' }),
+      'loadPirJson',
+      'policy',
+      /policy must be 'strict' or 'lenient', got "loose"/,
     );
-    expect(() => loadPirJson([], { captionsPerImage: 0 })).toThrow(
-      /captionsPerImage must be a positive integer or null/,
+    expectInputError(
+      () => loadPirJson([], { captionsPerImage: 0 }),
+      'loadPirJson',
+      'captionsPerImage',
+      /captionsPerImage must be a positive integer or null, got 0/,
+    );
+    expectInputError(
+      () => loadKarpathyJson({ images: [] }, { policy: 'lax' as 'strict' }),
+      'loadKarpathyJson',
+      'policy',
+      /policy must be 'strict' or 'lenient', got "lax"/,
+    );
+    // ids the caller fixes are checked with the loader's name and the option's
+    expectInputError(
+      () => loadPirJson([{ image: 'test/a_1.tif', caption: five }], { labelIds: { a: -2 } }),
+      'loadPirJson',
+      'labelIds',
+      /labelIds: fixed id of 'a' must be a non-negative integer, got -2/,
+    );
+    expectInputError(
+      () => parseJson(42 as never, 'val.json'),
+      'parseJson',
+      'text',
+      /text must be the contents of val\.json as a string, got number/,
     );
   });
 
@@ -341,6 +367,40 @@ describe('validation errors name the file and the entry', () => {
     );
   });
 
+  it('caption lists: bad arguments', () => {
+    const L = 'loadCaptionLists';
+    expectInputError(
+      () => loadCaptionLists(null as never, 'x_1.tif\n', 'test'),
+      L,
+      'caps',
+      /expected the contents of test_caps\.txt and test_filename\.txt as strings, got caps = null/,
+    );
+    expectInputError(
+      () => loadCaptionLists('a\n', 3 as never, 'test'),
+      L,
+      'filenames',
+      /as strings, got filenames = number/,
+    );
+    expectInputError(
+      () => loadCaptionLists('a\n', 'x_1.tif\n', '' as never),
+      L,
+      'split',
+      /split must be a non-empty string, got ""/,
+    );
+    expectInputError(
+      () => loadCaptionLists('a\n', 'x_1.tif\n', 'test', { captionsPerImage: 0 }),
+      L,
+      'captionsPerImage',
+      /captionsPerImage must be a positive integer, got 0/,
+    );
+    expectInputError(
+      () => loadCaptionLists('a\n', 'x_1.tif\n', 'test', { captionsPerImage: 1, policy: 'x' as never }),
+      L,
+      'policy',
+      /policy must be 'strict' or 'lenient'/,
+    );
+  });
+
   it('caption lists: mismatched line counts, empty lines, duplicates', () => {
     expect(() =>
       loadCaptionLists('a\nb\nc\n', 'x_1.tif\ny_1.tif\n', 'test', { captionsPerImage: 2 }),
@@ -385,7 +445,19 @@ describe('dataset operations', () => {
     const m = mergeDatasets([test, test], { policy: 'lenient' });
     expect(m.images.length).toBe(452);
     expect(m.issues.length).toBe(452);
-    expect(() => mergeDatasets([])).toThrow(/non-empty array/);
+    expectInputError(
+      () => mergeDatasets([]),
+      'mergeDatasets',
+      'datasets',
+      /pass a non-empty array of datasets, got an empty array/,
+    );
+    expectInputError(() => mergeDatasets(null as never), 'mergeDatasets', 'datasets', /got null/);
+    expectInputError(
+      () => mergeDatasets([test], { policy: 'strict!' as never }),
+      'mergeDatasets',
+      'policy',
+      /policy must be 'strict' or 'lenient', got "strict!"/,
+    );
   });
 
   it('checkImagesExist: missing images named (strict) or dropped with their captions (lenient)', async () => {
@@ -399,7 +471,25 @@ describe('dataset operations', () => {
     expect(kept.captions.length).toBe(226 * 5);
     expect(kept.issues.length).toBe(226);
     expect(await checkImagesExist(test, () => true)).toBe(test);
-    await expect(checkImagesExist(test, () => true, { concurrency: 0 })).rejects.toThrow(/concurrency/);
+    const C = 'checkImagesExist';
+    await expectInputRejection(
+      checkImagesExist(test, () => true, { concurrency: 0 }),
+      C,
+      'concurrency',
+      /concurrency must be a positive integer, got 0/,
+    );
+    await expectInputRejection(
+      checkImagesExist(test, 'yes' as never),
+      C,
+      'exists',
+      /exists must be a function \(image\) => boolean \| Promise<boolean>, got string/,
+    );
+    await expectInputRejection(
+      checkImagesExist(test, () => true, { policy: 'no' as never }),
+      C,
+      'policy',
+      /policy must be 'strict' or 'lenient'/,
+    );
   });
 });
 

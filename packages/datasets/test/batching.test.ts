@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPirJson } from '../src/annotations/index.js';
 import { type Batch, BatchSampler, type BatchSamplerState, prefetch } from '../src/batching/index.js';
 import { text } from './annotation_fixtures.js';
+import { expectInputError, expectInputRejection } from './input_errors.js';
 
 const test = loadPirJson(text.rsitmdTest, { file: 'rsitmd_test.json' }); // 452 images × 5 captions
 const train = loadPirJson(text.rsitmdTrain, { file: 'rsitmd_train_subset.json' }); // 344 × 5
@@ -170,33 +171,100 @@ describe('BatchSampler: resume mid-epoch', () => {
     const a = new BatchSampler(test, { batchSize: 64 });
     const st = a.next().stateAfter;
     const b = new BatchSampler(test, { batchSize: 32 });
-    expect(() => b.setState(st)).toThrow(/saved with batchSize = 64 but this sampler has 32/);
+    const S = 'BatchSampler.setState';
+    expectInputError(
+      () => b.setState(st),
+      S,
+      'state.config.batchSize',
+      /saved with batchSize = 64 but this sampler has 32/,
+    );
     const c = new BatchSampler(train, { batchSize: 64 });
-    expect(() => c.setState(st)).toThrow(/nCaptions = 2260 but this sampler has 1720/);
-    expect(() => a.setState({ ...st, position: 999 })).toThrow(/position must be an integer in \[0, 36\]/);
-    expect(() => a.setState({ ...st, epoch: -1 })).toThrow(/epoch must be a non-negative integer/);
-    expect(() => a.setState({} as BatchSamplerState)).toThrow(/not a BatchSamplerState/);
-    expect(() => a.setState({ ...st, rng: { s: [1, 2], spare: null } as never })).toThrow(/Rng.setState/);
+    expectInputError(
+      () => c.setState(st),
+      S,
+      'state.config.nCaptions',
+      /nCaptions = 2260 but this sampler has 1720/,
+    );
+    expectInputError(
+      () => a.setState({ ...st, position: 999 }),
+      S,
+      'state.position',
+      /position must be an integer in \[0, 36\], got 999/,
+    );
+    expectInputError(
+      () => a.setState({ ...st, epoch: -1 }),
+      S,
+      'state.epoch',
+      /epoch must be a non-negative integer, got -1/,
+    );
+    expectInputError(() => a.setState({} as BatchSamplerState), S, 'state', /not a BatchSamplerState/);
+    expectInputError(() => a.setState(null as never), S, 'state', /not a BatchSamplerState/);
+    const rng = expectInputError(
+      () => a.setState({ ...st, rng: { s: [1, 2], spare: null } as never }),
+      S,
+      'state.rng',
+      /state\.rng is not a generator state \(Rng\.setState: /,
+    );
+    expect(rng.cause).toBeInstanceOf(Error); // the Rng's own error
+    // a failed setState leaves the sampler as it was
+    expect(strip(a.next())).toEqual(strip(take(new BatchSampler(test, { batchSize: 64 }), 2)[1]!));
   });
 });
 
 describe('BatchSampler: argument errors', () => {
   it.each([
-    [{ batchSize: 0 }, /batchSize must be a positive integer, got 0/],
-    [{ batchSize: 10, captionsPerImage: 3 }, /batchSize 10 must be a multiple of captionsPerImage 3/],
-    [{ batchSize: 4, captionsPerImage: 0 }, /captionsPerImage must be a positive integer/],
-    [{ batchSize: 5000, dropLast: true }, /2260 samples make no full batch of 5000/],
-  ])('%j', (opts, re) => {
-    expect(() => new BatchSampler(test, opts)).toThrow(re);
+    [{ batchSize: 0 }, 'batchSize', /batchSize must be a positive integer, got 0/],
+    [{ batchSize: 2.5 }, 'batchSize', /batchSize must be a positive integer, got 2.5/],
+    [
+      { batchSize: 10, captionsPerImage: 3 },
+      'batchSize',
+      /batchSize 10 must be a multiple of captionsPerImage 3/,
+    ],
+    [
+      { batchSize: 4, captionsPerImage: 0 },
+      'captionsPerImage',
+      /captionsPerImage must be a positive integer, got 0/,
+    ],
+    [
+      { batchSize: 5000, dropLast: true },
+      'batchSize',
+      /2260 samples make no full batch of 5000.*lower batchSize/,
+    ],
+    [{ batchSize: 4, seed: 1.5 }, 'seed', /seed must be a finite integer or a string, got 1.5/],
+  ])('%j', (opts, argument, re) => {
+    expectInputError(() => new BatchSampler(test, opts), 'BatchSampler', argument, re);
   });
 
   it('bad sources', () => {
-    expect(() => new BatchSampler(null as never, { batchSize: 1 })).toThrow(/source must be a dataset/);
-    expect(() => new BatchSampler({ captionToImage: [] }, { batchSize: 1 })).toThrow(/no captions/);
-    expect(() => new BatchSampler({ captionToImage: [0, -1] }, { batchSize: 1 })).toThrow(
-      /captionToImage\[1\] = -1/,
+    const B = 'BatchSampler';
+    expectInputError(
+      () => new BatchSampler(null as never, { batchSize: 1 }),
+      B,
+      'source',
+      /source must be a dataset or \{captionToImage, imageLabels\?\}, got null/,
     );
-    expect(() => new BatchSampler({ captionToImage: [0, 2], imageLabels: [0, 1] }, { batchSize: 1 })).toThrow(
+    expectInputError(
+      () => new BatchSampler({ captionToImage: [] }, { batchSize: 1 }),
+      B,
+      'source',
+      /no captions/,
+    );
+    expectInputError(
+      () => new BatchSampler({ captionToImage: [0, -1] }, { batchSize: 1 }),
+      B,
+      'source.captionToImage',
+      /captionToImage\[1\] = -1 is not an image index/,
+    );
+    expectInputError(
+      () => new BatchSampler({ captionToImage: [0, 1], imageLabels: [0, 0.5] }, { batchSize: 1 }),
+      B,
+      'source.imageLabels',
+      /imageLabels\[1\] = 0.5 is not an integer/,
+    );
+    expectInputError(
+      () => new BatchSampler({ captionToImage: [0, 2], imageLabels: [0, 1] }, { batchSize: 1 }),
+      B,
+      'source.imageLabels',
       /captionToImage\[1\] = 2 but imageLabels has only 2 images/,
     );
   });
@@ -296,11 +364,26 @@ describe('prefetch', () => {
   });
 
   it('argument errors', async () => {
-    await expect(prefetch([1], (x) => x, { depth: -1 }).next()).rejects.toThrow(
+    const P = 'prefetch';
+    await expectInputRejection(
+      prefetch([1], (x) => x, { depth: -1 }).next(),
+      P,
+      'depth',
       /depth must be a non-negative integer, got -1/,
     );
-    await expect(prefetch([1], 3 as never).next()).rejects.toThrow(/load must be a function/);
-    await expect(prefetch(5 as never, (x) => x).next()).rejects.toThrow(/source must be an iterable/);
+    await expectInputRejection(
+      prefetch([1], 3 as never).next(),
+      P,
+      'load',
+      /load must be a function \(item, index\) => result, got number/,
+    );
+    await expectInputRejection(
+      prefetch(5 as never, (x) => x).next(),
+      P,
+      'source',
+      /source must be an iterable or an async iterable, got number/,
+    );
+    await expectInputRejection(prefetch(null as never, (x) => x).next(), P, 'source', /got null/);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPirJson } from '../src/annotations/index.js';
 import { cleanCaption, cleanCaptions, DEFAULT_MAX_WORDS } from '../src/captions/index.js';
 import { expected, sha256, text } from './annotation_fixtures.js';
+import { expectInputError } from './input_errors.js';
 
 describe('cleanCaption (PIR_SPEC §5, against the Python reference)', () => {
   it('matches pre_caption on edge cases and real captions', () => {
@@ -44,11 +45,42 @@ describe('cleanCaption (PIR_SPEC §5, against the Python reference)', () => {
   });
 
   it('rejects bad input with a message naming it', () => {
-    expect(() => cleanCaption(3 as unknown as string)).toThrow(/caption must be a string, got number/);
-    expect(() => cleanCaption('a', { maxWords: 0 })).toThrow(/maxWords must be a positive integer, got 0/);
-    expect(() => cleanCaptions(['a', null as unknown as string])).toThrow(
+    expectInputError(
+      () => cleanCaption(3 as unknown as string),
+      'cleanCaption',
+      'caption',
+      /caption must be a string, got number/,
+    );
+    expectInputError(
+      () => cleanCaption(['a'] as unknown as string),
+      'cleanCaption',
+      'caption',
+      /caption must be a string, got an array/,
+    );
+    expectInputError(
+      () => cleanCaption('a', { maxWords: 0 }),
+      'cleanCaption',
+      'maxWords',
+      /maxWords must be a positive integer, got 0/,
+    );
+    expectInputError(
+      () => cleanCaptions(['a', null as unknown as string]),
+      'cleanCaptions',
+      'captions[1]',
       /captions\[1\] must be a string, got null/,
     );
-    expect(() => cleanCaptions('a' as unknown as string[])).toThrow(/must be an array of strings/);
+    expectInputError(
+      () => cleanCaptions('a' as unknown as string[]),
+      'cleanCaptions',
+      'captions',
+      /must be an array of strings, got string/,
+    );
+    // the option errors of the list form name the function that was called
+    expectInputError(
+      () => cleanCaptions(['a'], { maxWords: 1.5 }),
+      'cleanCaptions',
+      'maxWords',
+      /maxWords must be a positive integer, got 1.5/,
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
 // internal: the structural image check of the hashes (it also takes a canvas's Uint8ClampedArray)
 import { assertRawImage, type RawImage } from '../src/dedup/raw_image_check.js';
 import { texture, variants, withChannels } from './dedup_images.js';
+import { expectInputError, expectInputRejection, expectPirError } from './input_errors.js';
 
 const originals = Array.from({ length: 40 }, (_, i) => texture(i));
 const hashes = originals.map(imageHashes);
@@ -89,18 +90,50 @@ describe('perceptual hashes', () => {
     expect(hammingDistance('0000000000000000', '000000000000000f')).toBe(4);
     expect(hammingDistance('ffffffffffffffff', '0000000000000000')).toBe(64);
     expect(hammingDistance('8000000080000000', '0000000000000000')).toBe(2);
-    expect(() => hammingDistance('xyz', '0000000000000000')).toThrow(/16 lower-case hex digits, got "xyz"/);
+    expectInputError(
+      () => hammingDistance('xyz', '0000000000000000'),
+      'hammingDistance',
+      'a',
+      /a: a perceptual hash is 16 lower-case hex digits, got "xyz"/,
+    );
+    expectInputError(
+      () => hammingDistance('0000000000000000', 7 as never),
+      'hammingDistance',
+      'b',
+      /b: a perceptual hash is 16 lower-case hex digits, got 7/,
+    );
   });
 
   it('RawImage errors name the problem', () => {
-    expect(() => dHash(null as never)).toThrow(/image must be a RawImage/);
-    expect(() => pHash({ data: [1, 2] as never, width: 1, height: 1, channels: 2 })).toThrow(
-      /image\.data must be a Uint8Array/,
+    expectInputError(() => dHash(null as never), 'dHash', 'image', /image must be a RawImage/);
+    expectInputError(
+      () => pHash({ data: [1, 2] as never, width: 1, height: 1, channels: 2 }),
+      'pHash',
+      'image.data',
+      /image\.data must be a Uint8Array, Uint8ClampedArray or Float32Array, got an array/,
     );
-    expect(() => dHash({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 })).toThrow(
+    expectInputError(
+      () => dHash({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }),
+      'dHash',
+      'image.data',
       /image\.data has 5 values but width × height × channels = 2 × 1 × 3 = 6/,
     );
-    expect(() => assertRawImage({ data: new Uint8Array(0), width: 0, height: 1, channels: 3 }, 'x')).toThrow(
+    expectInputError(
+      () => imageHashes({ data: new Uint8Array(6), width: 2, height: 1, channels: 0 }),
+      'imageHashes',
+      'image.channels',
+      /image\.channels must be a positive integer, got 0/,
+    );
+    expectInputError(
+      () => greyThumbnail({ data: new Uint16Array(2) as never, width: 2, height: 1, channels: 1 }, 1, 1),
+      'greyThumbnail',
+      'image.data',
+      /got Uint16Array/,
+    );
+    expectInputError(
+      () => assertRawImage({ data: new Uint8Array(0), width: 0, height: 1, channels: 3 }, 'f', 'x'),
+      'f',
+      'x.width',
       /x\.width must be a positive integer, got 0/,
     );
   });
@@ -198,17 +231,43 @@ describe('findDuplicates', () => {
   });
 
   it('argument errors', () => {
-    expect(() => findDuplicates(entries, { maxDistance: 65 })).toThrow(
+    const F = 'findDuplicates';
+    expectInputError(
+      () => findDuplicates(entries, { maxDistance: 65 }),
+      F,
+      'maxDistance',
       /maxDistance must be an integer in \[0, 64\], got 65/,
     );
-    expect(() => findDuplicates(entries, { algorithm: 'ahash' as never })).toThrow(
-      /algorithm must be 'dhash', 'phash' or 'both'/,
+    expectInputError(
+      () => findDuplicates(entries, { algorithm: 'ahash' as never }),
+      F,
+      'algorithm',
+      /algorithm must be 'dhash', 'phash' or 'both', got "ahash"/,
     );
-    expect(() => findDuplicates([{ id: 'x', hashes: { dhash: '1', phash: '2' } }])).toThrow(
-      /images\[0\] \(x\): a perceptual hash is 16/,
+    expectInputError(
+      () => findDuplicates([{ id: 'x', hashes: { dhash: '1', phash: '2' } }]),
+      F,
+      'images[0].hashes.dhash',
+      /images\[0\] \(x\): a perceptual hash is 16 lower-case hex digits, got "1"/,
     );
-    expect(() => findDuplicates([{ id: 3 } as never])).toThrow(/images\[0\] must be \{id: string, hashes/);
-    expect(() => findDuplicates('x' as never)).toThrow(/must be an array/);
+    expectInputError(
+      () => findDuplicates([{ id: 'x', hashes: { dhash: '0000000000000000', phash: 'G' } }]),
+      F,
+      'images[0].hashes.phash',
+      /images\[0\] \(x\): a perceptual hash is 16 lower-case hex digits, got "G"/,
+    );
+    expectInputError(
+      () => findDuplicates([{ id: 3 } as never]),
+      F,
+      'images[0]',
+      /images\[0\] must be \{id: string, hashes: \{dhash, phash\}\}, got \{id\} with id of type number/,
+    );
+    expectInputError(
+      () => findDuplicates('x' as never),
+      F,
+      'images',
+      /must be an array of \{id, hashes\}, got string/,
+    );
   });
 });
 
@@ -278,9 +337,81 @@ describe('findDatasetDuplicates / hashImages with a decoder', () => {
         channels: 1,
       })) as never),
     ).rejects.toThrow(/cannot hash 'x': image\.data has 1 values/);
-    await expect(hashImages([], 'f' as never)).rejects.toThrow(/decode must be a function/);
-    await expect(hashImages([], () => texture(1), { concurrency: 0 })).rejects.toThrow(
-      /concurrency must be a positive integer/,
+    // a decoder that returns no RawImage fails its item like a failed decode; the cause names the field
+    const bad = await hashImages([{ id: 'x' }], () => ({
+      data: new Uint8Array(1),
+      width: 2,
+      height: 1,
+      channels: 1,
+    })).catch((e: unknown) => e);
+    expectPirError(
+      bad,
+      'hashImages',
+      'x',
+      /^hashImages: cannot hash 'x': image\.data has 1 values/,
+      PirError,
     );
+    expectPirError((bad as PirError).cause, 'hashImages', 'image.data', /image\.data has 1 values/);
+    const collected = await hashImages([{ id: 'x' }], () => null as never, { onError: 'collect' });
+    expect(collected.failures).toEqual([
+      { id: 'x', error: 'image must be a RawImage {data, width, height, channels}, got null' },
+    ]);
+    const H = 'hashImages';
+    await expectInputRejection(
+      hashImages([], 'f' as never),
+      H,
+      'decode',
+      /decode must be a function \(item\) => RawImage, got string/,
+    );
+    await expectInputRejection(
+      hashImages([], () => texture(1), { concurrency: 0 }),
+      H,
+      'concurrency',
+      /concurrency must be a positive integer, got 0/,
+    );
+    const D = 'findDatasetDuplicates';
+    await expectInputRejection(
+      findDatasetDuplicates({} as never, load),
+      D,
+      'sources',
+      /sources must be an array of \{name, images\}, got object/,
+    );
+    await expectInputRejection(
+      findDatasetDuplicates([a, { name: 'b' } as never], load),
+      D,
+      'sources[1]',
+      /sources\[1\] must be \{name, images: \[\{file, split\}, …\]\}/,
+    );
+    await expectInputRejection(
+      findDatasetDuplicates([a, b], 'load' as never),
+      D,
+      'load',
+      /load must be a function \(image, source\) => RawImage, got string/,
+    );
+    // the options of the report are checked before anything is decoded
+    let decoded = 0;
+    const counting = async (im: { file: string }) => {
+      decoded++;
+      return texture(im.file);
+    };
+    await expectInputRejection(
+      findDatasetDuplicates([a, b], counting, { maxDistance: -1 }),
+      D,
+      'maxDistance',
+      /maxDistance must be an integer in \[0, 64\], got -1/,
+    );
+    await expectInputRejection(
+      findDatasetDuplicates([a, b], counting, { algorithm: 'md5' as never }),
+      D,
+      'algorithm',
+      /algorithm must be 'dhash', 'phash' or 'both', got "md5"/,
+    );
+    await expectInputRejection(
+      findDatasetDuplicates([a, b], counting, { concurrency: 1.5 }),
+      D,
+      'concurrency',
+      /concurrency must be a positive integer, got 1.5/,
+    );
+    expect(decoded).toBe(0);
   });
 });

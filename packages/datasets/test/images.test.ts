@@ -3,6 +3,7 @@ import { PirError } from '@pir/runtime';
 import { inBrowser } from '@pir/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
+  checkRawImage,
   decodeGeoTiff,
   decodeImage,
   encodeImage,
@@ -13,6 +14,7 @@ import {
   toRgb,
 } from '../src/images/index.js';
 import { fixtureBytes, fx, maxDiff } from './images_helpers.js';
+import { expectInputError, expectInputRejection } from './input_errors.js';
 
 async function expectDecodeError(
   p: Promise<unknown>,
@@ -149,7 +151,13 @@ describe('decodeImage', () => {
       'train/airport_1.tif',
       /TIFF/,
     );
-    expect(() => decodeImage([1, 2] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+    // a bad argument is thrown at once (not rejected), as before
+    expectInputError(
+      () => decodeImage([1, 2] as unknown as Uint8Array),
+      'decodeImage',
+      'bytes',
+      /bytes must be a Uint8Array, got \[object Array\]/,
+    );
   });
 
   it('loadImage fetches URLs (data: here; http(s): and blob: the same way) and names them in errors', async () => {
@@ -171,12 +179,85 @@ describe('decodeImage', () => {
     expect(Array.from(back.data)).toEqual(fx.pattern.pixels);
     const jpg = await encodeImage(img, 'jpeg', { quality: 95 });
     expect(sniffFormat(jpg)).toBe('jpeg');
-    await expect(encodeImage({ ...img, data: new Float32Array(8 * 6 * 3) }, 'png')).rejects.toThrow(/8-bit/);
+    await expectInputRejection(
+      encodeImage({ ...img, data: new Float32Array(8 * 6 * 3) }, 'png'),
+      'encodeImage',
+      'img',
+      /only 8-bit images with 1–4 channels can be encoded, got 3 Float32Array channel/,
+    );
+  });
+
+  it('encodeImage: bad images and formats', async () => {
+    const E = 'encodeImage';
+    const img = { data: Uint8Array.from(fx.pattern.pixels), width: 8, height: 6, channels: 3 };
+    await expectInputRejection(
+      encodeImage({ ...img, width: 7 }),
+      E,
+      'img.data',
+      /img\.data has 144 values, expected height\*width\*channels = 6\*7\*3/,
+    );
+    await expectInputRejection(encodeImage({ ...img, height: -1 }), E, 'img.height', /got -1/);
+    await expectInputRejection(encodeImage(null as never), E, 'img', /img must be a RawImage/);
+    await expectInputRejection(
+      encodeImage({ ...img, data: new Uint8Array(8 * 6 * 5), channels: 5 }),
+      E,
+      'img',
+      /got 5 Uint8Array channel/,
+    );
+    await expectInputRejection(
+      encodeImage(img, 'bmp' as never),
+      E,
+      'format',
+      /format must be 'png', 'jpeg' or 'tiff', got "bmp"/,
+    );
+    if (inBrowser) {
+      await expectInputRejection(
+        encodeImage(img, 'tiff'),
+        E,
+        'format',
+        /TIFF encoding is available in Node only/,
+      );
+    } else {
+      expect(sniffFormat(await encodeImage(img, 'tiff'))).toBe('tiff');
+    }
   });
 
   it('toRgb refuses float and many-band images with a hint', () => {
-    expect(() => toRgb({ data: new Uint8Array(12), width: 1, height: 2, channels: 6 }, 'f.tif')).toThrow(
-      /f\.tif: cannot convert a 6-channel .*bands/,
+    expectInputError(
+      () => toRgb({ data: new Uint8Array(12), width: 1, height: 2, channels: 6 }, 'f.tif'),
+      'toRgb',
+      'img',
+      /^toRgb: f\.tif: cannot convert a 6-channel Uint8Array image to RGB; pass `bands`/,
     );
+    expectInputError(
+      () => toRgb({ data: new Float32Array(2), width: 1, height: 2, channels: 1 }),
+      'toRgb',
+      'img',
+      /<image>: cannot convert a 1-channel Float32Array image/,
+    );
+  });
+
+  it('checkRawImage names the field and the value', () => {
+    const C = 'checkRawImage';
+    expect(checkRawImage({ data: new Uint8Array(6), width: 1, height: 2, channels: 3 })).toBeUndefined();
+    expectInputError(
+      () => checkRawImage({ data: new Uint8Array(6), width: 0, height: 2, channels: 3 }),
+      C,
+      'image.width',
+      /image\.width must be a positive integer, got 0/,
+    );
+    expectInputError(
+      () => checkRawImage({ data: [1] as never, width: 1, height: 1, channels: 1 }, 'tile'),
+      C,
+      'tile.data',
+      /tile\.data must be a Uint8Array or Float32Array, got Array/,
+    );
+    expectInputError(
+      () => checkRawImage({ data: new Float32Array(5), width: 1, height: 2, channels: 3 }),
+      C,
+      'image.data',
+      /has 5 values, expected height\*width\*channels = 2\*1\*3/,
+    );
+    expectInputError(() => checkRawImage(undefined as never), C, 'image', /must be a RawImage/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baseName, fileStem, labelIds, labelVocabulary, sceneLabel } from '../src/labels/index.js';
+import { expectInputError } from './input_errors.js';
 
 describe('sceneLabel', () => {
   it.each([
@@ -23,9 +24,15 @@ describe('sceneLabel', () => {
   });
 
   it('errors name the file', () => {
-    expect(() => sceneLabel('')).toThrow(/non-empty string/);
-    expect(() => sceneLabel('train/_5.tif')).toThrow(/'train\/_5.tif' starts with '_'/);
-    expect(() => sceneLabel('train/')).toThrow(/'train\/' has an empty file name/);
+    expectInputError(() => sceneLabel(''), 'sceneLabel', 'file', /file must be a non-empty string, got ""/);
+    expectInputError(() => sceneLabel(3 as never), 'sceneLabel', 'file', /non-empty string, got 3/);
+    expectInputError(
+      () => sceneLabel('train/_5.tif'),
+      'sceneLabel',
+      'file',
+      /'train\/_5.tif' starts with '_', so it has no scene prefix/,
+    );
+    expectInputError(() => sceneLabel('train/'), 'sceneLabel', 'file', /'train\/' has an empty file name/);
   });
 
   it('fileStem / baseName', () => {
@@ -51,14 +58,23 @@ describe('labelVocabulary', () => {
   });
 
   it('errors', () => {
-    expect(() => labelVocabulary([], { fixed: { a: 0, b: 0 } })).toThrow(
-      /fixed id 0 is given to both 'a' and 'b'/,
+    expectInputError(
+      () => labelVocabulary([], { fixed: { a: 0, b: 0 } }),
+      'labelVocabulary',
+      'fixed',
+      /^labelVocabulary: fixed id 0 is given to both 'a' and 'b'$/,
     );
-    expect(() => labelVocabulary([], { fixed: { a: -1 } })).toThrow(
-      /fixed id of 'a' must be a non-negative integer/,
+    expectInputError(
+      () => labelVocabulary([], { fixed: new Map([['a', -1]]) }),
+      'labelVocabulary',
+      'fixed',
+      /^labelVocabulary: fixed id of 'a' must be a non-negative integer, got -1$/,
     );
-    expect(() => labelIds(['q'], labelVocabulary(['a']))).toThrow(
-      /labels\[0\] = 'q' is not in the vocabulary/,
+    expectInputError(
+      () => labelIds(['a', 'q'], labelVocabulary(['a'])),
+      'labelIds',
+      'labels[1]',
+      /labels\[1\] = 'q' is not in the vocabulary/,
     );
   });
 });

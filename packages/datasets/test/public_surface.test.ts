@@ -26,6 +26,9 @@ const subpaths: Record<string, Record<string, unknown>> = {
   synthetic,
 };
 
+/** The package-wide error: thrown by the functions of every subpath, exported (once) from the top level. */
+const PACKAGE_WIDE = ['DatasetInputError'];
+
 /** The runtime (value) exports of the top level that are not deprecated. */
 const TOP_LEVEL = [
   // annotations
@@ -128,7 +131,7 @@ const DEPRECATED: Record<string, string[]> = {
 describe('public surface', () => {
   it('the top level exports the documented names plus the deprecated aliases, nothing else', () => {
     const deprecated = Object.values(DEPRECATED).flat();
-    expect(Object.keys(top).sort()).toEqual([...TOP_LEVEL, ...deprecated].sort());
+    expect(Object.keys(top).sort()).toEqual([...TOP_LEVEL, ...deprecated, ...PACKAGE_WIDE].sort());
     expect(TOP_LEVEL.length + deprecated.length).toBe(85); // every value name of 0.1.0's top level
   });
 
@@ -145,8 +148,29 @@ describe('public surface', () => {
     }
   });
 
+  it('the package-wide error is in no subpath (one class, from the top level)', () => {
+    for (const name of PACKAGE_WIDE) {
+      for (const [part, m] of Object.entries(subpaths)) expect(name in m, `${name} in ${part}`).toBe(false);
+    }
+  });
+
   it('the error classes extend PirError', () => {
-    for (const E of [top.AnnotationError, top.JsonSyntaxError, top.ImageDecodeError, top.TransformInputError])
+    for (const E of [
+      top.AnnotationError,
+      top.JsonSyntaxError,
+      top.ImageDecodeError,
+      top.TransformInputError,
+      top.DatasetInputError,
+    ])
       expect(E.prototype).toBeInstanceOf(PirError);
+    const e = new top.DatasetInputError('f', 'x', 'x must be positive', { cause: 1 });
+    expect([e.name, e.where, e.argument, e.message, e.cause]).toEqual([
+      'DatasetInputError',
+      'f',
+      'x',
+      'f: x must be positive',
+      1,
+    ]);
+    expect(new top.DatasetInputError('f', '', 'f: already prefixed').message).toBe('f: already prefixed');
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAnnotationFile } from '../src/annotations/index.js';
 import { loadImage, sniffFormat } from '../src/images/index.js';
 import { generateSynthetic, renderContactSheet, writeSynthetic } from '../src/synthetic/index.js';
+import { expectInputRejection } from './input_errors.js';
 
 describe('writeSynthetic (Node)', () => {
   let dir: string;
@@ -69,9 +70,19 @@ describe('writeSynthetic (Node)', () => {
     expect(Buffer.from((await loadImage(first)).data).equals(Buffer.from(mem.images[k]?.data ?? []))).toBe(
       true,
     );
-    await expect(writeSynthetic(join(dir, 'bad'), { name: '../x' })).rejects.toThrow(
-      /name must be a plain file-name prefix/,
+    await expectInputRejection(
+      writeSynthetic(join(dir, 'bad'), { name: '../x' }),
+      'writeSynthetic',
+      'name',
+      /name must be a plain file-name prefix \(letters, digits, '_', '\.', '-'\), got '\.\.\/x'/,
     );
+    await expectInputRejection(
+      writeSynthetic(join(dir, 'bad'), { size: 8 }),
+      'writeSynthetic',
+      'size',
+      /size must be an integer in \[32, 512\], got 8/,
+    );
+    expect(existsSync(join(dir, 'bad'))).toBe(false); // nothing was written
   });
 
   it('contact sheet: a PNG with a tile per sample', async () => {
@@ -82,7 +93,13 @@ describe('writeSynthetic (Node)', () => {
     const sheet = await decodeImage(png);
     expect(sheet.width).toBe(2 * (96 + 8) + 8); // two columns of tile + padding
     expect(sheet.height).toBeGreaterThan(2 * 96);
-    await expect(renderContactSheet(ds.samples, [])).rejects.toThrow(/one image per sample/);
+    await expectInputRejection(
+      renderContactSheet(ds.samples, []),
+      'renderContactSheet',
+      'images',
+      /need one image per sample, got 4 samples and 0 images/,
+    );
+    await expectInputRejection(renderContactSheet([], []), 'renderContactSheet', 'samples', /got 0 samples/);
   });
 
   it('the committed contact sheet exists', () => {

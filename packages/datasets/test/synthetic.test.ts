@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   generateSynthetic,
   generateSyntheticImage,
+  resolveSyntheticOptions,
   SCENE_CLASSES,
   type SyntheticSample,
+  synthesize,
   toPirJson,
 } from '../src/synthetic/index.js';
+import { expectInputError } from './input_errors.js';
 
 const NUMBERS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, a: 1 };
 
@@ -135,12 +138,69 @@ describe('synthetic benchmark (in memory)', () => {
     expect(
       noisy.samples.filter((s) => s.objects.some((o) => o.role === 'distractor')).length,
     ).toBeGreaterThan(12);
-    expect(() => generateSynthetic({ size: 16 })).toThrow(/size must be an integer in \[32, 512\], got 16/);
-    expect(() => generateSynthetic({ count: 0 })).toThrow(/count must be a positive integer/);
-    expect(() => generateSynthetic({ classes: ['volcano' as never] })).toThrow(/unknown class 'volcano'/);
-    expect(() => generateSynthetic({ noise: { clouds: 2 } })).toThrow(/noise.clouds must be in \[0, 1\]/);
-    expect(() => generateSyntheticImage(48, { count: 48 })).toThrow(
-      /image index must be an integer in \[0, 48\)/,
+    const G = 'generateSynthetic';
+    expectInputError(
+      () => generateSynthetic({ size: 16 }),
+      G,
+      'size',
+      /^generateSynthetic: size must be an integer in \[32, 512\], got 16$/,
+    );
+    expectInputError(
+      () => generateSynthetic({ count: 0 }),
+      G,
+      'count',
+      /count must be a positive integer, got 0/,
+    );
+    expectInputError(
+      () => generateSynthetic({ classes: ['volcano' as never] }),
+      G,
+      'classes',
+      /unknown class 'volcano'; known: airport, /,
+    );
+    expectInputError(() => generateSynthetic({ classes: [] }), G, 'classes', /classes must not be empty/);
+    expectInputError(
+      () => generateSynthetic({ noise: { clouds: 2 } }),
+      G,
+      'noise.clouds',
+      /noise\.clouds must be in \[0, 1\], got 2/,
+    );
+    expectInputError(
+      () => generateSynthetic({ splits: { train: 1, val: -1, test: 0 } }),
+      G,
+      'splits',
+      /splits must be non-negative with a positive sum, got \{"train":1,"val":-1,"test":0\}/,
+    );
+    expectInputError(
+      () => generateSynthetic({ format: 'jpg' as never }),
+      G,
+      'format',
+      /format must be 'png' or 'tif', got jpg/,
+    );
+    expectInputError(
+      () => generateSynthetic({ seed: Number.NaN }),
+      G,
+      'seed',
+      /seed must be a finite integer or a string, got NaN/,
+    );
+    expectInputError(
+      () => generateSyntheticImage(48, { count: 48 }),
+      'generateSyntheticImage',
+      'i',
+      /image index must be an integer in \[0, 48\) \(the count option\), got 48/,
+    );
+    expectInputError(
+      () => generateSyntheticImage(0, { size: 600 }),
+      'generateSyntheticImage',
+      'size',
+      /size must be an integer in \[32, 512\], got 600/,
+    );
+    // the lazy generator checks when it starts; the public resolver names itself
+    expectInputError(() => synthesize({ count: -1 }).next(), 'synthesize', 'count', /got -1/);
+    expectInputError(
+      () => resolveSyntheticOptions({ noise: { haze: -0.5 } as never }),
+      'resolveSyntheticOptions',
+      'noise.haze',
+      /noise\.haze must be in \[0, 1\], got -0.5/,
     );
     const two = generateSynthetic({ count: 4, size: 32, classes: ['forest', 'beach'] });
     expect(two.samples.map((s) => s.labelName)).toEqual(['forest', 'beach', 'forest', 'beach']);

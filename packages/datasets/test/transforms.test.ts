@@ -32,6 +32,7 @@ import {
 } from '../src/transforms/index.js';
 import { equalizeLut, equalizeWithTfOps } from '../src/transforms/rand_augment.js';
 import golden from './fixtures/transforms/resize.json';
+import { expectInputError } from './input_errors.js';
 
 const TOL = { atol: 2e-5, rtol: 2e-5 };
 
@@ -144,6 +145,54 @@ describeBackends('transforms', () => {
       ]),
     ).toThrow(/images\[1\] is 1×2, images\[0\] is 1×1/);
     tf.dispose([x, y, batch]);
+  });
+
+  it('imageToTensor / imagesToBatch: bad images are TransformInputErrors naming the image and the field', () => {
+    const ok = { data: new Uint8Array(3), width: 1, height: 1, channels: 3 };
+    const before = tf.memory().numTensors;
+    expectInputError(
+      () => imageToTensor({ ...ok, width: 0 }),
+      'imageToTensor',
+      'img.width',
+      /^imageToTensor: img\.width must be a positive integer, got 0$/,
+      TransformInputError,
+    );
+    expectInputError(
+      () => imageToTensor({ ...ok, data: new Uint8Array(5) }),
+      'imageToTensor',
+      'img.data',
+      /img\.data has 5 values, expected height\*width\*channels = 1\*1\*3/,
+      TransformInputError,
+    );
+    expectInputError(
+      () => imageToTensor({ data: new Uint8Array(5), width: 1, height: 1, channels: 5 }),
+      'imageToTensor',
+      'img',
+      /cannot convert a 5-channel Uint8Array image to RGB/,
+      TransformInputError,
+    );
+    expectInputError(
+      () => imagesToBatch([ok, { ...ok, data: [0, 0, 0] as never }]),
+      'imagesToBatch',
+      'images[1].data',
+      /images\[1\]\.data must be a Uint8Array or Float32Array, got Array/,
+      TransformInputError,
+    );
+    expectInputError(
+      () => imagesToBatch([ok, { ...ok, data: new Float32Array(1), channels: 1 }]),
+      'imagesToBatch',
+      'images[1]',
+      /cannot convert a 1-channel Float32Array image to RGB/,
+      TransformInputError,
+    );
+    expectInputError(
+      () => imagesToBatch([ok, null as never]),
+      'imagesToBatch',
+      'images[1]',
+      /images\[1\] must be a RawImage/,
+      TransformInputError,
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('flips: deterministic per seed, per-image decisions', async () => {

@@ -3,7 +3,8 @@
  * build the {@link ImageTextDataset}. Internal.
  */
 
-import { labelVocabulary } from '../labels/label_vocabulary.js';
+import { DatasetInputError } from '../errors.js';
+import { vocabularyWithFixed } from '../labels/label_vocabulary.js';
 import { baseName, sceneLabel } from '../labels/scene_label.js';
 import type {
   CaptionRecord,
@@ -38,7 +39,14 @@ export interface ImageDraft {
 /** Collects issues for one file. */
 export class IssueLog {
   readonly issues: LoadIssue[] = [];
-  constructor(readonly file: string) {}
+  /**
+   * @param file the file the issues are about
+   * @param fn the public function that was called (`'loadPirJson'`), the `where` of option errors
+   */
+  constructor(
+    readonly file: string,
+    readonly fn: string,
+  ) {}
 
   error(where: string, message: string, image?: string): void {
     this.issues.push({ severity: 'error', file: this.file, where, message, ...(image ? { image } : {}) });
@@ -50,22 +58,31 @@ export class IssueLog {
 
   /** Throw an {@link AnnotationError} in strict mode when any error was logged. */
   check(options: LoadOptions): void {
-    checkPolicy(options.policy);
+    checkPolicy(options.policy, this.fn);
     if ((options.policy ?? 'strict') === 'strict' && this.issues.some((i) => i.severity === 'error')) {
       throw new AnnotationError(this.file, this.issues);
     }
   }
 }
 
-export function checkPolicy(policy: unknown): void {
+/** Check the `policy` option of `where` (the public function that was called). */
+export function checkPolicy(policy: unknown, where: string): void {
   if (policy !== undefined && policy !== 'strict' && policy !== 'lenient') {
-    throw new TypeError(`policy must be 'strict' or 'lenient', got ${JSON.stringify(policy)}`);
+    throw new DatasetInputError(
+      where,
+      'policy',
+      `policy must be 'strict' or 'lenient', got ${JSON.stringify(policy)}`,
+    );
   }
 }
 
-function checkCaptionsPerImage(n: unknown): void {
+function checkCaptionsPerImage(n: unknown, where: string): void {
   if (n !== undefined && n !== null && (!Number.isInteger(n) || (n as number) < 1)) {
-    throw new RangeError(`captionsPerImage must be a positive integer or null, got ${String(n)}`);
+    throw new DatasetInputError(
+      where,
+      'captionsPerImage',
+      `captionsPerImage must be a positive integer or null, got ${String(n)}`,
+    );
   }
 }
 
@@ -78,8 +95,8 @@ export function buildDataset(
   log: IssueLog,
   options: LoadOptions,
 ): ImageTextDataset {
-  checkPolicy(options.policy);
-  checkCaptionsPerImage(options.captionsPerImage);
+  checkPolicy(options.policy, log.fn);
+  checkCaptionsPerImage(options.captionsPerImage, log.fn);
   const perImage = options.captionsPerImage === undefined ? 5 : options.captionsPerImage;
   const labelOptions = options.unprefixed ? { unprefixed: options.unprefixed } : {};
 
@@ -134,10 +151,12 @@ export function buildDataset(
   }
   log.check(options);
 
-  const fixed = options.labelIds ?? Object.fromEntries(numberOf);
-  const vocabulary = labelVocabulary(
+  // the file's label numbers were checked above; ids the caller fixes are checked here
+  const vocabulary = vocabularyWithFixed(
     kept.map((k) => k.label),
-    { fixed },
+    options.labelIds ?? Object.fromEntries(numberOf),
+    log.fn,
+    'labelIds',
   );
   const images: ImageRecord[] = [];
   const captions: CaptionRecord[] = [];

@@ -2,6 +2,8 @@
  * The precomputed caption-list layout of AMFMN/GaLR/SWAN: `{split}_caps.txt` (one caption a line, the
  * captions of one image on consecutive lines) and `{split}_filename.txt` (one file name a line).
  */
+
+import { DatasetInputError } from '../errors.js';
 import { buildDataset, type ImageDraft, IssueLog } from './build_dataset.js';
 import type { ImageTextDataset, LoadOptions, Split } from './dataset_types.js';
 
@@ -38,19 +40,32 @@ export function loadCaptionLists(
   const capsFile = options.capsFile ?? `${split}_caps.txt`;
   const namesFile = options.filenamesFile ?? `${split}_filename.txt`;
   if (typeof caps !== 'string' || typeof filenames !== 'string') {
-    throw new TypeError(`loadCaptionLists: expected the contents of ${capsFile} and ${namesFile} as strings`);
+    const [argument, seen] = typeof caps !== 'string' ? ['caps', caps] : ['filenames', filenames];
+    throw new DatasetInputError(
+      'loadCaptionLists',
+      argument,
+      `loadCaptionLists: expected the contents of ${capsFile} and ${namesFile} as strings, got ${argument} = ${seen === null ? 'null' : typeof seen}`,
+    );
   }
   if (typeof split !== 'string' || split.length === 0) {
-    throw new TypeError(`loadCaptionLists: split must be a non-empty string, got ${JSON.stringify(split)}`);
+    throw new DatasetInputError(
+      'loadCaptionLists',
+      'split',
+      `loadCaptionLists: split must be a non-empty string, got ${JSON.stringify(split)}`,
+    );
   }
   const perImage = options.captionsPerImage ?? 5;
   if (!Number.isInteger(perImage) || perImage < 1) {
-    throw new RangeError(`loadCaptionLists: captionsPerImage must be a positive integer, got ${perImage}`);
+    throw new DatasetInputError(
+      'loadCaptionLists',
+      'captionsPerImage',
+      `loadCaptionLists: captionsPerImage must be a positive integer, got ${perImage}`,
+    );
   }
   const capLines = lines(caps);
   const nameLines = lines(filenames).map((s) => s.trim());
   const file = `${capsFile} + ${namesFile}`;
-  const log = new IssueLog(file);
+  const log = new IssueLog(file, 'loadCaptionLists');
   if (capLines.length !== nameLines.length * perImage) {
     log.error(
       'whole file',

@@ -2,6 +2,7 @@
  * Operations on a loaded {@link ImageTextDataset}: summary counts, split selection, merging, and the
  * image-exists check.
  */
+import { DatasetInputError } from '../errors.js';
 import { labelVocabulary } from '../labels/label_vocabulary.js';
 import { checkPolicy, IssueLog } from './build_dataset.js';
 import type { ImageTextDataset, LoadIssue, LoadPolicy, Split } from './dataset_types.js';
@@ -120,11 +121,15 @@ export function mergeDatasets(
   datasets: readonly ImageTextDataset[],
   options: MergeOptions = {},
 ): ImageTextDataset {
-  checkPolicy(options.policy);
+  checkPolicy(options.policy, 'mergeDatasets');
   if (!Array.isArray(datasets) || datasets.length === 0) {
-    throw new RangeError('mergeDatasets: pass a non-empty array of datasets');
+    throw new DatasetInputError(
+      'mergeDatasets',
+      'datasets',
+      `mergeDatasets: pass a non-empty array of datasets, got ${Array.isArray(datasets) ? 'an empty array' : datasets === null ? 'null' : typeof datasets}`,
+    );
   }
-  const log = new IssueLog(options.file ?? 'merge');
+  const log = new IssueLog(options.file ?? 'merge', 'mergeDatasets');
   const seen = new Map<string, string>();
   const keep: { ds: ImageTextDataset; im: ImageTextDataset['images'][number] }[] = [];
   datasets.forEach((ds, d) => {
@@ -197,11 +202,21 @@ export async function checkImagesExist(
   exists: (image: ImageTextDataset['images'][number]) => boolean | Promise<boolean>,
   options: ExistsOptions = {},
 ): Promise<ImageTextDataset> {
-  checkPolicy(options.policy);
-  if (typeof exists !== 'function') throw new TypeError('checkImagesExist: exists must be a function');
+  checkPolicy(options.policy, 'checkImagesExist');
+  if (typeof exists !== 'function') {
+    throw new DatasetInputError(
+      'checkImagesExist',
+      'exists',
+      `checkImagesExist: exists must be a function (image) => boolean | Promise<boolean>, got ${exists === null ? 'null' : typeof exists}`,
+    );
+  }
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`checkImagesExist: concurrency must be a positive integer, got ${concurrency}`);
+    throw new DatasetInputError(
+      'checkImagesExist',
+      'concurrency',
+      `checkImagesExist: concurrency must be a positive integer, got ${concurrency}`,
+    );
   }
   const found = new Array<boolean>(ds.images.length);
   let next = 0;
@@ -212,7 +227,7 @@ export async function checkImagesExist(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ds.images.length) }, worker));
-  const log = new IssueLog(options.file ?? 'images');
+  const log = new IssueLog(options.file ?? 'images', 'checkImagesExist');
   for (const im of ds.images) {
     if (!found[im.index]) {
       log.error(

@@ -29,7 +29,7 @@ export interface KarpathyOptions extends LoadOptions {
  */
 export function loadKarpathyJson(json: string | unknown, options: KarpathyOptions = {}): ImageTextDataset {
   const file = options.file ?? 'Karpathy JSON';
-  const log = new IssueLog(file);
+  const log = new IssueLog(file, 'loadKarpathyJson');
   const data = typeof json === 'string' ? parseJson(json, file) : json;
   const images = (data as { images?: unknown } | null)?.images;
   if (data === null || typeof data !== 'object' || !Array.isArray(images)) {

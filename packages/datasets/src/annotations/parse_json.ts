@@ -2,6 +2,7 @@
  * JSON parsing that reports where a malformed file breaks (line and column), the same in every JS engine
  * (V8's and other engines' `JSON.parse` messages differ and do not always give a position).
  */
+import { DatasetInputError } from '../errors.js';
 import { JsonSyntaxError } from './errors.js';
 
 /**
@@ -16,7 +17,11 @@ import { JsonSyntaxError } from './errors.js';
  */
 export function parseJson(text: string, file: string): unknown {
   if (typeof text !== 'string') {
-    throw new TypeError(`${file}: expected the file contents as a string, got ${typeof text}`);
+    throw new DatasetInputError(
+      'parseJson',
+      'text',
+      `parseJson: text must be the contents of ${file} as a string, got ${text === null ? 'null' : typeof text}`,
+    );
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {

@@ -47,7 +47,7 @@ export interface PirJsonOptions extends LoadOptions {
  */
 export function loadPirJson(json: string | unknown, options: PirJsonOptions = {}): ImageTextDataset {
   const file = options.file ?? 'PIR JSON';
-  const log = new IssueLog(file);
+  const log = new IssueLog(file, 'loadPirJson');
   const data = typeof json === 'string' ? parseJson(json, file) : json;
   if (!Array.isArray(data)) {
     log.error(

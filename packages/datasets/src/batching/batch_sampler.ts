@@ -3,6 +3,7 @@
  * batch as positives, and the image-id / label arrays PIR's losses take.
  */
 import { Rng, type RngState } from '@pir/runtime/rng';
+import { DatasetInputError } from '../errors.js';
 import { planEpoch } from './epoch_plan.js';
 
 /** What the sampler needs of a dataset: the caption → image map and, optionally, a label per image. */
@@ -115,15 +116,23 @@ export class BatchSampler {
     const { captionToImage, imageLabels } = toIndex(source);
     const { batchSize, captionsPerImage = 1, dropLast = false, shuffle = true } = options ?? ({} as never);
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`BatchSampler: batchSize must be a positive integer, got ${batchSize}`);
+      throw new DatasetInputError(
+        'BatchSampler',
+        'batchSize',
+        `BatchSampler: batchSize must be a positive integer, got ${batchSize}`,
+      );
     }
     if (!Number.isInteger(captionsPerImage) || captionsPerImage < 1) {
-      throw new RangeError(
+      throw new DatasetInputError(
+        'BatchSampler',
+        'captionsPerImage',
         `BatchSampler: captionsPerImage must be a positive integer, got ${captionsPerImage}`,
       );
     }
     if (batchSize % captionsPerImage !== 0) {
-      throw new RangeError(
+      throw new DatasetInputError(
+        'BatchSampler',
+        'batchSize',
         `BatchSampler: batchSize ${batchSize} must be a multiple of captionsPerImage ${captionsPerImage} ` +
           'so that every batch holds whole groups of captions of one image',
       );
@@ -143,11 +152,13 @@ export class BatchSampler {
     this.samplesPerEpoch = samples;
     this.batchesPerEpoch = dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
     if (this.batchesPerEpoch === 0) {
-      throw new RangeError(
+      throw new DatasetInputError(
+        'BatchSampler',
+        'batchSize',
         `BatchSampler: ${samples} samples make no full batch of ${batchSize} with dropLast; lower batchSize`,
       );
     }
-    this.rng = options.rng ?? new Rng(options.seed ?? 0);
+    this.rng = options.rng ?? samplerRng(options.seed ?? 0);
     this.epochStart = this.rng.getState();
     this.order = this.plan();
   }
@@ -207,25 +218,47 @@ export class BatchSampler {
   setState(state: BatchSamplerState): void {
     const c = state?.config;
     const want = this.state(0).config;
-    if (!c || typeof c !== 'object')
-      throw new TypeError('BatchSampler.setState: not a BatchSamplerState (no config)');
+    if (!c || typeof c !== 'object') {
+      throw new DatasetInputError(
+        'BatchSampler.setState',
+        'state',
+        'BatchSampler.setState: not a BatchSamplerState (no config); pass a state from getState() or batch.stateAfter',
+      );
+    }
     for (const key of Object.keys(want) as (keyof typeof want)[]) {
       if (c[key] !== want[key]) {
-        throw new RangeError(
+        throw new DatasetInputError(
+          'BatchSampler.setState',
+          `state.config.${key}`,
           `BatchSampler.setState: the state was saved with ${key} = ${c[key]} but this sampler has ${want[key]}; ` +
             'resume with the same dataset and options',
         );
       }
     }
     if (!Number.isInteger(state.epoch) || state.epoch < 0) {
-      throw new RangeError(`BatchSampler.setState: epoch must be a non-negative integer, got ${state.epoch}`);
+      throw new DatasetInputError(
+        'BatchSampler.setState',
+        'state.epoch',
+        `BatchSampler.setState: epoch must be a non-negative integer, got ${state.epoch}`,
+      );
     }
     if (!Number.isInteger(state.position) || state.position < 0 || state.position > this.batchesPerEpoch) {
-      throw new RangeError(
+      throw new DatasetInputError(
+        'BatchSampler.setState',
+        'state.position',
         `BatchSampler.setState: position must be an integer in [0, ${this.batchesPerEpoch}], got ${state.position}`,
       );
     }
-    this.rng.setState(state.rng);
+    try {
+      this.rng.setState(state.rng);
+    } catch (e) {
+      throw new DatasetInputError(
+        'BatchSampler.setState',
+        'state.rng',
+        `BatchSampler.setState: state.rng is not a generator state (${e instanceof Error ? e.message : String(e)})`,
+        { cause: e },
+      );
+    }
     this.epochStart = this.rng.getState();
     this.currentEpoch = state.epoch;
     this.order = this.plan();
@@ -263,18 +296,28 @@ export class BatchSampler {
 
 function toIndex(source: BatchIndex | DatasetLike): { captionToImage: Int32Array; imageLabels?: Int32Array } {
   if (source === null || typeof source !== 'object' || !source.captionToImage) {
-    throw new TypeError('BatchSampler: source must be a dataset or {captionToImage, imageLabels?}');
+    throw new DatasetInputError(
+      'BatchSampler',
+      'source',
+      `BatchSampler: source must be a dataset or {captionToImage, imageLabels?}, got ${source === null ? 'null' : typeof source}`,
+    );
   }
   const map = source.captionToImage;
   const captionToImage = new Int32Array(map.length);
   for (let t = 0; t < map.length; t++) {
     const i = map[t] as number;
     if (!Number.isInteger(i) || i < 0) {
-      throw new RangeError(`BatchSampler: captionToImage[${t}] = ${i} is not an image index`);
+      throw new DatasetInputError(
+        'BatchSampler',
+        'source.captionToImage',
+        `BatchSampler: captionToImage[${t}] = ${i} is not an image index`,
+      );
     }
     captionToImage[t] = i;
   }
-  if (captionToImage.length === 0) throw new RangeError('BatchSampler: the source has no captions');
+  if (captionToImage.length === 0) {
+    throw new DatasetInputError('BatchSampler', 'source', 'BatchSampler: the source has no captions');
+  }
   let labels: ArrayLike<number> | undefined;
   if ('images' in source && Array.isArray(source.images)) labels = source.images.map((im) => im.labelId);
   else labels = (source as BatchIndex).imageLabels;
@@ -282,18 +325,39 @@ function toIndex(source: BatchIndex | DatasetLike): { captionToImage: Int32Array
   const imageLabels = new Int32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i] as number;
-    if (!Number.isInteger(l))
-      throw new RangeError(`BatchSampler: imageLabels[${i}] = ${l} is not an integer`);
+    if (!Number.isInteger(l)) {
+      throw new DatasetInputError(
+        'BatchSampler',
+        'source.imageLabels',
+        `BatchSampler: imageLabels[${i}] = ${l} is not an integer`,
+      );
+    }
     imageLabels[i] = l;
   }
   for (let t = 0; t < captionToImage.length; t++) {
     if (captionToImage[t]! >= imageLabels.length) {
-      throw new RangeError(
+      throw new DatasetInputError(
+        'BatchSampler',
+        'source.imageLabels',
         `BatchSampler: captionToImage[${t}] = ${captionToImage[t]} but imageLabels has only ${imageLabels.length} images`,
       );
     }
   }
   return { captionToImage, imageLabels };
+}
+
+/** The sampler's own generator, seeded with `options.seed`. */
+function samplerRng(seed: number | string): Rng {
+  try {
+    return new Rng(seed);
+  } catch (e) {
+    throw new DatasetInputError(
+      'BatchSampler',
+      'seed',
+      `BatchSampler: seed must be a finite integer or a string, got ${String(seed)}`,
+      { cause: e },
+    );
+  }
 }
 
 /** Caption indices per image (images without captions are left out). */

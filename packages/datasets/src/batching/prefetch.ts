@@ -2,6 +2,7 @@
  * Bounded-memory streaming: load (decode, augment) items ahead of the consumer, in order, with at most
  * `depth` loads in flight or waiting.
  */
+import { DatasetInputError } from '../errors.js';
 
 /** Options of {@link prefetch}. */
 export interface PrefetchOptions {
@@ -34,17 +35,30 @@ export async function* prefetch<T, U>(
 ): AsyncGenerator<Awaited<U>, void, undefined> {
   const depth = options.depth ?? 2;
   if (!Number.isInteger(depth) || depth < 0) {
-    throw new RangeError(`prefetch: depth must be a non-negative integer, got ${depth}`);
+    throw new DatasetInputError(
+      'prefetch',
+      'depth',
+      `prefetch: depth must be a non-negative integer, got ${depth}`,
+    );
   }
-  if (typeof load !== 'function')
-    throw new TypeError('prefetch: load must be a function (item, index) => result');
+  if (typeof load !== 'function') {
+    throw new DatasetInputError(
+      'prefetch',
+      'load',
+      `prefetch: load must be a function (item, index) => result, got ${load === null ? 'null' : typeof load}`,
+    );
+  }
   const it: Iterator<T> | AsyncIterator<T> =
     source !== null && typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === 'function'
       ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
       : typeof (source as Iterable<T>)?.[Symbol.iterator] === 'function'
         ? (source as Iterable<T>)[Symbol.iterator]()
         : (() => {
-            throw new TypeError('prefetch: source must be an iterable or an async iterable');
+            throw new DatasetInputError(
+              'prefetch',
+              'source',
+              `prefetch: source must be an iterable or an async iterable, got ${source === null ? 'null' : typeof source}`,
+            );
           })();
   const queue: Promise<Awaited<U>>[] = [];
   let index = 0;

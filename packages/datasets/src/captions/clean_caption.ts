@@ -1,6 +1,7 @@
 /**
  * Caption cleaning exactly as PIR's training code does it (PIR_SPEC §5; ALBEF's `pre_caption`).
  */
+import { DatasetInputError } from '../errors.js';
 
 /** Options of {@link cleanCaption}. */
 export interface CleanCaptionOptions {
@@ -35,12 +36,17 @@ const WHITESPACE_RUN = /\s{2,}/g;
  * ```
  */
 export function cleanCaption(caption: string, options: CleanCaptionOptions = {}): string {
+  return captionOf(caption, options, 'cleanCaption');
+}
+
+/** {@link cleanCaption}, with `where` (the public function called) for its errors. */
+function captionOf(caption: string, options: CleanCaptionOptions, where: string): string {
   if (typeof caption !== 'string') {
-    throw new TypeError(`cleanCaption: caption must be a string, got ${describe(caption)}`);
+    throw new DatasetInputError(where, 'caption', `caption must be a string, got ${describe(caption)}`);
   }
   const maxWords = options.maxWords ?? DEFAULT_MAX_WORDS;
   if (!Number.isInteger(maxWords) || maxWords < 1) {
-    throw new RangeError(`cleanCaption: maxWords must be a positive integer, got ${maxWords}`);
+    throw new DatasetInputError(where, 'maxWords', `maxWords must be a positive integer, got ${maxWords}`);
   }
   let c = caption.toLowerCase().replace(PUNCTUATION, '').replaceAll('-', ' ').replaceAll('/', ' ');
   c = c.replace(WHITESPACE_RUN, ' ');
@@ -59,13 +65,21 @@ export function cleanCaption(caption: string, options: CleanCaptionOptions = {})
  */
 export function cleanCaptions(captions: readonly string[], options: CleanCaptionOptions = {}): string[] {
   if (!Array.isArray(captions)) {
-    throw new TypeError(`cleanCaptions: captions must be an array of strings, got ${describe(captions)}`);
+    throw new DatasetInputError(
+      'cleanCaptions',
+      'captions',
+      `cleanCaptions: captions must be an array of strings, got ${describe(captions)}`,
+    );
   }
   return captions.map((c, i) => {
     if (typeof c !== 'string') {
-      throw new TypeError(`cleanCaptions: captions[${i}] must be a string, got ${describe(c)}`);
+      throw new DatasetInputError(
+        'cleanCaptions',
+        `captions[${i}]`,
+        `cleanCaptions: captions[${i}] must be a string, got ${describe(c)}`,
+      );
     }
-    return cleanCaption(c, options);
+    return captionOf(c, options, 'cleanCaptions');
   });
 }
 

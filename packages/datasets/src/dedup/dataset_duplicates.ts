@@ -4,14 +4,16 @@
  */
 import { PirError } from '@pir/runtime/errors';
 import type { ImageRecord } from '../annotations/dataset_types.js';
+import { DatasetInputError } from '../errors.js';
 import {
   type DuplicateReport,
   type FindDuplicatesOptions,
   findDuplicates,
+  findOptions,
   type HashedImage,
 } from './find_duplicates.js';
 import { imageHashes } from './perceptual_hash.js';
-import type { RawImage } from './raw_image_check.js';
+import { type RawImage, rawImageProblem } from './raw_image_check.js';
 
 /** A dataset to check: a name and its images (an `ImageTextDataset` fits). */
 export interface DedupSource {
@@ -59,11 +61,30 @@ export async function hashImages<T extends { id: string; split?: HashedImage['sp
   decode: (item: T) => Promise<RawImage> | RawImage,
   options: HashImagesOptions = {},
 ): Promise<{ hashed: HashedImage[]; failures: HashFailure[] }> {
-  if (typeof decode !== 'function')
-    throw new TypeError('hashImages: decode must be a function (item) => RawImage');
+  return hashItems(items, decode, options, 'hashImages');
+}
+
+/** {@link hashImages}; `where` (the public function called) names it in argument errors. */
+async function hashItems<T extends { id: string; split?: HashedImage['split']; dataset?: string }>(
+  items: readonly T[],
+  decode: (item: T) => Promise<RawImage> | RawImage,
+  options: HashImagesOptions,
+  where: string,
+): Promise<{ hashed: HashedImage[]; failures: HashFailure[] }> {
+  if (typeof decode !== 'function') {
+    throw new DatasetInputError(
+      where,
+      'decode',
+      `${where}: decode must be a function (item) => RawImage, got ${decode === null ? 'null' : typeof decode}`,
+    );
+  }
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`hashImages: concurrency must be a positive integer, got ${concurrency}`);
+    throw new DatasetInputError(
+      where,
+      'concurrency',
+      `${where}: concurrency must be a positive integer, got ${concurrency}`,
+    );
   }
   const onError = options.onError ?? 'throw';
   const out: (HashedImage | undefined)[] = new Array(items.length);
@@ -75,21 +96,37 @@ export async function hashImages<T extends { id: string; split?: HashedImage['sp
     while (next < items.length && failed === undefined) {
       const k = next++;
       const item = items[k]!;
+      let image: RawImage | undefined;
+      let error: { message: string; cause: unknown } | undefined;
       try {
-        const image = await decode(item);
-        const h: HashedImage = { id: item.id, hashes: imageHashes(image) };
+        image = await decode(item);
+      } catch (e) {
+        error = { message: e instanceof Error ? e.message : String(e), cause: e };
+      }
+      // a decoder that returns something else than a RawImage fails this item, like a failed decode
+      const problem = error === undefined ? rawImageProblem(image as RawImage) : undefined;
+      if (problem !== undefined) {
+        const cause = new DatasetInputError(where, problem.argument, problem.message);
+        error = { message: problem.message, cause };
+      }
+      if (error !== undefined) {
+        if (onError === 'throw') {
+          failed ??= new PirError(
+            'hashImages',
+            item.id,
+            `hashImages: cannot hash '${item.id}': ${error.message}`,
+            {
+              cause: error.cause,
+            },
+          );
+          return;
+        }
+        failures.push({ id: item.id, error: error.message });
+      } else {
+        const h: HashedImage = { id: item.id, hashes: imageHashes(image as RawImage) };
         if (item.split !== undefined) h.split = item.split;
         if (item.dataset !== undefined) h.dataset = item.dataset;
         out[k] = h;
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        if (onError === 'throw') {
-          failed ??= new PirError('hashImages', item.id, `hashImages: cannot hash '${item.id}': ${message}`, {
-            cause: e,
-          });
-          return;
-        }
-        failures.push({ id: item.id, error: message });
       }
       options.onProgress?.(++done, items.length);
     }
@@ -120,8 +157,30 @@ export async function findDatasetDuplicates(
   load: (image: DedupSource['images'][number], source: DedupSource) => Promise<RawImage> | RawImage,
   options: DatasetDuplicatesOptions = {},
 ): Promise<DuplicateReport & { failures: HashFailure[] }> {
-  if (!Array.isArray(sources))
-    throw new TypeError('findDatasetDuplicates: sources must be an array of {name, images}');
+  if (!Array.isArray(sources)) {
+    throw new DatasetInputError(
+      'findDatasetDuplicates',
+      'sources',
+      `findDatasetDuplicates: sources must be an array of {name, images}, got ${sources === null ? 'null' : typeof sources}`,
+    );
+  }
+  sources.forEach((source, i) => {
+    if (source === null || typeof source !== 'object' || !Array.isArray(source.images)) {
+      throw new DatasetInputError(
+        'findDatasetDuplicates',
+        `sources[${i}]`,
+        `findDatasetDuplicates: sources[${i}] must be {name, images: [{file, split}, …]}`,
+      );
+    }
+  });
+  findOptions(options, 'findDatasetDuplicates'); // before the (long) decoding, not after it
+  if (typeof load !== 'function') {
+    throw new DatasetInputError(
+      'findDatasetDuplicates',
+      'load',
+      `findDatasetDuplicates: load must be a function (image, source) => RawImage, got ${load === null ? 'null' : typeof load}`,
+    );
+  }
   const items = (sources as readonly DedupSource[]).flatMap((source) =>
     source.images.map((image) => ({
       id: `${source.name}:${image.file}`,
@@ -131,7 +190,12 @@ export async function findDatasetDuplicates(
       source,
     })),
   );
-  const { hashed, failures } = await hashImages(items, (it) => load(it.image, it.source), options);
+  const { hashed, failures } = await hashItems(
+    items,
+    (it) => load(it.image, it.source),
+    options,
+    'findDatasetDuplicates',
+  );
   const { algorithm, maxDistance } = options;
   const report = findDuplicates(hashed, {
     ...(algorithm !== undefined ? { algorithm } : {}),

@@ -2,6 +2,7 @@
  * Near-duplicate images across splits and datasets from perceptual hashes, with a leak report.
  */
 import type { Split } from '../annotations/dataset_types.js';
+import { DatasetInputError } from '../errors.js';
 import { hashWords, type ImageHashes, popcount } from './perceptual_hash.js';
 
 /** One hashed image. */
@@ -64,6 +65,33 @@ export interface DuplicateReport {
 }
 
 /**
+ * The options of {@link findDuplicates} with their defaults, checked; `where` (the public function called)
+ * names it in the errors.
+ */
+export function findOptions(
+  options: FindDuplicatesOptions,
+  where: string,
+): { algorithm: HashAlgorithm; maxDistance: number } {
+  const algorithm = options.algorithm ?? 'both';
+  if (algorithm !== 'dhash' && algorithm !== 'phash' && algorithm !== 'both') {
+    throw new DatasetInputError(
+      where,
+      'algorithm',
+      `${where}: algorithm must be 'dhash', 'phash' or 'both', got ${JSON.stringify(algorithm)}`,
+    );
+  }
+  const maxDistance = options.maxDistance ?? 10;
+  if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 64) {
+    throw new DatasetInputError(
+      where,
+      'maxDistance',
+      `${where}: maxDistance must be an integer in [0, 64], got ${maxDistance}`,
+    );
+  }
+  return { algorithm, maxDistance };
+}
+
+/**
  * Find every pair of images whose hashes are within `maxDistance` bits. All pairs are compared (n²/2
  * popcounts of two 32-bit words; 15,000 images take about a second), so no match is missed.
  *
@@ -84,30 +112,38 @@ export function findDuplicates(
   images: readonly HashedImage[],
   options: FindDuplicatesOptions = {},
 ): DuplicateReport {
-  const algorithm = options.algorithm ?? 'both';
-  if (algorithm !== 'dhash' && algorithm !== 'phash' && algorithm !== 'both') {
-    throw new TypeError(
-      `findDuplicates: algorithm must be 'dhash', 'phash' or 'both', got ${JSON.stringify(algorithm)}`,
+  const { algorithm, maxDistance } = findOptions(options, 'findDuplicates');
+  if (!Array.isArray(images)) {
+    throw new DatasetInputError(
+      'findDuplicates',
+      'images',
+      `findDuplicates: images must be an array of {id, hashes}, got ${images === null ? 'null' : typeof images}`,
     );
   }
-  const maxDistance = options.maxDistance ?? 10;
-  if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 64) {
-    throw new RangeError(`findDuplicates: maxDistance must be an integer in [0, 64], got ${maxDistance}`);
-  }
-  if (!Array.isArray(images)) throw new TypeError('findDuplicates: images must be an array of {id, hashes}');
   const n = images.length;
   const d = new Int32Array(2 * n);
   const p = new Int32Array(2 * n);
   images.forEach((im, i) => {
     if (!im || typeof im.id !== 'string' || !im.hashes) {
-      throw new TypeError(`findDuplicates: images[${i}] must be {id: string, hashes: {dhash, phash}}`);
+      throw new DatasetInputError(
+        'findDuplicates',
+        `images[${i}]`,
+        `findDuplicates: images[${i}] must be {id: string, hashes: {dhash, phash}}, got ${describeEntry(im)}`,
+      );
     }
-    try {
-      [d[2 * i], d[2 * i + 1]] = hashWords(im.hashes.dhash);
-      [p[2 * i], p[2 * i + 1]] = hashWords(im.hashes.phash);
-    } catch (e) {
-      throw new TypeError(`findDuplicates: images[${i}] (${im.id}): ${(e as Error).message}`);
-    }
+    const subject = `images[${i}] (${im.id})`;
+    [d[2 * i], d[2 * i + 1]] = hashWords(
+      im.hashes.dhash,
+      'findDuplicates',
+      `images[${i}].hashes.dhash`,
+      subject,
+    );
+    [p[2 * i], p[2 * i + 1]] = hashWords(
+      im.hashes.phash,
+      'findDuplicates',
+      `images[${i}].hashes.phash`,
+      subject,
+    );
   });
   const pairs: DuplicatePair[] = [];
   const parent = Int32Array.from({ length: n }, (_, i) => i);
@@ -181,4 +217,11 @@ function leakKind(a: Split | undefined, b: Split | undefined): LeakKind | undefi
   if (s.has('train') && s.has('val')) return 'val-in-train';
   if (s.has('val') && s.has('test')) return 'test-in-val';
   return undefined;
+}
+
+/** A short description of a bad `images[i]`: its type, or its keys and the type of its `id`. */
+function describeEntry(x: unknown): string {
+  if (x === null || typeof x !== 'object') return x === null ? 'null' : typeof x;
+  const keys = Object.keys(x);
+  return `{${keys.join(', ')}} with id of type ${typeof (x as { id?: unknown }).id}`;
 }

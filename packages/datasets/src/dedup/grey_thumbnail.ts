@@ -16,7 +16,17 @@ import { assertRawImage, type RawImage } from './raw_image_check.js';
  * ```
  */
 export function greyThumbnail(image: RawImage, outWidth: number, outHeight: number): Float64Array {
-  assertRawImage(image);
+  return greyThumbnailOf(image, outWidth, outHeight, 'greyThumbnail');
+}
+
+/** {@link greyThumbnail}; `where` (the public function called) names it in the error of a bad image. */
+export function greyThumbnailOf(
+  image: RawImage,
+  outWidth: number,
+  outHeight: number,
+  where: string,
+): Float64Array {
+  assertRawImage(image, where);
   const { data, width: w, height: h, channels: c } = image;
   const grey = new Float64Array(w * h);
   for (let p = 0; p < w * h; p++) {

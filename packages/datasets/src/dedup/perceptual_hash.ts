@@ -1,7 +1,8 @@
 /**
  * 64-bit perceptual hashes (dHash, pHash) and their Hamming distance.
  */
-import { greyThumbnail } from './grey_thumbnail.js';
+import { DatasetInputError } from '../errors.js';
+import { greyThumbnailOf } from './grey_thumbnail.js';
 import type { RawImage } from './raw_image_check.js';
 
 /** A 64-bit perceptual hash as 16 lower-case hex digits (JSON-friendly, comparable across runs). */
@@ -22,7 +23,11 @@ export interface ImageHashes {
  * ```
  */
 export function dHash(image: RawImage): PerceptualHash {
-  const g = greyThumbnail(image, 9, 8); // [8, 9]
+  return dHashOf(image, 'dHash');
+}
+
+function dHashOf(image: RawImage, where: string): PerceptualHash {
+  const g = greyThumbnailOf(image, 9, 8, where); // [8, 9]
   const bits = new Uint8Array(64);
   for (let y = 0; y < 8; y++)
     for (let x = 0; x < 8; x++) bits[y * 8 + x] = g[y * 9 + x + 1]! > g[y * 9 + x]! ? 1 : 0;
@@ -48,7 +53,11 @@ const COS = (() => {
  * ```
  */
 export function pHash(image: RawImage): PerceptualHash {
-  const g = greyThumbnail(image, N, N); // [32, 32]
+  return pHashOf(image, 'pHash');
+}
+
+function pHashOf(image: RawImage, where: string): PerceptualHash {
+  const g = greyThumbnailOf(image, N, N, where); // [32, 32]
   // rows: [32, 8] = g · COSᵀ, then columns: [8, 8]
   const rows = new Float64Array(N * 8);
   for (let y = 0; y < N; y++) {
@@ -81,7 +90,7 @@ export function pHash(image: RawImage): PerceptualHash {
  * ```
  */
 export function imageHashes(image: RawImage): ImageHashes {
-  return { dhash: dHash(image), phash: pHash(image) };
+  return { dhash: dHashOf(image, 'imageHashes'), phash: pHashOf(image, 'imageHashes') };
 }
 
 /**
@@ -92,15 +101,27 @@ export function imageHashes(image: RawImage): ImageHashes {
  * ```
  */
 export function hammingDistance(a: PerceptualHash, b: PerceptualHash): number {
-  const [a0, a1] = hashWords(a);
-  const [b0, b1] = hashWords(b);
+  const [a0, a1] = hashWords(a, 'hammingDistance', 'a', 'a');
+  const [b0, b1] = hashWords(b, 'hammingDistance', 'b', 'b');
   return popcount(a0 ^ b0) + popcount(a1 ^ b1);
 }
 
-/** The two 32-bit halves of a hash. */
-export function hashWords(h: PerceptualHash): [number, number] {
+/**
+ * The two 32-bit halves of a hash. A malformed hash throws a {@link DatasetInputError} of `where` (the public
+ * function called) and `argument`; `subject` (`'a'`, `'images[3] (id)'`) starts its message.
+ */
+export function hashWords(
+  h: PerceptualHash,
+  where: string,
+  argument: string,
+  subject: string,
+): [number, number] {
   if (typeof h !== 'string' || !/^[0-9a-f]{16}$/.test(h)) {
-    throw new TypeError(`a perceptual hash is 16 lower-case hex digits, got ${JSON.stringify(h)}`);
+    throw new DatasetInputError(
+      where,
+      argument,
+      `${subject}: a perceptual hash is 16 lower-case hex digits, got ${JSON.stringify(h)}`,
+    );
   }
   return [Number.parseInt(h.slice(0, 8), 16) | 0, Number.parseInt(h.slice(8), 16) | 0];
 }

@@ -1,4 +1,5 @@
 import { detectEnvironment } from '@pir/runtime';
+import { DatasetInputError } from '../errors.js';
 import { loadFs } from '../node_only_imports.js';
 import { decodeImageBrowser } from './decode_browser.js';
 import { decodeImageNode } from './decode_node.js';
@@ -10,7 +11,8 @@ import type { DecodeOptions, RawImage } from './image_types.js';
  * browser (createImageBitmap; geotiff for TIFF). The format comes from the magic bytes, not the name.
  *
  * @returns RawImage [height, width, 3] by default
- * @throws ImageDecodeError naming `options.file` for corrupt, truncated or unsupported data
+ * @throws ImageDecodeError naming `options.file` for corrupt, truncated or unsupported data; DatasetInputError
+ *   (thrown, not rejected) when `bytes` is not a Uint8Array
  * @example
  * ```ts
  * const img = await decodeImage(bytes, { file: 'airport_1.jpg' }); // { width: 224, height: 224, channels: 3, data }
@@ -19,7 +21,9 @@ import type { DecodeOptions, RawImage } from './image_types.js';
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(
+    throw new DatasetInputError(
+      'decodeImage',
+      'bytes',
       `decodeImage: bytes must be a Uint8Array, got ${Object.prototype.toString.call(bytes)}`,
     );
   }

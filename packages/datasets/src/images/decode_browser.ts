@@ -1,4 +1,4 @@
-import { toRgb } from './channels.js';
+import { toRgbOr } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
 import { decodeGeoTiff } from './geotiff.js';
 import type { DecodeOptions, RawImage } from './image_types.js';
@@ -49,5 +49,7 @@ export async function decodeImageBrowser(bytes: Uint8Array, options: DecodeOptio
     height,
     channels: 4,
   };
-  return options.channels === 'keep' ? raw : toRgb(raw, file);
+  return options.channels === 'keep'
+    ? raw
+    : toRgbOr(raw, (problem) => new ImageDecodeError(file, problem, { argument: 'bands' }));
 }

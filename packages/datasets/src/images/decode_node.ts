@@ -1,5 +1,5 @@
 import { loadSharp } from '../node_only_imports.js';
-import { toRgb } from './channels.js';
+import { toRgbOr } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
 import { decodeGeoTiff } from './geotiff.js';
 import type { DecodeOptions, RawImage } from './image_types.js';
@@ -31,7 +31,9 @@ export async function decodeImageNode(bytes: Uint8Array, options: DecodeOptions 
       height: info.height,
       channels: info.channels,
     };
-    return options.channels === 'keep' ? raw : toRgb(raw, file);
+    return options.channels === 'keep'
+      ? raw
+      : toRgbOr(raw, (problem) => new ImageDecodeError(file, problem, { argument: 'bands' }));
   } catch (e) {
     if (format === 'tiff') {
       // sharp refuses some valid TIFFs (more than 4 bands, unusual sample formats); geotiff reads them.

@@ -1,6 +1,8 @@
 import { detectEnvironment } from '@pir/runtime';
+import { PirError } from '@pir/runtime/errors';
+import { DatasetInputError } from '../errors.js';
 import { loadFs, loadPath, loadSharp } from '../node_only_imports.js';
-import { checkRawImage } from './channels.js';
+import { assertImage } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
 import type { RawImage } from './image_types.js';
 
@@ -18,7 +20,8 @@ export interface EncodeOptions {
 /**
  * Encode an 8-bit RawImage (1–4 channels) as PNG, JPEG or TIFF (LZW). Node: sharp. Browser: an
  * `OffscreenCanvas` (PNG and JPEG only).
- * @throws RangeError for float images or a format the environment cannot write
+ * @throws DatasetInputError (`where: 'encodeImage'`) for an inconsistent or float image, an unknown format or
+ *   one the environment cannot write
  * @example const png = await encodeImage({ data, width: 64, height: 64, channels: 3 }, 'png');
  */
 export async function encodeImage(
@@ -26,10 +29,19 @@ export async function encodeImage(
   format: EncodeFormat = 'png',
   options: EncodeOptions = {},
 ): Promise<Uint8Array> {
-  checkRawImage(img, 'encodeImage: img');
+  assertImage(img, 'encodeImage', 'img');
   if (!(img.data instanceof Uint8Array) || img.channels > 4) {
-    throw new RangeError(
+    throw new DatasetInputError(
+      'encodeImage',
+      'img',
       `encodeImage: only 8-bit images with 1–4 channels can be encoded, got ${img.channels} ${img.data.constructor.name} channel(s)`,
+    );
+  }
+  if (format !== 'png' && format !== 'jpeg' && format !== 'tiff') {
+    throw new DatasetInputError(
+      'encodeImage',
+      'format',
+      `encodeImage: format must be 'png', 'jpeg' or 'tiff', got ${JSON.stringify(format)}`,
     );
   }
   if (detectEnvironment() === 'node') {
@@ -43,7 +55,13 @@ export async function encodeImage(
           : await s.tiff({ compression: 'lzw' }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
-  if (format === 'tiff') throw new RangeError('encodeImage: TIFF encoding is available in Node only');
+  if (format === 'tiff') {
+    throw new DatasetInputError(
+      'encodeImage',
+      'format',
+      "encodeImage: TIFF encoding is available in Node only; use 'png' or 'jpeg' in the browser",
+    );
+  }
   const rgba = new Uint8ClampedArray(img.width * img.height * 4);
   const c = img.channels;
   for (let i = 0, n = img.width * img.height; i < n; i++) {
@@ -56,7 +74,14 @@ export async function encodeImage(
   }
   const canvas = new OffscreenCanvas(img.width, img.height);
   const ctx = canvas.getContext('2d');
-  if (ctx === null) throw new RangeError('encodeImage: no 2d canvas context');
+  if (ctx === null) {
+    // not the caller's input: the environment has no 2d canvas
+    throw new PirError(
+      'encodeImage',
+      '',
+      'encodeImage: no 2d canvas context (OffscreenCanvas.getContext returned null)',
+    );
+  }
   ctx.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
   const blob = await canvas.convertToBlob({
     type: format === 'png' ? 'image/png' : 'image/jpeg',

@@ -1,4 +1,4 @@
-import { toRgb } from './channels.js';
+import { toRgbOr } from './channels.js';
 import { describeError, ImageDecodeError } from './errors.js';
 import type { DecodeOptions, RawImage } from './image_types.js';
 import { toArrayBuffer } from './sniff_format.js';
@@ -137,6 +137,7 @@ export async function decodeGeoTiff(bytes: Uint8Array, options: DecodeOptions = 
       ? raster
       : Float32Array.from(raster);
   const out: RawImage = { data, width, height, channels: samples.length };
-  if (options.bands === undefined && options.channels !== 'keep') return toRgb(out, file);
+  if (options.bands === undefined && options.channels !== 'keep')
+    return toRgbOr(out, (problem) => new ImageDecodeError(file, problem, { argument: 'bands' }));
   return out;
 }

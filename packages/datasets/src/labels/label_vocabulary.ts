@@ -1,6 +1,7 @@
 /**
  * Label vocabularies: label name ↔ integer id, and per-image id arrays for the affiliation loss.
  */
+import { DatasetInputError } from '../errors.js';
 
 /** A label vocabulary: `names[id]` is the label of id `id`; `ids` the reverse map. */
 export interface LabelVocabulary {
@@ -32,20 +33,40 @@ export function labelVocabulary(
   labels: Iterable<string>,
   options: LabelVocabularyOptions = {},
 ): LabelVocabulary {
+  return vocabularyWithFixed(labels, options.fixed, 'labelVocabulary', 'fixed');
+}
+
+/**
+ * {@link labelVocabulary} for the loaders (internal): `where` and `argument` name the public function and the
+ * option the fixed ids came from (`'loadPirJson'`, `'labelIds'`) in its errors.
+ */
+export function vocabularyWithFixed(
+  labels: Iterable<string>,
+  fixedIds: LabelVocabularyOptions['fixed'],
+  where: string,
+  argument: string,
+): LabelVocabulary {
   const ids = new Map<string, number>();
   const names: string[] = [];
   const fixed =
-    options.fixed instanceof Map
-      ? [...options.fixed.entries()]
-      : Object.entries((options.fixed ?? {}) as Record<string, number>);
+    fixedIds instanceof Map
+      ? [...fixedIds.entries()]
+      : Object.entries((fixedIds ?? {}) as Record<string, number>);
+  const option = argument === 'fixed' ? '' : `${argument}: `;
   for (const [name, id] of fixed) {
     if (!Number.isInteger(id) || id < 0) {
-      throw new RangeError(
-        `labelVocabulary: fixed id of '${name}' must be a non-negative integer, got ${id}`,
+      throw new DatasetInputError(
+        where,
+        argument,
+        `${option}fixed id of '${name}' must be a non-negative integer, got ${id}`,
       );
     }
     if (names[id] !== undefined && names[id] !== name) {
-      throw new RangeError(`labelVocabulary: fixed id ${id} is given to both '${names[id]}' and '${name}'`);
+      throw new DatasetInputError(
+        where,
+        argument,
+        `${option}fixed id ${id} is given to both '${names[id]}' and '${name}'`,
+      );
     }
     names[id] = name;
     ids.set(name, id);
@@ -63,7 +84,7 @@ export function labelVocabulary(
 
 /**
  * Label ids of a list of label names, as the `Int32Array` the losses take.
- * @throws RangeError naming the first label missing from the vocabulary
+ * @throws DatasetInputError naming the first label missing from the vocabulary
  * @example
  * ```ts
  * labelIds(['port', 'beach'], labelVocabulary(['beach', 'port'])); // Int32Array [1, 0]
@@ -74,7 +95,11 @@ export function labelIds(labels: readonly string[], vocabulary: LabelVocabulary)
   for (let i = 0; i < labels.length; i++) {
     const id = vocabulary.ids.get(labels[i] as string);
     if (id === undefined) {
-      throw new RangeError(`labelIds: labels[${i}] = '${labels[i]}' is not in the vocabulary`);
+      throw new DatasetInputError(
+        'labelIds',
+        `labels[${i}]`,
+        `labelIds: labels[${i}] = '${labels[i]}' is not in the vocabulary`,
+      );
     }
     out[i] = id;
   }

@@ -1,6 +1,7 @@
 /**
  * Scene labels from file names (PIR_SPEC §4): the file-name stem before the first `_`.
  */
+import { DatasetInputError } from '../errors.js';
 
 /** How {@link sceneLabel} treats a file whose stem has no `_` (RSICD's `00578.jpg`). */
 export type UnprefixedNames = 'own-class' | 'shared-class';
@@ -31,13 +32,25 @@ export interface SceneLabelOptions {
  */
 export function sceneLabel(file: string, options: SceneLabelOptions = {}): string {
   if (typeof file !== 'string' || file.length === 0) {
-    throw new TypeError(`sceneLabel: file must be a non-empty string, got ${JSON.stringify(file)}`);
+    throw new DatasetInputError(
+      'sceneLabel',
+      'file',
+      `sceneLabel: file must be a non-empty string, got ${JSON.stringify(file)}`,
+    );
   }
   const stem = fileStem(file);
-  if (stem.length === 0) throw new RangeError(`sceneLabel: '${file}' has an empty file name`);
+  if (stem.length === 0) {
+    throw new DatasetInputError('sceneLabel', 'file', `sceneLabel: '${file}' has an empty file name`);
+  }
   const cut = stem.indexOf('_');
   if (cut > 0) return stem.slice(0, cut);
-  if (cut === 0) throw new RangeError(`sceneLabel: '${file}' starts with '_', so it has no scene prefix`);
+  if (cut === 0) {
+    throw new DatasetInputError(
+      'sceneLabel',
+      'file',
+      `sceneLabel: '${file}' starts with '_', so it has no scene prefix`,
+    );
+  }
   return options.unprefixed === 'shared-class' ? (options.sharedLabel ?? 'unlabelled') : stem;
 }
 

@@ -1,3 +1,4 @@
+import { DatasetInputError } from '../errors.js';
 import type { RawImage } from '../images/image_types.js';
 import { loadSharp } from '../node_only_imports.js';
 import type { SyntheticSample } from './generate_synthetic.js';
@@ -43,7 +44,9 @@ export async function renderContactSheet(
   options: ContactSheetOptions = {},
 ): Promise<Uint8Array> {
   if (samples.length !== images.length || samples.length === 0) {
-    throw new RangeError(
+    throw new DatasetInputError(
+      'renderContactSheet',
+      samples.length === 0 ? 'samples' : 'images',
       `renderContactSheet: need one image per sample, got ${samples.length} samples and ${images.length} images`,
     );
   }

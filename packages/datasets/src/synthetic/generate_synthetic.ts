@@ -6,6 +6,7 @@
  * Image `i` depends only on (`seed`, `i`, `size`, `noise`, `texture`): any image can be regenerated alone.
  */
 import { Rng } from '@pir/runtime/rng';
+import { DatasetInputError } from '../errors.js';
 import type { RawImage } from '../images/image_types.js';
 import { capitalise } from './caption_words.js';
 import { SCENE_CLASSES, SCENES, type SceneClass } from './scene_composers.js';
@@ -85,36 +86,52 @@ export interface ResolvedSyntheticOptions {
   format: 'png' | 'tif';
 }
 
-/** Validate options and fill in defaults; errors name the option. */
+/**
+ * Validate options and fill in defaults.
+ * @throws DatasetInputError (`where: 'resolveSyntheticOptions'`) naming the option
+ */
 export function resolveSyntheticOptions(options: SyntheticOptions = {}): ResolvedSyntheticOptions {
+  return resolveOptions(options, 'resolveSyntheticOptions');
+}
+
+/**
+ * {@link resolveSyntheticOptions} for the generators (internal): `where` is the public function that was
+ * called (`'generateSynthetic'`, `'synthesize'`, `'writeSynthetic'`, …), `argument` of its errors the option.
+ */
+export function resolveOptions(options: SyntheticOptions, where: string): ResolvedSyntheticOptions {
+  const fail = (argument: string, message: string): never => {
+    throw new DatasetInputError(where, argument, message);
+  };
   const size = options.size ?? 224;
   const count = options.count ?? 600;
-  if (!Number.isInteger(size) || size < 32 || size > 512)
-    throw new RangeError(`synthetic: size must be an integer in [32, 512], got ${size}`);
-  if (!Number.isInteger(count) || count < 1)
-    throw new RangeError(`synthetic: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(size) || size < 32 || size > 512) {
+    fail('size', `size must be an integer in [32, 512], got ${size}`);
+  }
+  if (!Number.isInteger(count) || count < 1) fail('count', `count must be a positive integer, got ${count}`);
+  const seed = options.seed ?? 0;
+  if (typeof seed !== 'string' && !Number.isInteger(seed)) {
+    fail('seed', `seed must be a finite integer or a string, got ${String(seed)}`);
+  }
   const classes = options.classes ?? SCENE_CLASSES;
-  if (classes.length === 0) throw new RangeError('synthetic: classes must not be empty');
+  if (classes.length === 0) fail('classes', 'classes must not be empty');
   for (const c of classes) {
-    if (!(c in SCENES))
-      throw new RangeError(`synthetic: unknown class '${c}'; known: ${SCENE_CLASSES.join(', ')}`);
+    if (!(c in SCENES)) fail('classes', `unknown class '${c}'; known: ${SCENE_CLASSES.join(', ')}`);
   }
   const sp = options.splits ?? { train: 0.72, val: 0.18, test: 0.1 };
   const total = sp.train + sp.val + sp.test;
   if (![sp.train, sp.val, sp.test].every((v) => v >= 0) || !(total > 0)) {
-    throw new RangeError(
-      `synthetic: splits must be non-negative with a positive sum, got ${JSON.stringify(sp)}`,
-    );
+    fail('splits', `splits must be non-negative with a positive sum, got ${JSON.stringify(sp)}`);
   }
   const noise = { ...DEFAULT_NOISE, ...(options.noise ?? {}) };
   for (const [k, v] of Object.entries(noise)) {
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`synthetic: noise.${k} must be in [0, 1], got ${v}`);
+    if (!(v >= 0 && v <= 1)) fail(`noise.${k}`, `noise.${k} must be in [0, 1], got ${v}`);
   }
   const format = options.format ?? 'png';
-  if (format !== 'png' && format !== 'tif')
-    throw new RangeError(`synthetic: format must be 'png' or 'tif', got ${String(format)}`);
+  if (format !== 'png' && format !== 'tif') {
+    fail('format', `format must be 'png' or 'tif', got ${String(format)}`);
+  }
   return {
-    seed: options.seed ?? 0,
+    seed,
     size,
     count,
     splits: { train: sp.train / total, val: sp.val / total, test: sp.test / total },
@@ -178,12 +195,19 @@ export function generateSyntheticImage(
   i: number,
   options: SyntheticOptions = {},
 ): { sample: SyntheticSample; pixels: RawImage } {
-  return renderImage(i, resolveSyntheticOptions(options));
+  const o = resolveOptions(options, 'generateSyntheticImage');
+  if (!Number.isInteger(i) || i < 0 || i >= o.count) {
+    throw new DatasetInputError(
+      'generateSyntheticImage',
+      'i',
+      `generateSyntheticImage: image index must be an integer in [0, ${o.count}) (the count option), got ${i}`,
+    );
+  }
+  return renderImage(i, o);
 }
 
+/** Image `i` (an integer in [0, o.count), checked by the caller). */
 function renderImage(i: number, o: ResolvedSyntheticOptions): { sample: SyntheticSample; pixels: RawImage } {
-  if (!Number.isInteger(i) || i < 0 || i >= o.count)
-    throw new RangeError(`synthetic: image index must be an integer in [0, ${o.count}), got ${i}`);
   const plan = planImage(i, o);
   const rng = new Rng(o.seed).fork(`image:${i}`);
   const ctx = new SceneContext(o.size, rng.fork('scene'));
@@ -205,7 +229,7 @@ function renderImage(i: number, o: ResolvedSyntheticOptions): { sample: Syntheti
 export function* synthesize(
   options: SyntheticOptions = {},
 ): Generator<{ sample: SyntheticSample; pixels: RawImage }> {
-  const o = resolveSyntheticOptions(options);
+  const o = resolveOptions(options, 'synthesize');
   for (let i = 0; i < o.count; i++) yield renderImage(i, o);
 }
 
@@ -250,7 +274,7 @@ export interface SyntheticDataset {
  * @example const ds = generateSynthetic({ seed: 7, count: 120, size: 64 }); ds.annotations.train.length // 5 × #train
  */
 export function generateSynthetic(options: SyntheticOptions = {}): SyntheticDataset {
-  const o = resolveSyntheticOptions(options);
+  const o = resolveOptions(options, 'generateSynthetic');
   const samples: SyntheticSample[] = [];
   const images: RawImage[] = [];
   for (let i = 0; i < o.count; i++) {

@@ -1,8 +1,9 @@
+import { DatasetInputError } from '../errors.js';
 import { writeImage } from '../images/encode.js';
 import { loadFs, loadPath } from '../node_only_imports.js';
 import {
   type ResolvedSyntheticOptions,
-  resolveSyntheticOptions,
+  resolveOptions,
   type SyntheticOptions,
   type SyntheticSample,
   synthesize,
@@ -46,10 +47,15 @@ export async function writeSynthetic(
   } = {},
 ): Promise<WriteSyntheticResult> {
   const t0 = performance.now();
-  const o: ResolvedSyntheticOptions = resolveSyntheticOptions(options);
+  const o: ResolvedSyntheticOptions = resolveOptions(options, 'writeSynthetic');
   const name = options.name ?? 'synthetic';
-  if (!/^[\w.-]+$/.test(name))
-    throw new RangeError(`writeSynthetic: name must be a plain file-name prefix, got '${name}'`);
+  if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
+    throw new DatasetInputError(
+      'writeSynthetic',
+      'name',
+      `writeSynthetic: name must be a plain file-name prefix (letters, digits, '_', '.', '-'), got '${name}'`,
+    );
+  }
   const [fs, path] = await Promise.all([loadFs(), loadPath()]);
   const imageDir = path.join(dir, 'images');
   await fs.mkdir(imageDir, { recursive: true });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkRawImage, toRgb } from '../images/channels.js';
+import { issueArgument, rawImageIssue, toRgbOr } from '../images/channels.js';
 import type { RawImage } from '../images/image_types.js';
 import { TransformInputError } from './errors.js';
 
@@ -10,8 +10,11 @@ import { TransformInputError } from './errors.js';
  * @example imageToTensor({ data: new Uint8Array([255, 0, 51]), width: 1, height: 1, channels: 3 }) // [[[1, 0, 0.2]]]
  */
 export function imageToTensor(img: RawImage, scale?: number): tf.Tensor3D {
-  checkRawImage(img, 'imageToTensor: img');
-  const rgb = img.data instanceof Uint8Array ? toRgb(img) : img;
+  checkImage(img, 'imageToTensor', 'img');
+  const rgb =
+    img.data instanceof Uint8Array
+      ? toRgbOr(img, (problem) => new TransformInputError('imageToTensor', 'img', problem))
+      : img;
   const s = scale ?? (rgb.data instanceof Uint8Array ? 1 / 255 : 1);
   const out = new Float32Array(rgb.data.length);
   for (let i = 0; i < out.length; i++) out[i] = (rgb.data[i] as number) * s;
@@ -28,7 +31,7 @@ export function imagesToBatch(images: readonly RawImage[]): tf.Tensor4D {
   const plane = width * height * 3;
   const out = new Float32Array(images.length * plane);
   images.forEach((img, b) => {
-    checkRawImage(img, `imagesToBatch: images[${b}]`);
+    checkImage(img, 'imagesToBatch', `images[${b}]`);
     if (img.width !== width || img.height !== height) {
       throw new TransformInputError(
         'imagesToBatch',
@@ -36,8 +39,14 @@ export function imagesToBatch(images: readonly RawImage[]): tf.Tensor4D {
         `is ${img.height}×${img.width}, images[0] is ${height}×${width}: all images of a batch must have one size`,
       );
     }
-    const rgb = toRgb(img);
+    const rgb = toRgbOr(img, (problem) => new TransformInputError('imagesToBatch', `images[${b}]`, problem));
     for (let i = 0; i < plane; i++) out[b * plane + i] = (rgb.data[i] as number) / 255;
   });
   return tf.tensor4d(out, [images.length, height, width, 3]);
+}
+
+/** Throw a {@link TransformInputError} of `where` naming `what` (or its field) if `img` is not a RawImage. */
+function checkImage(img: RawImage, where: string, what: string): void {
+  const issue = rawImageIssue(img);
+  if (issue !== undefined) throw new TransformInputError(where, issueArgument(what, issue), issue.problem);
 }
