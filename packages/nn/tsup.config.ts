@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { pirTsup } from '../../tools/build/tsup';
 
-export default defineConfig(pirTsup());
+// `@pir/nn/layers` is the only entry that imports @tensorflow/tfjs-layers (an optional peer).
+export default defineConfig(pirTsup({ entry: { index: 'src/index.ts', layers: 'src/layers/index.ts' } }));

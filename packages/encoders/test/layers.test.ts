@@ -4,7 +4,8 @@
  * masks, leaks and errors. (The functional forms are checked against PyTorch by the model golden tests.)
  */
 
-import { attentionBias, gelu, linearTorch, quickGelu } from '@pir/nn';
+import { attentionBias, gelu, linearTorch, loadStateDict, quickGelu, stateDict } from '@pir/nn';
+import type { SpecLayer } from '@pir/nn/layers';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -205,5 +206,51 @@ describeBackends('layers', () => {
       await expectNoLeak(() => (layer.apply(input) as tf.Tensor).dispose(), layer.getClassName());
     }
     tf.dispose([x, seq]);
+  });
+
+  it('every Layer with weights is a HasParameters: PyTorch names, one loader, one exporter', async () => {
+    const x = rnd([2, 4, 6], 11);
+    const cases: [SpecLayer, tf.Tensor, string[]][] = [
+      [new Linear({ units: 3, seed: 1 }), x, ['weight', 'bias']],
+      [new LayerNorm({ seed: 1 }), x, ['weight', 'bias']],
+      [
+        new MultiHeadSelfAttention({ heads: 2, seed: 1 }),
+        x,
+        ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'],
+      ],
+      [
+        new BatchNorm({ seed: 1 }),
+        tf.reshape(x, [2, 2, 2, 6]),
+        ['weight', 'bias', 'running_mean', 'running_var'],
+      ],
+      [new Conv2d({ filters: 2, kernelSize: 1, seed: 1 }), tf.reshape(x, [2, 2, 2, 6]), ['weight', 'bias']],
+    ];
+    for (const [layer, input, names] of cases) {
+      const y = layer.apply(input) as tf.Tensor;
+      const sd = await stateDict(layer);
+      expect([...sd.keys()], layer.getClassName()).toEqual(names);
+      // a second layer of the same kind, other seed: loading the first's state dict reproduces its output
+      const twin = new (layer.constructor as new (c: object) => typeof layer)({
+        ...layer.getConfig(),
+        seed: 2,
+      });
+      const y0 = twin.apply(input) as tf.Tensor;
+      expect(loadStateDict(twin, sd).loaded).toEqual(names);
+      const y1 = twin.apply(input) as tf.Tensor;
+      await expectAllClose(y1, y, { atol: 1e-6, rtol: 1e-6 }, layer.getClassName());
+      tf.dispose([y, y0, y1]);
+      layer.dispose();
+      twin.dispose();
+    }
+    // the same seed gives the same weights
+    const [a, b] = [new Linear({ units: 3, seed: 9 }), new Linear({ units: 3, seed: 9 })];
+    tf.dispose([a.apply(x) as tf.Tensor, b.apply(x) as tf.Tensor]);
+    expect(Array.from((await stateDict(a)).get('weight')?.data as Float32Array)).toEqual(
+      Array.from((await stateDict(b)).get('weight')?.data as Float32Array),
+    );
+    expect(() => new Linear({ units: 3 }).paramSpecs()).toThrow(/depend on the input width/);
+    a.dispose();
+    b.dispose();
+    tf.dispose([x, ...cases.map((c) => c[1])]);
   });
 });

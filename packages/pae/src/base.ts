@@ -1,47 +1,21 @@
 /**
- * The base of every PAE layer: weights made in `build()` from `@pir/nn` {@link ParamSpec}s (released PyTorch
- * names, tfjs layout inside), a seeded {@link Rng} for initialisation and dropout, and the shared config
- * fields. Every PAE layer is a `HasParameters`, so `@pir/nn`'s `loadStateDict` / `stateDict` serve it.
+ * The base of every PAE layer: `@pir/nn`'s {@link SpecLayer} (weights from {@link ParamSpec}s with the
+ * released PyTorch names, tfjs layout inside, seeded; a `HasParameters`, so `@pir/nn`'s `loadStateDict` /
+ * `stateDict` serve it), plus the PAE's shared config fields and input checks.
  */
-import { type HasParameters, type NamedParameter, type ParamInit, type ParamSpec, tfShape } from '@pir/nn';
-import { getGlobalRng, Rng } from '@pir/runtime';
+import type { NamedParameter, ParamSpec } from '@pir/nn';
+import { type InputShape, SpecLayer, type SpecLayerArgs } from '@pir/nn/layers';
 import type * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { PaeInputError } from './errors.js';
 import type { Params } from './functional.js';
-
-type Initializer = ReturnType<typeof tfl.initializers.ones>;
-
-/** The tfjs initializer of a {@link ParamInit}; random kinds take the next seed of `seeds`. */
-function initializer(init: ParamInit, seeds: Rng): Initializer {
-  switch (init.kind) {
-    case 'ones':
-      return tfl.initializers.ones();
-    case 'zeros':
-      return tfl.initializers.zeros();
-    case 'uniform':
-      return tfl.initializers.randomUniform({
-        minval: -init.limit,
-        maxval: init.limit,
-        seed: seeds.nextSeed(),
-      });
-    case 'normal':
-      return tfl.initializers.randomNormal({ mean: 0, stddev: init.std, seed: seeds.nextSeed() });
-  }
-}
 
 export type Shape = (number | null)[];
 
 /** Config fields shared by the PAE layers (plus tfjs's `name`, `trainable`, …). */
-export interface PaeLayerArgs {
+export interface PaeLayerArgs extends SpecLayerArgs {
   /** Width D (PIR: 512). */
   dim?: number;
-  /** Seed of this layer's Rng (weight init and dropout); drawn from `@pir/runtime`'s global Rng if omitted. */
-  seed?: number;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: Shape;
-  batchInputShape?: Shape;
 }
 
 /** Config of layers with attention. */
@@ -68,12 +42,9 @@ export const PAE_DEFAULTS = {
   useMask: true,
 } as const;
 
-/** A layer whose weights are described by a {@link ParamSpec} list. */
-export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters {
+/** A PAE layer: its parameters depend on the config only (`dim`, layers), not on the input shape. */
+export abstract class PaeLayer extends SpecLayer {
   readonly dim: number;
-  readonly seed: number;
-  protected readonly rng: Rng;
-  private vars = new Map<string, tfl.LayerVariable>();
 
   constructor(args: PaeLayerArgs) {
     super(args);
@@ -81,24 +52,13 @@ export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters
     if (!Number.isInteger(this.dim) || this.dim < 1) {
       throw new PaeInputError(this.getClassName(), 'dim', `dim must be a positive integer, got ${this.dim}.`);
     }
-    this.seed = args.seed ?? getGlobalRng().nextSeed();
-    this.rng = new Rng(this.seed);
   }
 
-  /** The parameters of this layer: released PyTorch names and shapes (`@pir/nn` {@link ParamSpec}s). */
-  abstract paramSpecs(): ParamSpec[];
+  /** The parameters of this layer (released PyTorch names and shapes), from its config. */
+  protected abstract configSpecs(): ParamSpec[];
 
-  override build(_inputShape: Shape | Shape[]): void {
-    if (this.built) return;
-    const seeds = this.rng.fork('init');
-    for (const s of this.paramSpecs()) {
-      const shape = tfShape(s.shape, s.layout);
-      this.vars.set(
-        s.name,
-        this.addWeight(s.name, shape, 'float32', initializer(s.init, seeds), undefined, true),
-      );
-    }
-    this.built = true;
+  protected specsFor(_inputShape: InputShape | null): ParamSpec[] {
+    return this.configSpecs();
   }
 
   /** Build if needed (weights depend on the config only), e.g. before loading a state dict. */
@@ -109,19 +69,12 @@ export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters
   /** The weight variables by (PyTorch) parameter name. */
   variablesByName(): Map<string, tfl.LayerVariable> {
     this.ensureBuilt();
-    return this.vars;
+    return new Map(this.paramSpecs().map((s) => [s.name, this.layerVariable(s.name)]));
   }
 
-  /**
-   * Every weight with its spec ({@link HasParameters}): `loadStateDict(layer, sd)` and `stateDict(layer)` of
-   * `@pir/nn` use it. The variable is the one optimisers update (`LayerVariable.read()`).
-   */
-  namedParameters(): NamedParameter[] {
-    const vars = this.variablesByName();
-    return this.paramSpecs().map((spec) => ({
-      spec,
-      variable: (vars.get(spec.name) as tfl.LayerVariable).read() as tf.Variable,
-    }));
+  override namedParameters(): NamedParameter[] {
+    this.ensureBuilt();
+    return super.namedParameters();
   }
 
   /**
@@ -129,8 +82,9 @@ export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters
    * themselves: differentiable).
    */
   params(): Params {
+    this.ensureBuilt();
     const p: Params = {};
-    for (const [k, v] of this.variablesByName()) p[k] = v.read();
+    for (const s of this.paramSpecs()) p[s.name] = this.weight(s.name);
     return p;
   }
 
@@ -163,16 +117,7 @@ export abstract class PaeLayer extends tfl.layers.Layer implements HasParameters
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), dim: this.dim, seed: this.seed };
-  }
-
-  /**
-   * Free the weights. Unlike the stock `Layer.dispose`, this also works for a layer only ever called
-   * eagerly (never connected to a symbolic model), which tfjs counts as "not used yet".
-   */
-  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
-    if (this._refCount === null) this._refCount = 1;
-    return super.dispose();
+    return { ...super.getConfig(), dim: this.dim };
   }
 }
 

@@ -68,7 +68,7 @@ export class MultiHeadAttention extends AttentionLayer {
     super(args);
     this.stateName = readStateName(args.stateName, '');
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return mhaSpecs(this.stateName, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -108,7 +108,7 @@ export class FeedForward extends PaeLayer {
     super(args);
     this.stateName = readStateName(args.stateName, '');
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return ffnSpecs(this.stateName, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -137,7 +137,7 @@ export class SelfAttention extends AttentionLayer {
     super(args);
     this.stateName = readStateName(args.stateName, '');
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return saSpecs(this.stateName, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -169,7 +169,7 @@ export class CrossAttention extends AttentionLayer {
     super(args);
     this.stateName = readStateName(args.stateName, '');
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return caSpecs(this.stateName, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -200,7 +200,7 @@ tf.serialization.registerClass(CrossAttention);
 /** PAEL(x, c) = SA then CA: `[x, c(, mask)] → CA(c, SA(x))` [B, T, D]; weights `sa.*`, `ca.*`. */
 export class PAEL extends AttentionLayer {
   static className = 'PirPAEL';
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return [...saSpecs('sa', this.dim), ...caSpecs('ca', this.dim)];
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -248,7 +248,7 @@ export class SpatialPAE extends AttentionLayer {
     this.layers = args.layers ?? 2;
     checkLayers('SpatialPAE', this.layers);
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return paeSpecs(SpatialPAE.NAMES, this.layers, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -294,7 +294,7 @@ export class TemporalPAE extends AttentionLayer {
     this.layers = args.layers ?? 3;
     checkLayers('TemporalPAE', this.layers);
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return paeSpecs(TemporalPAE.NAMES, this.layers, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -337,7 +337,7 @@ export class PaeHead extends PaeLayer {
     this.stateName = readStateName(args.stateName, 'head_img');
     this.normalize = args.normalize ?? true;
   }
-  paramSpecs(): ParamSpec[] {
+  protected configSpecs(): ParamSpec[] {
     return linearSpecs(this.stateName, this.dim, this.dim);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -2,9 +2,19 @@
  * Multi-head self-attention in PyTorch `nn.MultiheadAttention` layout (packed `in_proj_weight` [3D, D],
  * `out_proj`), as a function and a tfjs Layer. The attention itself is `@pir/nn`'s `multiHeadAttention`.
  */
-import { attentionBias, linear, multiHeadAttention } from '@pir/nn';
+import {
+  attentionBias,
+  linear,
+  linearSpecs,
+  loadStateDict,
+  multiHeadAttention,
+  type ParamSpec,
+  uniformInit,
+  ZEROS,
+} from '@pir/nn';
+import { firstShape, type InputShape, SpecLayer, type SpecLayerArgs } from '@pir/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { check } from './errors.js';
 
@@ -38,7 +48,7 @@ export function selfAttention(
 }
 
 /** Config of {@link MultiHeadSelfAttention}. */
-export interface MultiHeadSelfAttentionConfig extends LayerArgs {
+export interface MultiHeadSelfAttentionConfig extends LayerArgs, SpecLayerArgs {
   /** Number of heads (the width must be divisible by it). */
   heads: number;
   /** Causal mask (each position attends to itself and earlier ones). Default false. */
@@ -49,19 +59,19 @@ export interface MultiHeadSelfAttentionConfig extends LayerArgs {
  * `nn.MultiheadAttention` self-attention (`attn(x, x, x, key_padding_mask, attn_mask)`) as a tfjs Layer.
  *
  * Inputs: `x` [B, L, D], or `[x, keyMask]` with `keyMask` [B, L] (1 = real token, 0 = padding).
- * Weights: `in_kernel` [D, 3D], `in_bias` [3D], `out_kernel` [D, D], `out_bias` [D] (the transposes of
- * PyTorch's `in_proj_weight`, `out_proj.weight`; see {@link MultiHeadSelfAttention.setTorchWeights}).
+ * Parameters as PyTorch names them: `in_proj_weight` [3D, D], `in_proj_bias` [3D], `out_proj.weight` [D, D],
+ * `out_proj.bias` [D] (PyTorch's initialisation: Xavier-uniform input projection, zero biases), so a PyTorch
+ * `nn.MultiheadAttention.state_dict()` loads with `loadStateDict` of `@pir/nn`.
  * @example
  * ```ts
  * const attn = new MultiHeadSelfAttention({ heads: 2 });
  * (attn.apply([tf.ones([1, 3, 4]), tf.tensor2d([[1, 1, 0]])]) as tf.Tensor).shape; // [1, 3, 4]
  * ```
  */
-export class MultiHeadSelfAttention extends tfl.layers.Layer {
+export class MultiHeadSelfAttention extends SpecLayer {
   static className = 'PirMultiHeadSelfAttention';
   readonly heads: number;
   readonly causal: boolean;
-  private w: tfl.LayerVariable[] = [];
 
   constructor(config: MultiHeadSelfAttentionConfig) {
     super(config);
@@ -72,8 +82,14 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
     this.causal = config.causal ?? false;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+  protected specsFor(inputShape: InputShape | null): ParamSpec[] {
+    check(
+      inputShape !== null,
+      'MultiHeadSelfAttention',
+      'inputShape',
+      () => 'the parameters depend on the input width: apply or build the layer first',
+    );
+    const shape = firstShape(inputShape);
     const d = shape[shape.length - 1] as number;
     check(
       d % this.heads === 0,
@@ -81,29 +97,21 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
       'heads',
       () => `width ${d} is not divisible by ${this.heads} heads`,
     );
-    const xavier = Math.sqrt(6 / (d + 3 * d)); // PyTorch's xavier_uniform_ on in_proj_weight
-    const outLimit = 1 / Math.sqrt(d);
-    this.w = [
-      this.addWeight(
-        'in_kernel',
-        [d, 3 * d],
-        'float32',
-        tfl.initializers.randomUniform({ minval: -xavier, maxval: xavier }),
-      ),
-      this.addWeight('in_bias', [3 * d], 'float32', tfl.initializers.zeros()),
-      this.addWeight(
-        'out_kernel',
-        [d, d],
-        'float32',
-        tfl.initializers.randomUniform({ minval: -outLimit, maxval: outLimit }),
-      ),
-      this.addWeight('out_bias', [d], 'float32', tfl.initializers.zeros()),
+    return [
+      // PyTorch's xavier_uniform_ on in_proj_weight [3D, D]
+      {
+        name: 'in_proj_weight',
+        shape: [3 * d, d],
+        layout: 'linear',
+        init: uniformInit(Math.sqrt(6 / (d + 3 * d))),
+      },
+      { name: 'in_proj_bias', shape: [3 * d], init: ZEROS },
+      ...linearSpecs('out_proj', d, d, { biasInit: ZEROS }),
     ];
-    this.built = true;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    return firstShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -111,30 +119,39 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
       const keyMask = Array.isArray(inputs) ? (inputs[1] as tf.Tensor2D | undefined) : undefined;
       const bias = attentionBias({ keyMask, causalLength: this.causal ? x.shape[1] : undefined });
-      const [ik, ib, ok, ob] = this.w.map((w) => w.read());
+      const w = (n: string) => this.weight(n);
       return selfAttention(
         x,
-        ik as tf.Tensor,
-        ib as tf.Tensor,
-        ok as tf.Tensor,
-        ob as tf.Tensor,
+        w('in_proj_weight'),
+        w('in_proj_bias'),
+        w('out_proj.weight'),
+        w('out_proj.bias'),
         this.heads,
         bias,
       );
     });
   }
 
-  /** Set the weights from PyTorch tensors: `in_proj_weight` [3D, D], `in_proj_bias`, `out_proj.weight`, `out_proj.bias`. */
+  /**
+   * Set the weights from PyTorch tensors: `in_proj_weight` [3D, D], `in_proj_bias`, `out_proj.weight`, `out_proj.bias`.
+   * @deprecated use `loadStateDict(layer, attention.state_dict())` of `@pir/nn` (the same names).
+   */
   setTorchWeights(
     inProjWeight: tf.Tensor,
     inProjBias: tf.Tensor,
     outWeight: tf.Tensor,
     outBias: tf.Tensor,
   ): void {
-    const ik = tf.transpose(inProjWeight);
-    const ok = tf.transpose(outWeight);
-    this.setWeights([ik, inProjBias, ok, outBias]);
-    tf.dispose([ik, ok]);
+    loadStateDict(
+      this,
+      {
+        in_proj_weight: inProjWeight,
+        in_proj_bias: inProjBias,
+        'out_proj.weight': outWeight,
+        'out_proj.bias': outBias,
+      },
+      { where: 'MultiHeadSelfAttention.setTorchWeights' },
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -2,8 +2,10 @@
  * Batch normalisation over the channel (last) axis, `nn.BatchNorm2d` / `nn.BatchNorm1d` semantics: running
  * statistics in inference mode (and whenever the layer is frozen), batch statistics in training mode.
  */
+
+import { batchNormSpecs, loadStateDict, type ParamSpec } from '@pir/nn';
+import { firstShape, type InputShape, SpecLayer, type SpecLayerArgs } from '@pir/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import { EncoderError } from './errors.js';
@@ -58,7 +60,7 @@ export function batchNormTraining(
 }
 
 /** Config of {@link BatchNorm}. */
-export interface BatchNormConfig extends LayerArgs {
+export interface BatchNormConfig extends LayerArgs, SpecLayerArgs {
   /** Added to the variance. Default 1e-5. */
   epsilon?: number;
   /** PyTorch momentum of the running statistics (`new = (1 − m)·old + m·batch`). Default 0.1. */
@@ -66,20 +68,19 @@ export interface BatchNormConfig extends LayerArgs {
 }
 
 /**
- * `nn.BatchNorm2d` (channels last) as a tfjs Layer. Weights: `gamma`, `beta` (trainable), `moving_mean`,
- * `moving_variance` (not trainable). `apply(x, { training: true })` uses and updates batch statistics unless
- * the layer is frozen (`trainable = false`), which always runs in inference mode.
+ * `nn.BatchNorm2d` (channels last) as a tfjs Layer. Parameters as PyTorch names them: `weight`, `bias`
+ * (trainable), `running_mean`, `running_var` (buffers). `apply(x, { training: true })` uses and updates batch
+ * statistics unless the layer is frozen (`trainable = false`), which always runs in inference mode.
  * @example
  * ```ts
  * const bn = new BatchNorm();
  * (bn.apply(tf.ones([2, 4, 4, 3])) as tf.Tensor).shape; // [2, 4, 4, 3]
  * ```
  */
-export class BatchNorm extends tfl.layers.Layer {
+export class BatchNorm extends SpecLayer {
   static className = 'PirBatchNorm';
   readonly epsilon: number;
   readonly momentum: number;
-  private w: tfl.LayerVariable[] = [];
 
   constructor(config: BatchNormConfig = {}) {
     super(config);
@@ -87,41 +88,51 @@ export class BatchNorm extends tfl.layers.Layer {
     this.momentum = config.momentum ?? 0.1;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const c = shape[shape.length - 1] as number;
-    this.w = [
-      this.addWeight('gamma', [c], 'float32', tfl.initializers.ones()),
-      this.addWeight('beta', [c], 'float32', tfl.initializers.zeros()),
-      this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false),
-      this.addWeight('moving_variance', [c], 'float32', tfl.initializers.ones(), undefined, false),
-    ];
-    this.built = true;
+  protected specsFor(inputShape: InputShape | null): ParamSpec[] {
+    if (inputShape === null)
+      throw new EncoderError(
+        'BatchNorm',
+        'inputShape',
+        'the parameters depend on the channels: apply or build the layer first',
+      );
+    const shape = firstShape(inputShape);
+    return batchNormSpecs('', shape[shape.length - 1] as number);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      const [gamma, beta, mean, variance] = this.w as [
-        tfl.LayerVariable,
-        tfl.LayerVariable,
-        tfl.LayerVariable,
-        tfl.LayerVariable,
-      ];
+      const [gamma, beta] = [this.weight('weight'), this.weight('bias')];
       if (kwargs.training === true && this.trainable) {
-        const s = batchNormTraining(x, gamma.read(), beta.read(), this.epsilon);
+        const s = batchNormTraining(x, gamma, beta, this.epsilon);
         const m = this.momentum;
+        const mean = this.layerVariable('running_mean');
+        const variance = this.layerVariable('running_var');
         mean.write(tf.add(tf.mul(mean.read(), 1 - m), tf.mul(s.mean, m)));
         variance.write(tf.add(tf.mul(variance.read(), 1 - m), tf.mul(s.unbiasedVar, m)));
         return s.y;
       }
-      return batchNormInference(x, mean.read(), variance.read(), gamma.read(), beta.read(), this.epsilon);
+      return batchNormInference(
+        x,
+        this.weight('running_mean'),
+        this.weight('running_var'),
+        gamma,
+        beta,
+        this.epsilon,
+      );
     });
   }
 
-  /** Set from PyTorch `weight`, `bias`, `running_mean`, `running_var` (all [C]). */
+  /**
+   * Set from PyTorch `weight`, `bias`, `running_mean`, `running_var` (all [C]).
+   * @deprecated use `loadStateDict(layer, { weight, bias, running_mean, running_var })` of `@pir/nn`.
+   */
   setTorchWeights(weight: tf.Tensor, bias: tf.Tensor, runningMean: tf.Tensor, runningVar: tf.Tensor): void {
-    this.setWeights([weight, bias, runningMean, runningVar]);
+    loadStateDict(
+      this,
+      { weight, bias, running_mean: runningMean, running_var: runningVar },
+      { where: 'BatchNorm.setTorchWeights' },
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -3,8 +3,11 @@
  * import, pooling as `nn.MaxPool2d` / `nn.AvgPool2d`, and the ViT patch stem as reshape + matMul (exact for
  * stride = kernel, and trains on every backend without a convolution filter gradient).
  */
+
+import { loadStateDict, type ParamSpec, torchDefaultInit } from '@pir/nn';
+import { firstShape, type InputShape, SpecLayer, type SpecLayerArgs } from '@pir/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { check } from './errors.js';
 
@@ -113,7 +116,7 @@ export function patchEmbed(x: tf.Tensor4D, kernel: tf.Tensor4D, patch: number): 
 }
 
 /** Config of {@link Conv2d}. */
-export interface Conv2dConfig extends LayerArgs {
+export interface Conv2dConfig extends LayerArgs, SpecLayerArgs {
   /** Output channels O. */
   filters: number;
   /** Square kernel size k. */
@@ -128,23 +131,22 @@ export interface Conv2dConfig extends LayerArgs {
 
 /**
  * `nn.Conv2d` (square kernel, symmetric padding) as a tfjs Layer on channels-last input [B, H, W, I].
- * Weights `kernel` [k, k, I, O] and `bias` [O]; {@link Conv2d.setTorchWeights} takes PyTorch [O, I, k, k].
- * When `stride = kernelSize` and `padding = 0` the forward pass is a patch embedding (reshape + matMul).
+ * Parameters as PyTorch names them: `weight` [O, I, k, k] (the variable holds [k, k, I, O]) and `bias` [O],
+ * PyTorch's default initialisation U(±1/√(I·k²)). When `stride = kernelSize` and `padding = 0` the forward pass
+ * is a patch embedding (reshape + matMul).
  * @example
  * ```ts
  * const c = new Conv2d({ filters: 8, kernelSize: 3, padding: 1 });
  * (c.apply(tf.ones([1, 5, 5, 3])) as tf.Tensor).shape; // [1, 5, 5, 8]
  * ```
  */
-export class Conv2d extends tfl.layers.Layer {
+export class Conv2d extends SpecLayer {
   static className = 'PirConv2d';
   readonly filters: number;
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly useBias: boolean;
-  private kernel: tfl.LayerVariable | null = null;
-  private bias: tfl.LayerVariable | null = null;
 
   constructor(config: Conv2dConfig) {
     super(config);
@@ -163,15 +165,19 @@ export class Conv2d extends tfl.layers.Layer {
     this.useBias = config.useBias ?? true;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const c = shape[3] as number;
+  protected specsFor(inputShape: InputShape | null): ParamSpec[] {
+    check(
+      inputShape !== null,
+      'Conv2d',
+      'inputShape',
+      () => 'the parameters depend on the input channels: apply or build the layer first',
+    );
+    const c = firstShape(inputShape)[3] as number;
     const k = this.kernelSize;
-    const limit = 1 / Math.sqrt(c * k * k);
-    const init = tfl.initializers.randomUniform({ minval: -limit, maxval: limit });
-    this.kernel = this.addWeight('kernel', [k, k, c, this.filters], 'float32', init);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', init);
-    this.built = true;
+    const init = torchDefaultInit(c * k * k);
+    const specs: ParamSpec[] = [{ name: 'weight', shape: [this.filters, c, k, k], layout: 'conv2d', init }];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], init });
+    return specs;
   }
 
   override computeOutputShape(inputShape: tfl.Shape): tfl.Shape {
@@ -183,8 +189,8 @@ export class Conv2d extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const kernel = (this.kernel as tfl.LayerVariable).read() as tf.Tensor4D;
-      const bias = this.bias?.read() ?? null;
+      const kernel = this.weight('weight') as tf.Tensor4D;
+      const bias = this.useBias ? this.weight('bias') : null;
       if (this.stride === this.kernelSize && this.padding === 0) {
         const y = patchEmbed(x, kernel, this.kernelSize);
         return bias === null ? y : tf.add(y, bias);
@@ -193,11 +199,14 @@ export class Conv2d extends tfl.layers.Layer {
     });
   }
 
-  /** Set the weights from PyTorch tensors: `weight` [O, I, k, k], `bias` [O]. */
+  /**
+   * Set the weights from PyTorch tensors: `weight` [O, I, k, k], `bias` [O].
+   * @deprecated use `loadStateDict(layer, { weight, bias })` of `@pir/nn`.
+   */
   setTorchWeights(weight: tf.Tensor, bias?: tf.Tensor): void {
-    const k = tf.transpose(weight, [2, 3, 1, 0]);
-    this.setWeights(this.useBias ? [k, bias as tf.Tensor] : [k]);
-    k.dispose();
+    loadStateDict(this, bias === undefined ? { weight } : { weight, bias }, {
+      where: 'Conv2d.setTorchWeights',
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

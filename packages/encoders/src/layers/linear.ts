@@ -1,14 +1,15 @@
 /**
  * `nn.Linear` as a tfjs Layer, with PyTorch weight import. The function `linear` is `@pir/nn`'s.
  */
-import { linear } from '@pir/nn';
+import { linear, linearSpecs, loadStateDict, type ParamSpec } from '@pir/nn';
+import { firstShape, type InputShape, SpecLayer, type SpecLayerArgs } from '@pir/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { check } from './errors.js';
 
 /** Config of {@link Linear}. */
-export interface LinearConfig extends LayerArgs {
+export interface LinearConfig extends LayerArgs, SpecLayerArgs {
   /** Output features. */
   units: number;
   /** Add a bias. Default true. */
@@ -16,20 +17,19 @@ export interface LinearConfig extends LayerArgs {
 }
 
 /**
- * `nn.Linear` as a tfjs Layer: [..., in] → [..., units]. Weights: `kernel` [in, units], `bias` [units].
- * Load PyTorch weights with {@link Linear.setTorchWeights}.
+ * `nn.Linear` as a tfjs Layer: [..., in] → [..., units]. Parameters as PyTorch names them: `weight` [units, in]
+ * (the variable holds [in, units]) and `bias` [units], PyTorch's default initialisation; load PyTorch weights
+ * with `loadStateDict(layer, { weight, bias })` of `@pir/nn`.
  * @example
  * ```ts
  * const fc = new Linear({ units: 4 });
  * (fc.apply(tf.ones([2, 3])) as tf.Tensor).shape; // [2, 4]
  * ```
  */
-export class Linear extends tfl.layers.Layer {
+export class Linear extends SpecLayer {
   static className = 'PirLinear';
   readonly units: number;
   readonly useBias: boolean;
-  private kernel: tfl.LayerVariable | null = null;
-  private bias: tfl.LayerVariable | null = null;
 
   constructor(config: LinearConfig) {
     super(config);
@@ -40,25 +40,15 @@ export class Linear extends tfl.layers.Layer {
     this.useBias = config.useBias ?? true;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const inF = shape[shape.length - 1] as number;
-    const limit = 1 / Math.sqrt(inF); // PyTorch's default init range
-    this.kernel = this.addWeight(
-      'kernel',
-      [inF, this.units],
-      'float32',
-      tfl.initializers.randomUniform({ minval: -limit, maxval: limit }),
+  protected specsFor(inputShape: InputShape | null): ParamSpec[] {
+    check(
+      inputShape !== null,
+      'Linear',
+      'inputShape',
+      () => 'the parameters depend on the input width: apply or build the layer first',
     );
-    if (this.useBias) {
-      this.bias = this.addWeight(
-        'bias',
-        [this.units],
-        'float32',
-        tfl.initializers.randomUniform({ minval: -limit, maxval: limit }),
-      );
-    }
-    this.built = true;
+    const shape = firstShape(inputShape);
+    return linearSpecs('', shape[shape.length - 1] as number, this.units, { bias: this.useBias });
   }
 
   override computeOutputShape(inputShape: tfl.Shape): tfl.Shape {
@@ -68,15 +58,18 @@ export class Linear extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-      return linear(x, (this.kernel as tfl.LayerVariable).read(), this.bias?.read() ?? null);
+      return linear(x, this.weight('weight'), this.useBias ? this.weight('bias') : null);
     });
   }
 
-  /** Set the weights from PyTorch `nn.Linear` tensors: `weight` [units, in], `bias` [units]. */
+  /**
+   * Set the weights from PyTorch `nn.Linear` tensors: `weight` [units, in], `bias` [units].
+   * @deprecated use `loadStateDict(layer, { weight, bias })` of `@pir/nn` (checks names and shapes).
+   */
   setTorchWeights(weight: tf.Tensor, bias?: tf.Tensor): void {
-    const w = tf.transpose(weight);
-    this.setWeights(this.useBias ? [w, bias as tf.Tensor] : [w]);
-    w.dispose();
+    loadStateDict(this, bias === undefined ? { weight } : { weight, bias }, {
+      where: 'Linear.setTorchWeights',
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
