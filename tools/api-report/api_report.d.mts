@@ -47,6 +47,8 @@ export interface ApiReportOptions {
   log?: (line: string) => void;
   /** Lines of diff shown per changed report in check mode (default 40). */
   maxDiffLines?: number;
+  /** Replace some of `compilerOptions()` (tsconfig JSON form: `{ types: [], lib: ['ES2022'] }`). */
+  compilerOptionOverrides?: Record<string, unknown>;
 }
 
 export const messages: Record<string, unknown>;

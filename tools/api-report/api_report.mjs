@@ -10,7 +10,7 @@
  * Needs `npm run build` first (it reads `dist/*.d.ts` through the `import.types` condition of each entry).
  * Entry names: `.` → `index`, `./a/b` → `a_b`. See `README.md` beside this file for what fails the check.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import {
   ExtractorLogLevel,
   ExtractorMessageCategory,
 } from '@microsoft/api-extractor';
+import ts from 'typescript';
 
 const toolRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -57,7 +58,7 @@ export function compilerOptions(root = toolRoot) {
     strict: true,
     exactOptionalPropertyTypes: true,
     esModuleInterop: true,
-    skipLibCheck: true,
+    skipLibCheck: true, // for api-extractor's program; typeErrors() checks our .d.ts without it
     noEmit: true,
     types: ['node'],
     typeRoots: [join(root, 'node_modules/@types')],
@@ -134,13 +135,46 @@ function staleReports(root, entries, only) {
   return stale.sort();
 }
 
+/**
+ * TypeScript errors in our built `.d.ts` files (and global ones), as `file:line:col - (TSnnnn) text`.
+ * api-extractor's own program runs with `skipLibCheck` (with it off, api-extractor type-checks tfjs,
+ * `@types/node` and lib.dom on every call and reports their errors: tfjs-layers under
+ * `exactOptionalPropertyTypes`, `@webgpu/types` against lib.dom); since all its inputs are `.d.ts`, it then
+ * checks nothing of ours. So a second program, without `skipLibCheck`, checks only `packages/<pkg>/dist`.
+ */
+function typeErrors(files, root, tsOptions) {
+  const { options, errors } = ts.convertCompilerOptionsFromJson({ ...tsOptions, skipLibCheck: false }, root);
+  const program = ts.createProgram({ rootNames: files, options });
+  const rootSlash = root.replaceAll('\\', '/');
+  const ours = program
+    .getSourceFiles()
+    .filter((f) => f.fileName.startsWith(`${rootSlash}/packages/`) && f.fileName.includes('/dist/'));
+  const diagnostics = [
+    ...errors,
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...ours.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ];
+  return diagnostics
+    .filter((d) => d.category === ts.DiagnosticCategory.Error)
+    .map((d) => {
+      let where = '';
+      if (d.file && d.start !== undefined) {
+        const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+        where = `${relative(root, d.file.fileName)}:${line + 1}:${character + 1} - `;
+      }
+      return `${where}(TS${d.code}) ${ts.flattenDiagnosticMessageText(d.messageText, '\n  ')}`;
+    });
+}
+
 function entryLabel(e) {
   return e.subpath === '.' ? e.pkgName : `${e.pkgName}/${e.subpath.replace(/^\.\//, '')}`;
 }
 
 /**
  * Run api-extractor on every entry. `mode`: `'update'` writes the reports, `'check'` only compares.
- * `only`: package folder names (`['losses']`) to limit the run to. `log` receives one line per entry (and the warnings, errors and a short diff per changed report).
+ * `only`: package folder names (`['losses']`) to limit the run to; `compilerOptionOverrides` replace some of
+ * `compilerOptions()` (the test drops `@types/node` and lib.dom to stay fast). `log` receives one line per entry (and the warnings, errors and a short diff per changed report).
  * Returns `{ ok, entries: [{ label, report, status, warnings, errors }], stale, compilerErrors, changed }`;
  * `ok` is false on an error, and in check mode also on a changed, missing or stale report.
  */
@@ -150,9 +184,11 @@ export function runApiReport({
   only,
   log = console.log,
   maxDiffLines = 40,
+  compilerOptionOverrides = {},
 } = {}) {
   if (mode !== 'update' && mode !== 'check') throw new Error(`api_report: mode must be 'update' or 'check'`);
   const check = mode === 'check';
+  root = realpathSync(root); // TypeScript names files by their real path
   const rel = (p) => relative(root, p);
   const entries = findEntries(root, only);
   const tempRoot = mkdtempSync(join(tmpdir(), 'pir-api-report-'));
@@ -182,8 +218,9 @@ export function runApiReport({
 
     const runnable = entries.filter((e) => e.dts);
     // One TypeScript program for all entries: api-extractor would otherwise parse tfjs's types once per entry.
+    const tsOptions = { ...compilerOptions(toolRoot), ...compilerOptionOverrides };
     const overrideTsconfig = {
-      compilerOptions: compilerOptions(toolRoot),
+      compilerOptions: tsOptions,
       files: runnable.map((e) => e.dts),
     };
     let compilerState;
@@ -253,7 +290,7 @@ export function runApiReport({
               return;
             }
             if (m.category === ExtractorMessageCategory.Compiler) {
-              // One shared program: every invocation sees the same diagnostics; report each once.
+              // None expected (skipLibCheck, see typeErrors); report each once all the same.
               compilerErrors.add(m.formatMessageWithLocation(root));
               m.logLevel = ExtractorLogLevel.None;
               return;
@@ -304,6 +341,12 @@ export function runApiReport({
       }
     }
 
+    for (const t of typeErrors(
+      runnable.map((e) => e.dts),
+      root,
+      tsOptions,
+    ))
+      compilerErrors.add(t);
     if (compilerErrors.size > 0) {
       ok = false;
       log('  TypeScript errors in the built .d.ts files:');

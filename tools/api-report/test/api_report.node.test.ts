@@ -1,7 +1,8 @@
 /**
  * The API report tool on a tiny fixture repository in a temp dir: `packages/fixture` (entries `.` and
  * `./extra/deep`), a private package that is skipped; update writes the reports, check passes, a changed
- * `.d.ts` makes check fail and name the report, a missing `.d.ts` asks for `npm run build`.
+ * `.d.ts` makes check fail and name the report, a type error in a `.d.ts` fails, a missing `.d.ts` asks for
+ * `npm run build`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,10 @@ export { type ScaleOptions, hidden, scale };
 let root: string;
 const lines: string[] = [];
 const log = (l: string) => lines.push(l);
+// Without @types/node and lib.dom each run parses a few hundred kB instead of a few MB.
+const compilerOptionOverrides = { types: [], lib: ['ES2022'] };
+const run = (mode: 'update' | 'check', logTo: (l: string) => void = log) =>
+  runApiReport({ root, mode, log: logTo, compilerOptionOverrides });
 const write = (path: string, text: string) => {
   mkdirSync(join(root, path, '..'), { recursive: true });
   writeFileSync(join(root, path), text);
@@ -68,7 +73,7 @@ describe('api_report', () => {
   });
 
   it('update writes the reports; check then passes', () => {
-    const up = runApiReport({ root, mode: 'update', log });
+    const up = run('update');
     expect(up.ok).toBe(true);
     expect(up.entries.map((e) => e.status)).toEqual(['created', 'created']);
     const report = readFileSync(join(root, 'packages/fixture/api/index.api.md'), 'utf8');
@@ -77,7 +82,7 @@ describe('api_report', () => {
     // A forgotten export is a warning, not a failure.
     expect(up.entries[0]!.warnings.join('\n')).toMatch(/ae-forgotten-export.*"Hidden"/);
 
-    const check = runApiReport({ root, mode: 'check', log });
+    const check = run('check');
     expect(check.ok).toBe(true);
     expect(check.entries.map((e) => e.status)).toEqual(['ok', 'ok']);
   });
@@ -88,7 +93,7 @@ describe('api_report', () => {
       indexDts.replace('factor?: number;', 'factor?: number;\n  bias?: number;'),
     );
     const out: string[] = [];
-    const check = runApiReport({ root, mode: 'check', log: (l) => out.push(l) });
+    const check = run('check', (l) => out.push(l));
     expect(check.ok).toBe(false);
     expect(check.changed).toEqual(['packages/fixture/api/index.api.md']);
     expect(check.entries.map((e) => e.status)).toEqual(['changed', 'ok']);
@@ -99,16 +104,29 @@ describe('api_report', () => {
     expect(readFileSync(join(root, 'packages/fixture/api/index.api.md'), 'utf8')).not.toContain('bias');
   });
 
+  it('a TypeScript error in a built .d.ts fails (an import that does not resolve)', () => {
+    write(
+      'packages/fixture/dist/deep.d.ts',
+      "import type { Gone } from 'no-such-package';\nexport declare const DEEP: Gone;\n",
+    );
+    const check = run('check');
+    expect(check.ok).toBe(false);
+    expect(check.compilerErrors.join('\n')).toMatch(
+      /packages\/fixture\/dist\/deep\.d\.ts:1:\d+ - \(TS2307\)/,
+    );
+    write('packages/fixture/dist/deep.d.ts', 'export declare const DEEP: 3;\n');
+  });
+
   it('update removes a stale report; a missing .d.ts asks for a build', () => {
     write('packages/fixture/api/gone.api.md', 'old\n');
-    const up = runApiReport({ root, mode: 'update', log });
+    const up = run('update');
     expect(up.ok).toBe(true);
     expect(up.stale).toEqual(['packages/fixture/api/gone.api.md']);
     expect(up.entries.map((e) => e.status)).toEqual(['updated', 'ok']);
 
     rmSync(join(root, 'packages/fixture/dist/deep.d.ts'));
     const out: string[] = [];
-    const check = runApiReport({ root, mode: 'check', log: (l) => out.push(l) });
+    const check = run('check', (l) => out.push(l));
     expect(check.ok).toBe(false);
     expect(out.join('\n')).toContain('npm run build');
   });
