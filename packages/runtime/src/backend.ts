@@ -102,7 +102,18 @@ export function backendInfo(): BackendInfo | undefined {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const environment = detectEnvironment();
   const requested = options.backend ?? 'wasm';
-  if (options.seed !== undefined) setGlobalSeed(options.seed);
+  if (options.seed !== undefined) {
+    try {
+      setGlobalSeed(options.seed);
+    } catch (e) {
+      throw new PirError(
+        'initBackend',
+        'seed',
+        `initBackend: seed must be a finite integer or a string, got ${String(options.seed)}`,
+        { cause: e },
+      );
+    }
+  }
 
   const order = environment === 'node' ? NODE_ORDER : BROWSER_ORDER;
   if (requested !== 'auto' && !order.includes(requested)) {

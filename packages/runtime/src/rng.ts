@@ -1,3 +1,5 @@
+import { PirError } from './errors.js';
+
 /**
  * The seeded random number generator every `@pir/*` package draws from: weight initialisation, shuffling,
  * augmentation, dropout seeds, synthetic data. One algorithm everywhere means a run is reproduced by its seed
@@ -15,6 +17,10 @@
  * rng.shuffle([1, 2, 3]);   // in place, Fisher–Yates
  * const aug = rng.fork('augment'); // an independent stream that does not disturb `rng`
  * ```
+ *
+ * Bad arguments (a seed that is not a finite integer or a string, `int(0)`, a malformed state) throw a
+ * {@link PirError} whose `where` is the method called (`'Rng'` for a seed, `'Rng.int'`, …) and whose
+ * `argument` is the argument at fault (`'seed'`, `'n'`, `'key'`, `'state'`).
  */
 export class Rng {
   private s0 = 0;
@@ -31,7 +37,7 @@ export class Rng {
 
   /** Restart the stream from `seed`. */
   reseed(seed: number | string): void {
-    let x = typeof seed === 'string' ? hashString(seed) : checkSeed(seed);
+    let x = typeof seed === 'string' ? hashString(seed) : checkSeed(seed, 'Rng', 'seed');
     const next = (): number => {
       // splitmix32
       x = (x + 0x9e3779b9) | 0;
@@ -74,7 +80,7 @@ export class Rng {
   /** Unbiased integer in [0, n) (rejection sampling), `n` a positive integer ≤ 2^32. */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 4294967296) {
-      throw new RangeError(`Rng.int(n): n must be an integer in [1, 2^32], got ${n}`);
+      throw new PirError('Rng.int', 'n', `Rng.int: n must be an integer in [1, 2^32], got ${n}`);
     }
     const limit = 4294967296 - (4294967296 % n);
     let x = this.nextUint32();
@@ -153,7 +159,7 @@ export class Rng {
    */
   fork(key: string | number): Rng {
     const child = new Rng(0);
-    const k = typeof key === 'string' ? hashString(key) : checkSeed(key);
+    const k = typeof key === 'string' ? hashString(key) : checkSeed(key, 'Rng.fork', 'key');
     child.reseed((this.s0 ^ Math.imul(this.s1, 0x9e3779b1) ^ rotl(this.s2, 13) ^ this.s3 ^ k) | 0);
     // mix a second time so that forks of adjacent keys are unrelated
     child.reseed((child.nextUint32() ^ hashString(String(key))) | 0);
@@ -173,8 +179,10 @@ export class Rng {
       s.length !== 4 ||
       s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)
     ) {
-      throw new TypeError(
-        `Rng.setState: expected {s: [4 uint32 values], spare}, got ${JSON.stringify(state)}`,
+      throw new PirError(
+        'Rng.setState',
+        'state',
+        `Rng.setState: expected {s: [4 uint32 values], spare} (from getState()), got ${JSON.stringify(state)}`,
       );
     }
     [this.s0, this.s1, this.s2, this.s3] = s.map((v) => v | 0) as [number, number, number, number];
@@ -192,9 +200,14 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-function checkSeed(seed: number): number {
+/** `seed` as a 32-bit integer; otherwise a {@link PirError} of `where` (the method called) and `argument`. */
+function checkSeed(seed: number, where: string, argument: string): number {
   if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
-    throw new TypeError(`Rng seed must be a finite integer or a string, got ${seed}`);
+    throw new PirError(
+      where,
+      argument,
+      `${where}: ${argument} must be a finite integer or a string, got ${typeof seed === 'number' ? seed : typeof seed}`,
+    );
   }
   return seed | 0;
 }
@@ -218,5 +231,6 @@ export function getGlobalRng(): Rng {
 
 /** Reseed the process-wide default generator; every package that is not handed an `Rng` draws from it. */
 export function setGlobalSeed(seed: number | string): void {
+  if (typeof seed !== 'string') checkSeed(seed, 'setGlobalSeed', 'seed');
   globalRng = new Rng(seed);
 }

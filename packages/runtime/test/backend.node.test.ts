@@ -32,8 +32,11 @@ describe('initBackend in Node', () => {
   });
 
   it('rejects a bad thread count', async () => {
-    await expect(initBackend({ backend: 'wasm', threads: 0 })).rejects.toThrow(
-      /threads must be a positive integer/,
+    const err = await initBackend({ backend: 'wasm', threads: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as BackendUnavailableError).where).toBe('initBackend');
+    expect((err as Error).message).toMatch(
+      /^initBackend: backend 'wasm' is not available: threads must be a positive integer, got 0$/,
     );
   });
 });

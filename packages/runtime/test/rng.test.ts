@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../src/rng.js';
+import { getGlobalRng, Rng, setGlobalSeed } from '../src/rng.js';
 import fixture from './fixtures/rng.json';
+import { expectThrowsPirError } from './pir_error_helpers.js';
 
 describe('Rng', () => {
   it('matches an independent xoshiro128** + splitmix32 implementation (tools/golden/rng.py)', () => {
@@ -29,8 +30,9 @@ describe('Rng', () => {
     const n = 70_000;
     for (let i = 0; i < n; i++) counts[rng.int(7)]++;
     for (const c of counts) expect(Math.abs(c - n / 7)).toBeLessThan(5 * Math.sqrt(n / 7));
-    expect(() => rng.int(0)).toThrow(/n must be an integer/);
-    expect(() => rng.int(2.5)).toThrow(/n must be an integer/);
+    expectThrowsPirError(() => rng.int(0), 'Rng.int', 'n', /n must be an integer in \[1, 2\^32\], got 0/);
+    expectThrowsPirError(() => rng.int(2.5), 'Rng.int', 'n', /n must be an integer in \[1, 2\^32\], got 2.5/);
+    expectThrowsPirError(() => rng.int(2 ** 32 + 1), 'Rng.int', 'n', /got 4294967297/);
   });
 
   it('float() is in [0,1) with mean 1/2; normal() has mean 0 and variance 1', () => {
@@ -80,7 +82,26 @@ describe('Rng', () => {
     const restored = new Rng(0);
     restored.setState(saved);
     expect([restored.normal(), restored.nextUint32(), restored.float()]).toEqual(expected);
-    expect(() => restored.setState({ s: [1, 2, 3] } as never)).toThrow(/expected \{s: \[4 uint32 values\]/);
+    expectThrowsPirError(
+      () => restored.setState({ s: [1, 2, 3] } as never),
+      'Rng.setState',
+      'state',
+      /expected \{s: \[4 uint32 values\], spare\} \(from getState\(\)\), got \{"s":\[1,2,3\]\}/,
+    );
+    expectThrowsPirError(() => restored.setState(null as never), 'Rng.setState', 'state', /got null/);
+    expectThrowsPirError(
+      () => restored.setState({ s: [1, 2, 3, -1], spare: null }),
+      'Rng.setState',
+      'state',
+      /4 uint32 values/,
+    );
+    // a rejected state leaves the stream as it was
+    const again = new Rng(0);
+    again.setState(saved);
+    again.normal();
+    again.nextUint32();
+    again.float();
+    expect(restored.nextUint32()).toBe(again.nextUint32());
   });
 
   it('fork gives independent streams without advancing the parent', () => {
@@ -95,8 +116,29 @@ describe('Rng', () => {
     expect(new Rng(9).fork('augment').nextUint32()).toBe(x1[0]);
   });
 
-  it('rejects non-integer numeric seeds', () => {
-    expect(() => new Rng(1.5)).toThrow(/finite integer/);
-    expect(() => new Rng(Number.NaN)).toThrow(/finite integer/);
+  it('rejects non-integer numeric seeds, naming the method and the argument', () => {
+    expectThrowsPirError(
+      () => new Rng(1.5),
+      'Rng',
+      'seed',
+      /^Rng: seed must be a finite integer or a string, got 1.5$/,
+    );
+    expectThrowsPirError(() => new Rng(Number.NaN), 'Rng', 'seed', /finite integer or a string, got NaN/);
+    expectThrowsPirError(() => new Rng({} as never), 'Rng', 'seed', /finite integer or a string, got object/);
+    expectThrowsPirError(() => new Rng(0).reseed(Number.POSITIVE_INFINITY), 'Rng', 'seed', /got Infinity/);
+    expectThrowsPirError(
+      () => new Rng(0).fork(0.5),
+      'Rng.fork',
+      'key',
+      /^Rng\.fork: key must be a finite integer or a string, got 0.5$/,
+    );
+    const before = getGlobalRng();
+    expectThrowsPirError(
+      () => setGlobalSeed(Number.NaN),
+      'setGlobalSeed',
+      'seed',
+      /^setGlobalSeed: seed must be a finite integer or a string, got NaN$/,
+    );
+    expect(getGlobalRng()).toBe(before); // unchanged
   });
 });

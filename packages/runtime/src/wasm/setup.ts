@@ -15,6 +15,7 @@
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, importOptional } from '../environment.js';
+import { PirError } from '../errors.js';
 
 export interface WasmSetupOptions {
   /** Worker threads for XNNPACK; 1 disables threading. */
@@ -45,7 +46,11 @@ let configured: { simd: boolean; threaded: boolean } | undefined;
  */
 export async function setupWasm(opts: WasmSetupOptions): Promise<WasmSetupResult> {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) {
-    throw new Error(`setupWasm: threads must be a positive integer, got ${opts.threads}`);
+    throw new PirError(
+      'setupWasm',
+      'threads',
+      `setupWasm: threads must be a positive integer, got ${opts.threads}`,
+    );
   }
   const simd = opts.simd && (await engineHasSimd());
   let threaded = opts.threads > 1 && simd; // tfjs only ships a threaded build with SIMD
@@ -63,7 +68,11 @@ export async function setupWasm(opts: WasmSetupOptions): Promise<WasmSetupResult
   }
   const entry = engine.registryFactory.wasm;
   if (entry === undefined) {
-    throw new Error('setupWasm: no wasm backend registered (import @tensorflow/tfjs-backend-wasm first)');
+    throw new PirError(
+      'setupWasm',
+      '',
+      'setupWasm: no wasm backend registered (import @tensorflow/tfjs-backend-wasm first)',
+    );
   }
   const live = engine.registry.wasm as { numDataIds?: () => number } | undefined;
   if (live !== undefined) {
@@ -88,7 +97,9 @@ export async function setupWasm(opts: WasmSetupOptions): Promise<WasmSetupResult
     ok = await initialise(engine, simd, false, 1);
   }
   if (!ok) {
-    throw new Error(
+    throw new PirError(
+      'setupWasm',
+      opts.wasmPaths === undefined ? '' : 'wasmPaths',
       `setupWasm: the wasm backend failed to initialise (simd=${simd}); check that its .wasm binaries are reachable${opts.wasmPaths === undefined ? ' (bundles need wasmPaths)' : ''}`,
     );
   }
