@@ -151,6 +151,13 @@ describe('decodeImage', () => {
       'train/airport_1.tif',
       /TIFF/,
     );
+    // a 2-band 16-bit GeoTIFF cannot become RGB on its own: the error names the file and the `bands` option
+    await expectDecodeError(
+      decodeGeoTiff(fixtureBytes('u16.tif'), { file: 'u16.tif' }),
+      'u16.tif',
+      /^u16\.tif: cannot convert a 2-channel Float32Array image to RGB; pass `bands`/,
+      'bands',
+    );
     // a bad argument is thrown at once (not rejected), as before
     expectInputError(
       () => decodeImage([1, 2] as unknown as Uint8Array),

@@ -15,7 +15,7 @@ const modules = { '@pir/runtime': runtime, '@tensorflow/tfjs-core': tf };
 
 describe('README', () => {
   it('has the examples this test expects (all of them run)', () => {
-    expect(examples.length).toBe(3);
+    expect(examples.length).toBe(4);
     expect(examples.filter((e) => e.skip)).toEqual([]);
   });
 });
