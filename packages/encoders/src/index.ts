@@ -24,6 +24,7 @@ export {
   type LoadStateDictOptions,
   loadStateDict,
   type StateDict,
+  StateDictError,
   type StateDictLike,
   stateDict,
 } from '@pir/nn';
@@ -68,6 +69,7 @@ export {
   GRU_VSE,
   type GruTextConfig,
   GruTextEncoder,
+  type InstructionView,
   listEncoders,
   type ModelOptions,
   ModifiedResNet,
@@ -100,6 +102,7 @@ export {
   tokenizerFromJSON,
   trainWordPiece,
   WordTokenizer,
+  wordPieceToJSON,
 } from './tokenizers/index.js';
 export {
   loadWeightsFile,

@@ -21,7 +21,7 @@ import {
   type EncoderArchitecture,
   type EncoderName,
   encoderConfig,
-  type InstructionEncoder,
+  type InstructionView,
   type TextEncoder,
   type Tokenizer,
   type VisionEncoder,
@@ -90,12 +90,12 @@ export type ModelOf<C> = C extends 'pir-clip' | 'pir-clip-test' | PirClipModelCo
   ? PirClip<{
       vision: ClipVisionTransformer;
       text: BuiltEncoder<TextEncoder>;
-      instruction: InstructionEncoder & { dispose(): void };
+      instruction: InstructionView;
     }>
   : PirItr<{
       vision: BuiltEncoder<VisionEncoder>;
       text: BuiltEncoder<TextEncoder>;
-      instruction: InstructionEncoder & { dispose(): void };
+      instruction: InstructionView;
     }>;
 
 /**
@@ -282,8 +282,7 @@ export function createModel(
     const text = build('text');
     const net = build('instruction') as unknown as {
       params: { setTrainable(t: boolean): void };
-      asInstructionEncoder?: () => InstructionEncoder;
-      dispose(): void;
+      asInstructionEncoder?: () => InstructionView;
     };
     if (typeof net.asInstructionEncoder !== 'function')
       fail(
@@ -291,7 +290,7 @@ export function createModel(
         `a ${resolved.encoders.instruction.architecture} cannot be an instruction encoder (use resnet or clip-resnet)`,
       );
     net.params.setTrainable(false); // frozen (PIR_SPEC §1), and ResNets fold their BatchNorm when frozen
-    const instruction = { ...net.asInstructionEncoder(), dispose: () => net.dispose() };
+    const instruction = net.asInstructionEncoder(); // a view: loadStateDict(view, sd) loads the network
     const fields = {
       ...resolved.config,
       ...(options.overrides ?? {}),

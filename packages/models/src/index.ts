@@ -12,6 +12,8 @@
 // @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
 import '@pir/runtime';
 
+// what the models' loadStateDict throws (and stateDict returns), from @pir/nn
+export { type LoadReport, type StateDict, StateDictError, type StateDictLike } from '@pir/nn';
 export {
   type BuiltEncoder,
   type CreateModelOptions,

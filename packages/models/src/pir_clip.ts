@@ -140,13 +140,16 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
    */
   encodeImages(images: tf.Tensor4D, _training = false): { vision: EncoderOutput; instruction: tf.Tensor2D } {
     this.check();
-    const stem = this.encoders.vision.embed(images); // [B, 1+N, W]
-    const [b, l, w] = stem.shape;
-    const global = tf.reshape(tf.slice(stem, [0, 0, 0], [b, 1, w]), [b, w]) as tf.Tensor2D; // class token
-    const local = tf.slice(stem, [0, 1, 0], [b, l - 1, w]) as tf.Tensor3D; // patches [B, N, W]
-    stem.dispose();
+    const vision = tf.tidy(() => {
+      const stem = this.encoders.vision.embed(images); // [B, 1+N, W]
+      const [b, l, w] = stem.shape;
+      return {
+        global: tf.reshape(tf.slice(stem, [0, 0, 0], [b, 1, w]), [b, w]) as tf.Tensor2D, // class token
+        local: tf.slice(stem, [0, 1, 0], [b, l - 1, w]) as tf.Tensor3D, // patches [B, N, W]
+      };
+    });
     // frozen: never in trainableVariables()
-    return { vision: { global, local }, instruction: this.encoders.instruction.encode(images) };
+    return { vision, instruction: this.encoders.instruction.encode(images) };
   }
 
   /**

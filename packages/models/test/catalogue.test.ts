@@ -1,4 +1,5 @@
 /** Model configurations as data and the catalogue that builds them. */
+import { loadStateDict, stateDict } from '@pir/nn';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -79,6 +80,12 @@ describeBackends('model catalogue', () => {
         [2, 16],
       ]);
       tf.dispose([v, t]);
+      // the instruction encoder is a view of its ResNet: loadable by name, frozen, freed with the model
+      const instruction = itr.encoders.instruction;
+      const sd = await stateDict(instruction);
+      expect(sd.has('conv1.weight')).toBe(true);
+      expect(loadStateDict(instruction, sd).missing).toEqual([]);
+      expect(itr.trainableVariables().length).toBeGreaterThan(0);
       itr.dispose();
       const clip = createModel('pir-clip-test', { seed: 3, overrides: { variant: 'released' } });
       expect(clip).toBeInstanceOf(PirClip);

@@ -44,6 +44,7 @@ describeBackends('SpecLayer', () => {
       expect(b.getConfig().seed).toBe(5);
       tf.dispose([x, ya, ys, yb]);
       for (const l of [a, same, b]) l.dispose();
+      expect(new Dense({ seed: 6 }).dispose().numDisposedVariables).toBe(0); // never built: nothing to free
     }, 'SpecLayer');
   });
 

@@ -50,8 +50,13 @@ export abstract class PaeLayer extends SpecLayer {
     super(args);
     this.dim = args.dim ?? PAE_DEFAULTS.dim;
     if (!Number.isInteger(this.dim) || this.dim < 1) {
-      throw new PaeInputError(this.getClassName(), 'dim', `dim must be a positive integer, got ${this.dim}.`);
+      throw new PaeInputError(this.where, 'dim', `dim must be a positive integer, got ${this.dim}.`);
     }
+  }
+
+  /** The class name users construct (`'SpatialPAE'`; the registered name is `'PirSpatialPAE'`), for errors. */
+  protected get where(): string {
+    return this.getClassName().replace(/^Pir/, '');
   }
 
   /** The parameters of this layer (released PyTorch names and shapes), from its config. */
@@ -96,7 +101,7 @@ export abstract class PaeLayer extends SpecLayer {
   protected checkTokens(argument: string, x: tf.Tensor): void {
     if (x.rank !== 3 || x.shape[2] !== this.dim) {
       throw new PaeInputError(
-        this.getClassName(),
+        this.where,
         argument,
         `${argument} must be [B, T, D] with D = ${this.dim}, got [${x.shape}].`,
       );
@@ -109,7 +114,7 @@ export abstract class PaeLayer extends SpecLayer {
       (mask.rank !== 2 || mask.shape[0] !== x.shape[0] || mask.shape[1] !== x.shape[1])
     ) {
       throw new PaeInputError(
-        this.getClassName(),
+        this.where,
         'mask',
         `mask must be [B, T] = [${x.shape[0]}, ${x.shape[1]}] (1 = keep), got [${mask.shape}].`,
       );
@@ -134,17 +139,13 @@ export abstract class AttentionLayer extends PaeLayer {
     this.useMask = args.useMask ?? PAE_DEFAULTS.useMask;
     if (!Number.isInteger(this.heads) || this.heads < 1 || this.dim % this.heads !== 0) {
       throw new PaeInputError(
-        this.getClassName(),
+        this.where,
         'heads',
         `heads must be a positive divisor of dim = ${this.dim}, got ${this.heads}.`,
       );
     }
     if (!(this.dropout >= 0 && this.dropout < 1)) {
-      throw new PaeInputError(
-        this.getClassName(),
-        'dropout',
-        `dropout must be in [0, 1), got ${this.dropout}.`,
-      );
+      throw new PaeInputError(this.where, 'dropout', `dropout must be in [0, 1), got ${this.dropout}.`);
     }
   }
 

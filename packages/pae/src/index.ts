@@ -14,22 +14,17 @@ import '@pir/runtime';
 
 export { type ParamSpec, type StateDict, type StateDictLike, stateDict } from '@pir/nn';
 export { type AttentionLayerArgs, PAE_DEFAULTS, PaeLayer, type PaeLayerArgs } from './base.js';
+// Names of @pir/pae 0.1 that are deprecated (see each), kept for one release.
+export * from './deprecated.js';
 export { PaeInputError, StateDictError } from './errors.js';
-// ---- deprecated: names of @pir/pae 0.1, kept for one release ----
 export {
   type AttentionOptions,
   type BlockOptions,
   crossAttentionBlock,
   type DropoutOptions,
   feedForward,
-  gelu,
   headFusion,
-  LN_EPS,
-  layerNorm,
-  linear,
-  MASKED_LOGIT,
   mhatt,
-  multiHeadAttention,
   type PaeOptions,
   type Params,
   pael,
@@ -50,12 +45,10 @@ export {
   SpatialPAE,
   TemporalPAE,
 } from './layers.js';
-export { caSpecs, ffnSpecs, mhaSpecs, paeSpecs, saSpecs, torchName } from './specs.js';
+export { caSpecs, ffnSpecs, mhaSpecs, paeSpecs, saSpecs } from './specs.js';
 export {
-  exportStateDict,
   fromTorchStateDict,
   type LoadReport,
   type LoadStateDictOptions,
   loadStateDict,
-  type StateDictEntry,
 } from './state_dict.js';

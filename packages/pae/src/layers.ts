@@ -98,7 +98,7 @@ export class MultiHeadAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
-tf.serialization.registerClass(MultiHeadAttention);
+tf.serialization.registerClass(MultiHeadAttention, 'pir');
 
 /** FFN: Linear(D→2D) → LayerNorm(2D) → GELU → Linear(2D→D); weights `0.*`, `1.*`, `3.*`. `x → x'`. */
 export class FeedForward extends PaeLayer {
@@ -127,7 +127,7 @@ export class FeedForward extends PaeLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
-tf.serialization.registerClass(FeedForward);
+tf.serialization.registerClass(FeedForward, 'pir');
 
 /** SA block (post-LN): `[x(, mask)] → [B, T, D]`; weights `mhatt.*`, `ffn.*`, `norm1.*`, `norm2.*`. */
 export class SelfAttention extends AttentionLayer {
@@ -155,7 +155,7 @@ export class SelfAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
-tf.serialization.registerClass(SelfAttention);
+tf.serialization.registerClass(SelfAttention, 'pir');
 
 /**
  * CA block (post-LN, queries from x, keys/values and residual from y): `[x, y(, mask of y)] → [B, T, D]`
@@ -195,7 +195,7 @@ export class CrossAttention extends AttentionLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName } };
   }
 }
-tf.serialization.registerClass(CrossAttention);
+tf.serialization.registerClass(CrossAttention, 'pir');
 
 /** PAEL(x, c) = SA then CA: `[x, c(, mask)] → CA(c, SA(x))` [B, T, D]; weights `sa.*`, `ca.*`. */
 export class PAEL extends AttentionLayer {
@@ -216,7 +216,7 @@ export class PAEL extends AttentionLayer {
     });
   }
 }
-tf.serialization.registerClass(PAEL);
+tf.serialization.registerClass(PAEL, 'pir');
 
 /** Config of {@link SpatialPAE} / {@link TemporalPAE}. */
 export interface PaeStackArgs extends AttentionLayerArgs {
@@ -278,7 +278,7 @@ export class SpatialPAE extends AttentionLayer {
     return { ...super.getConfig(), layers: this.layers };
   }
 }
-tf.serialization.registerClass(SpatialPAE);
+tf.serialization.registerClass(SpatialPAE, 'pir');
 
 /**
  * Temporal-PAE (text): `[tokens [B, L, D](, mask [B, L])] → [B, L, D]`. Per layer: `s = SA_i(h)`,
@@ -316,7 +316,7 @@ export class TemporalPAE extends AttentionLayer {
     return { ...super.getConfig(), layers: this.layers };
   }
 }
-tf.serialization.registerClass(TemporalPAE);
+tf.serialization.registerClass(TemporalPAE, 'pir');
 
 /** Config of {@link PaeHead}. */
 export interface PaeHeadArgs extends PaeLayerArgs, NamedArgs {
@@ -361,4 +361,4 @@ export class PaeHead extends PaeLayer {
     return { ...super.getConfig(), stateName: { name: this.stateName }, normalize: this.normalize };
   }
 }
-tf.serialization.registerClass(PaeHead);
+tf.serialization.registerClass(PaeHead, 'pir');

@@ -34,7 +34,13 @@ import { avgPool2d, conv2d, conv2dBiasAct } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
 import { normalLinear } from './init.js';
 import type { FoldBatchNorm, ResNetOptions } from './options.js';
-import { applyBatchNorm, FoldedConvs, useFold } from './resnet.js';
+import {
+  applyBatchNorm,
+  asInstructionEncoder,
+  FoldedConvs,
+  type InstructionView,
+  useFold,
+} from './resnet.js';
 
 /** Configuration of {@link ModifiedResNet}. */
 export interface ModifiedResNetConfig {
@@ -324,9 +330,9 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
     return tf.tidy(() => attentionPool2d(this.params, this.features(images), this.config.heads));
   }
 
-  /** This tower as an {@link InstructionEncoder} (width `outputDim`). */
-  asInstructionEncoder(): InstructionEncoder {
-    return { dim: this.dim, encode: (images) => this.instruction(images) };
+  /** This tower as an {@link InstructionEncoder} (width `outputDim`): a view whose parameters and `dispose` are the tower's. */
+  asInstructionEncoder(): InstructionView {
+    return asInstructionEncoder(this);
   }
 
   /** Every parameter and buffer by PyTorch name, with its variable (`@pir/nn`'s `HasParameters`). */

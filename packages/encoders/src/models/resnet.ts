@@ -406,7 +406,7 @@ export class ResNet implements VisionEncoder, HasParameters {
   }
 
   /** This network as an {@link InstructionEncoder} (width {@link ResNet.dim}), as `ModifiedResNet` offers too. */
-  asInstructionEncoder(): InstructionEncoder {
+  asInstructionEncoder(): InstructionView {
     return asInstructionEncoder(this);
   }
 
@@ -427,10 +427,27 @@ export class ResNet implements VisionEncoder, HasParameters {
   }
 }
 
-/** View a vision model with an `instruction(images)` method as an {@link InstructionEncoder} of width `dim`. */
-export function asInstructionEncoder(model: {
-  dim: number;
-  instruction(images: tf.Tensor4D): tf.Tensor2D;
-}): InstructionEncoder {
-  return { dim: model.dim, encode: (images) => model.instruction(images) };
+/** An {@link InstructionEncoder} that is a view of a network: its parameters and its `dispose` are the network's. */
+export interface InstructionView extends InstructionEncoder, HasParameters {
+  /** Free the viewed network. */
+  dispose(): void;
+}
+
+/**
+ * View a vision model with an `instruction(images)` method as an {@link InstructionEncoder} of width `dim`.
+ * The view's `namedParameters()` (so `loadStateDict(view, sd)` loads the network) and `dispose()` are the
+ * network's.
+ */
+export function asInstructionEncoder(
+  model: { dim: number; instruction(images: tf.Tensor4D): tf.Tensor2D } & Partial<HasParameters> & {
+      dispose?: () => void;
+    },
+): InstructionView {
+  return {
+    dim: model.dim,
+    encode: (images) => model.instruction(images),
+    namedParameters: () => model.namedParameters?.() ?? [],
+    ...(model.ignoredKeys === undefined ? {} : { ignoredKeys: model.ignoredKeys }),
+    dispose: () => model.dispose?.(),
+  };
 }

@@ -148,9 +148,11 @@ export abstract class SpecLayer extends tfl.layers.Layer implements HasParameter
 
   /**
    * Free the weights. Unlike the stock `Layer.dispose`, this also works for a layer only ever called eagerly
-   * (never connected to a symbolic model), which tfjs counts as "not used yet".
+   * (never connected to a symbolic model), which tfjs counts as "not used yet", and for a layer never built
+   * (nothing to free).
    */
   override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    if (!this.built) return { refCountAfterDispose: 0, numDisposedVariables: 0 };
     if (this._refCount === null) this._refCount = 1;
     return super.dispose();
   }
