@@ -70,6 +70,7 @@ export {
   type DecodeOptions,
   decodeImage,
   ImageDecodeError,
+  type ImageDecodeErrorOptions,
   loadImage,
   type RawImage,
 } from './images/index.js';

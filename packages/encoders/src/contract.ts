@@ -42,6 +42,12 @@ export interface VisionEncoder {
   /** Width D of `global` and `local`. */
   readonly dim: number;
   /**
+   * Number N of `local` tokens, when the architecture fixes it (Swin, ViT: the input size is part of the
+   * configuration); absent when it depends on the input (a torchvision ResNet). Models use it to check their
+   * configuration (PIR-ITR's `k ≤ 1 + N`) before the first batch.
+   */
+  readonly localTokens?: number;
+  /**
    * @param images [B, H, W, 3] float32, already normalised (e.g. CLIP mean/std), channels last
    * @param training dropout / batch-norm statistics in training mode
    */

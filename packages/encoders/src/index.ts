@@ -65,6 +65,7 @@ export {
   type EpochStats,
   encoderConfig,
   type FoldBatchNorm,
+  type FoldedConvs,
   GRU_TEST,
   GRU_VSE,
   type GruTextConfig,

@@ -2,6 +2,7 @@
 import { countParameters } from '@pir/nn';
 import { Rng } from '@pir/runtime';
 import { describeBackends, expectNoLeak } from '@pir/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import {
   BERT_BASE,
@@ -61,5 +62,21 @@ describeBackends('encoder catalogue', () => {
     expect(swin.config).toEqual({ ...SWIN_T, depths: [1, 1, 1, 1], numClasses: 0 });
     expect(swin.dim).toBe(768);
     swin.dispose();
+  });
+
+  it('vision encoders that fix their input size say how many local tokens they give', async () => {
+    for (const name of ['swin-test', 'clip-vit-test', 'clip-rn-test'] as const) {
+      const e = createEncoder(name, { rng: new Rng(1) }) as unknown as {
+        localTokens: number;
+        config: { imageSize: number };
+        encode(x: tf.Tensor4D): { global: tf.Tensor; local: tf.Tensor };
+        dispose(): void;
+      };
+      const x = tf.zeros([1, e.config.imageSize, e.config.imageSize, 3]) as tf.Tensor4D;
+      const out = e.encode(x);
+      expect(out.local.shape[1], name).toBe(e.localTokens);
+      tf.dispose([x, out.global, out.local]);
+      e.dispose();
+    }
   });
 });

@@ -47,7 +47,8 @@ export type PirItrFields = Omit<PirItrConfig, 'seed' | 'ownsEncoders'>;
 /** The model's own fields of a PIR-CLIP configuration. */
 export type PirClipFields = Omit<PirClipConfig, 'seed' | 'ownsEncoders'>;
 
-interface ModelConfigBase {
+/** What both kinds of model configuration hold. */
+export interface ModelConfigBase {
   /** The configuration's name (the file name without `.json` for the built-in ones). */
   name: string;
   /** One line on what it is. */

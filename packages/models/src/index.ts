@@ -22,6 +22,7 @@ export {
   listModels,
   MODEL_CONFIGS,
   type ModelConfig,
+  type ModelConfigBase,
   type ModelName,
   type ModelOf,
   modelConfig,
@@ -34,6 +35,12 @@ export {
   resolveModelConfig,
 } from './catalogue.js';
 export { ModelInputError } from './errors.js';
-export { type ModelLoadOptions, type OwnershipOptions, PirModelBase } from './model_base.js';
+export { type ModelLoadOptions, type OwnershipOptions, PirModelBase, type Trains } from './model_base.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
-export { PirItr, type PirItrBatch, type PirItrConfig, type PirItrEncoders } from './pir_itr.js';
+export {
+  PIR_ITR_DEFAULTS,
+  PirItr,
+  type PirItrBatch,
+  type PirItrConfig,
+  type PirItrEncoders,
+} from './pir_itr.js';

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
 
 /** The encoder-contract part the base needs: which variables an encoder trains. */
-interface Trains {
+export interface Trains {
   trainableVariables(): tf.Variable[];
 }
 

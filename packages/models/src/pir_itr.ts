@@ -87,7 +87,8 @@ export interface PirItrBatch {
   labels: Labels;
 }
 
-const DEFAULTS = {
+/** PIR-ITR's published configuration — the defaults of {@link PirItr} (and `configs/pir-itr.json`). */
+export const PIR_ITR_DEFAULTS = {
   dim: 512,
   k: 40,
   heads: 8,
@@ -134,7 +135,7 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
     config: PirItrConfig = {},
   ) {
     super('PirItr', encoders, { ownsEncoders: config.ownsEncoders ?? false });
-    const c = { ...DEFAULTS, ...config };
+    const c = { ...PIR_ITR_DEFAULTS, ...config };
     for (const key of ['dim', 'k', 'heads', 'spatialLayers', 'temporalLayers'] as const) {
       const v = c[key];
       if (!Number.isInteger(v) || v < 1)
@@ -157,6 +158,13 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
           `the ${role} encoder must have a positive 'dim', got ${String(dim)}`,
         );
     }
+    const n = encoders.vision.localTokens;
+    if (n !== undefined && c.k > n + 1)
+      throw new ModelInputError(
+        'PirItr',
+        'k',
+        `the belief strategy keeps k = ${c.k} tokens but the vision encoder gives only 1 + ${n}`,
+      );
     this.dim = c.dim;
     this.k = c.k;
     this.lambda = c.lambda;

@@ -9,6 +9,7 @@ import {
   ModelInputError,
   modelConfig,
   modelConfigHash,
+  PIR_ITR_DEFAULTS,
   PirClip,
   PirItr,
   resolveModelConfig,
@@ -42,13 +43,24 @@ describeBackends('model catalogue', () => {
   });
 
   it('the class defaults equal the published configuration', () => {
-    const m = createModel({ ...modelConfig('pir-itr-test'), config: {} }, { seed: 1 });
-    const paper = modelConfig('pir-itr').config;
+    expect({ ...PIR_ITR_DEFAULTS }).toEqual(modelConfig('pir-itr').config);
+    // a model built with no fields takes them (k = 40 needs ≥ 39 vision tokens: swin-test at 224 px gives 49)
+    const m = createModel(
+      {
+        ...modelConfig('pir-itr-test'),
+        encoders: {
+          ...modelConfig('pir-itr-test').encoders,
+          vision: { name: 'swin-test', overrides: { imageSize: 224, patchSize: 4, windowSize: 7 } },
+        },
+        config: {},
+      },
+      { seed: 1 },
+    );
     expect({ dim: m.dim, k: m.k, lambda: m.lambda, variant: m.variant }).toEqual({
-      dim: paper.dim,
-      k: paper.k,
-      lambda: paper.lambda,
-      variant: paper.variant,
+      dim: PIR_ITR_DEFAULTS.dim,
+      k: PIR_ITR_DEFAULTS.k,
+      lambda: PIR_ITR_DEFAULTS.lambda,
+      variant: PIR_ITR_DEFAULTS.variant,
     });
     m.dispose();
   });

@@ -190,7 +190,15 @@ describeBackends('PirItr (tiny encoders)', () => {
     expect(() => new PirItr({ ...enc, text: { ...text, dim: 0 } as never })).toThrow(
       /text encoder must have a positive 'dim'/,
     );
-    const model = make({ k: 40 });
+    // the Swin says how many tokens it gives (localTokens): k is checked when the model is built …
+    expect(() => make({ k: 40 })).toThrow(/keeps k = 40 tokens but the vision encoder gives only 1 \+ 4/);
+    // … and, for an encoder that cannot say, on the first batch
+    const opaque = {
+      dim: vision.dim,
+      encode: (x: tf.Tensor4D) => vision.encode(x),
+      trainableVariables: () => vision.trainableVariables(),
+    };
+    const model = new PirItr({ ...enc, vision: opaque }, { ...config, k: 40 });
     try {
       expect(() => model.embedImages(batch.images)).toThrow(
         /keeps k = 40 tokens but the vision encoder gives only 1 \+ 4/,

@@ -43,11 +43,15 @@ function norm(p: Params, name: string, x: tf.Tensor, eps = NN_LN_EPS): tf.Tensor
  * The Linear `name` of a parameter record. @deprecated use `linear(x, kernel, bias)` of `@pir/nn`
  * (`linear(x, p['name.weight'], p['name.bias'])`).
  */
-export const linear = lin;
+export function linear(p: Params, name: string, x: tf.Tensor): tf.Tensor {
+  return lin(p, name, x);
+}
 /**
  * The LayerNorm `name` of a parameter record. @deprecated use `layerNorm(x, gamma, beta, eps)` of `@pir/nn`.
  */
-export const layerNorm = norm;
+export function layerNorm(p: Params, name: string, x: tf.Tensor, eps = NN_LN_EPS): tf.Tensor {
+  return norm(p, name, x, eps);
+}
 /** Exact GELU. @deprecated import `gelu` from `@pir/nn`. */
 export const gelu = nnGelu;
 /** LayerNorm epsilon 1e-5. @deprecated import `LN_EPS` from `@pir/nn`. */

@@ -13,7 +13,14 @@
 import '@pir/runtime';
 
 export { type ParamSpec, type StateDict, type StateDictLike, stateDict } from '@pir/nn';
-export { type AttentionLayerArgs, PAE_DEFAULTS, PaeLayer, type PaeLayerArgs } from './base.js';
+export {
+  AttentionLayer,
+  type AttentionLayerArgs,
+  PAE_DEFAULTS,
+  PaeLayer,
+  type PaeLayerArgs,
+  type Shape,
+} from './base.js';
 // Names of @pir/pae 0.1 that are deprecated (see each), kept for one release.
 export * from './deprecated.js';
 export { PaeInputError, StateDictError } from './errors.js';
@@ -35,6 +42,7 @@ export {
 export {
   CrossAttention,
   FeedForward,
+  type Kwargs,
   MultiHeadAttention,
   type NamedArgs,
   PAEL,

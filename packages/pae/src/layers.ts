@@ -19,7 +19,8 @@ import {
 } from './functional.js';
 import { caSpecs, ffnSpecs, mhaSpecs, paeSpecs, saSpecs } from './specs.js';
 
-type Kwargs = Record<string, unknown>;
+/** Keyword arguments of `call` (`{ training }`). */
+export type Kwargs = Record<string, unknown>;
 
 function list(fn: string, inputs: tf.Tensor | tf.Tensor[], counts: number[]): tf.Tensor[] {
   const l = Array.isArray(inputs) ? inputs : [inputs];

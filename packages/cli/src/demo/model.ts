@@ -120,11 +120,13 @@ export async function pretrainDemoInstructionEncoder(
 }
 
 /**
- * How many vision tokens `PirItr` sees from `vision` at `imageSize` pixels — asked of the encoder itself, by
- * encoding one blank image: `PirItr` prepends the pooled `global` token to the `local` ones
- * (`[global; local]`, see `PirItr.imageHead`), so it is `1 + local.shape[1]` (Swin-T at 224 px: 1 + 7² = 50).
+ * How many vision tokens `PirItr` sees from `vision`: it prepends the pooled `global` token to the `local` ones
+ * (`[global; local]`, see `PirItr.imageHead`), so `1 + vision.localTokens` (Swin-T at 224 px: 1 + 7² = 50) — the
+ * encoder says how many local tokens it gives; an encoder that cannot (its grid depends on the input) is asked
+ * by encoding one blank image of `imageSize` pixels.
  */
 export function visionTokenCount(vision: VisionEncoder, imageSize: number): number {
+  if (vision.localTokens !== undefined) return 1 + vision.localTokens;
   return tf.tidy(() => 1 + (vision.encode(tf.zeros([1, imageSize, imageSize, 3])).local.shape[1] as number));
 }
 

@@ -4,13 +4,14 @@
  */
 
 export { COLOURS, type ColourName } from './caption_words.js';
-export { renderContactSheet } from './contact_sheet.js';
+export { type ContactSheetOptions, renderContactSheet } from './contact_sheet.js';
 export {
   generateSynthetic,
   generateSyntheticImage,
   type PirEvalEntry,
   type PirTrainEntry,
   planImage,
+  type ResolvedSyntheticOptions,
   resolveSyntheticOptions,
   type Split as SyntheticSplit,
   type SyntheticDataset,
@@ -19,7 +20,7 @@ export {
   synthesize,
   toPirJson,
 } from './generate_synthetic.js';
-export { SCENE_CLASSES, type SceneClass } from './scene_composers.js';
+export { SCENE_CLASSES, SCENES, type SceneClass, type SceneComposer } from './scene_composers.js';
 export type { ObjectRole, SceneObject } from './scene_context.js';
 export { DEFAULT_NOISE, type NoiseOptions } from './semantic_noise.js';
 export { type WriteSyntheticResult, writeSynthetic } from './write_synthetic.js';

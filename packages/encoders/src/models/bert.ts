@@ -153,7 +153,7 @@ export class BertEncoder implements TextEncoder, HasParameters {
 
   /**
    * @param config fields that differ from bert-base-uncased ({@link BERT_BASE}), the default — e.g. a named test size:
-   *   `new BertEncoder(BERT_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new BertEncoder(BERT_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<BertConfig> = {}, options: TextModelOptions = {}) {
     this.config = { ...BERT_BASE, ...config };

@@ -116,7 +116,7 @@ export class ClipTextTransformer implements TextEncoder, HasParameters {
 
   /**
    * @param config fields that differ from CLIP ViT-B/32's text tower ({@link CLIP_TEXT_B32}), the default — e.g. a named test size:
-   *   `new ClipTextTransformer(CLIP_TEXT_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new ClipTextTransformer(CLIP_TEXT_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<ClipTextConfig> = {}, options: TextModelOptions = {}) {
     this.config = { ...CLIP_TEXT_B32, ...config };

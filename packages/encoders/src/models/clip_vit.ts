@@ -129,10 +129,12 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
   readonly config: Readonly<ClipVisionConfig>;
   readonly params: ParamStore;
   readonly dim: number;
+  /** N of `encode(...).local`: the patches, (imageSize / patchSize)². */
+  readonly localTokens: number;
 
   /**
    * @param config fields that differ from CLIP ViT-B/32 ({@link CLIP_VIT_B32}), the default — e.g. a named test size:
-   *   `new ClipVisionTransformer(CLIP_VIT_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new ClipVisionTransformer(CLIP_VIT_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<ClipVisionConfig> = {}, options: ModelOptions = {}) {
     this.config = { ...CLIP_VIT_B32, ...config };
@@ -141,6 +143,7 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
       options.rng ?? getGlobalRng(),
       'ClipVisionTransformer',
     );
+    this.localTokens = (this.config.imageSize / this.config.patchSize) ** 2;
     this.dim =
       this.config.globalOutput === 'projected' && this.config.outputDim > 0
         ? this.config.outputDim

@@ -181,7 +181,7 @@ export class GruTextEncoder implements TextEncoder, HasParameters {
 
   /**
    * @param config fields that differ from the VSE++ GRU ({@link GRU_VSE}), the default — e.g. a named test size:
-   *   `new GruTextEncoder(GRU_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new GruTextEncoder(GRU_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<GruTextConfig> = {}, options: TextModelOptions = {}) {
     this.config = { ...GRU_VSE, ...config };

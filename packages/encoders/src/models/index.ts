@@ -53,6 +53,7 @@ export type { FoldBatchNorm, ModelOptions, ResNetOptions, TextModelOptions } fro
 export {
   applyBatchNorm,
   asInstructionEncoder,
+  FoldedConvs,
   type InstructionView,
   RESNET_TEST,
   RESNET18,

@@ -220,6 +220,8 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
   readonly config: Readonly<ModifiedResNetConfig>;
   readonly params: ParamStore;
   readonly dim: number;
+  /** N of `encode(...).local`: the final grid, (imageSize / 32)². */
+  readonly localTokens: number;
   private readonly blocks: BlockPlan[];
   /** When `features` folds BatchNorm into the convolutions (see `FoldBatchNorm` in `resnet.ts`). */
   foldBatchNorm: FoldBatchNorm;
@@ -228,7 +230,7 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
 
   /**
    * @param config fields that differ from CLIP RN50 ({@link CLIP_RN50}), the default — e.g. a named test size:
-   *   `new ModifiedResNet(CLIP_RN_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new ModifiedResNet(CLIP_RN_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<ModifiedResNetConfig> = {}, options: ResNetOptions = {}) {
     this.config = { ...CLIP_RN50, ...config };
@@ -239,6 +241,7 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
     );
     this.blocks = plan(this.config);
     this.dim = this.config.outputDim;
+    this.localTokens = (this.config.imageSize / 32) ** 2;
     this.folded = new FoldedConvs(this.params);
     this.foldBatchNorm = options.foldBatchNorm ?? 'auto';
     if (this.config.batchNorm === 'frozen')

@@ -280,7 +280,7 @@ export class ResNet implements VisionEncoder, HasParameters {
 
   /**
    * @param config fields that differ from ResNet-50 ({@link RESNET50}), the default — e.g. a named test size:
-   *   `new ResNet(RESNET_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new ResNet(RESNET_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<ResNetConfig> = {}, options: ResNetOptions = {}) {
     this.config = { ...RESNET50, ...config };

@@ -335,6 +335,8 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
   readonly config: Readonly<SwinConfig>;
   readonly params: ParamStore;
   readonly dim: number;
+  /** N of `encode(...).local`: the last stage's grid, (imageSize / patchSize / 2^(stages−1))². */
+  readonly localTokens: number;
   /** Buffers of official checkpoints that are recomputed here. */
   readonly ignoredKeys = [/(^|\.)relative_position_index$/, /(^|\.)attn_mask$/];
   private readonly stages: StagePlan[];
@@ -343,13 +345,15 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
 
   /**
    * @param config fields that differ from Swin-T ({@link SWIN_T}), the default — e.g. a named test size:
-   *   `new SwinTransformer(SWIN_TEST)`; `encoderConfig(name)` lists every named size
+   *   `new SwinTransformer(SWIN_TEST)`; `listEncoders()` lists every named size
    */
   constructor(config: Partial<SwinConfig> = {}, options: ModelOptions = {}) {
     this.config = { ...SWIN_T, ...config };
     this.stages = stagePlan(this.config);
     this.params = new ParamStore(swinSpecs(this.config), options.rng ?? getGlobalRng(), 'SwinTransformer');
-    this.dim = (this.stages[this.stages.length - 1] as StagePlan).dim;
+    const last = this.stages[this.stages.length - 1] as StagePlan;
+    this.dim = last.dim;
+    this.localTokens = last.res * last.res;
     this.consts = this.stages.map((s) => {
       const n = s.window * s.window;
       const nw = (s.res / s.window) ** 2;

@@ -26,7 +26,8 @@ export interface SpecLayerArgs {
   batchInputShape?: (number | null)[];
 }
 
-type Initializer = ReturnType<typeof tfl.initializers.ones>;
+/** A tfjs-layers initializer. */
+export type Initializer = ReturnType<typeof tfl.initializers.ones>;
 
 /** The tfjs initializer of a {@link ParamInit}; random kinds take the next seed of `seeds`. */
 export function initializerOf(init: ParamInit, seeds: Rng): Initializer {
