@@ -30,7 +30,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          setupFiles: ['tools/test-utils/src/node-setup.ts'],
+          setupFiles: ['tools/test-utils/src/node_setup.ts'],
           include,
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           pool: 'forks',
@@ -55,7 +55,7 @@ export default defineConfig({
           name: 'browser',
           include,
           exclude: ['**/*.node.test.ts', '**/node_modules/**'],
-          setupFiles: ['tools/test-utils/src/browser-setup.ts'],
+          setupFiles: ['tools/test-utils/src/browser_setup.ts'],
           browser: {
             enabled: true,
             headless: true,

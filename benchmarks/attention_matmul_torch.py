@@ -1,4 +1,4 @@
-"""PyTorch CPU baseline for benchmarks/attention-matmul.ts: the batched attention products (torch.bmm) and one
+"""PyTorch CPU baseline for benchmarks/attention_matmul.ts: the batched attention products (torch.bmm) and one
 attention forward+backward, at the same sizes, with a given thread count.
 
 Usage: python3 attention_matmul_torch.py --threads N --cases JSON [--reps R]

@@ -1,4 +1,4 @@
-"""PyTorch/Python side of benchmarks/datasets-batching.ts: the same work with the standard tools.
+"""PyTorch/Python side of benchmarks/datasets_batching.ts: the same work with the standard tools.
 
 Prints one JSON line: median milliseconds of
 * sampler: one epoch of index batches from torch's BatchSampler(RandomSampler) (17,175 samples, batch 256);

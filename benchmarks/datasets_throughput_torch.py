@@ -1,4 +1,4 @@
-"""PyTorch/PIL side of benchmarks/datasets-throughput.ts: decode + transform throughput on the same files.
+"""PyTorch/PIL side of benchmarks/datasets_throughput.ts: decode + transform throughput on the same files.
 
 Usage: /usr/bin/python3 datasets_throughput_torch.py <image_dir> <n> <batch>
 Prints one JSON line: images/s for PIL decode (PNG, JPEG, TIFF) and for the eval / train transforms done with

@@ -1,4 +1,4 @@
-"""PyTorch CPU baseline for benchmarks/encoders-throughput.ts: inference throughput of the same architectures
+"""PyTorch CPU baseline for benchmarks/encoders_throughput.ts: inference throughput of the same architectures
 (CLIP ViT-B/32 image tower, torchvision ResNet-50, CLIP text tower) defined in tools/golden/encoders_models.py
 (the definitions the golden tests of @pir/encoders check against), random weights, eval mode, no_grad.
 

@@ -1,5 +1,5 @@
 """Loop-and-argsort retrieval evaluation, the way the published RS retrieval code does it (AMFMN / GaLR / PIR
-`i2t` / `t2i`: one numpy argsort of the full similarity row per query), as the baseline of metrics-rsicd.ts.
+`i2t` / `t2i`: one numpy argsort of the full similarity row per query), as the baseline of metrics_rsicd.ts.
 
 Usage: metrics_reference.py IMAGES.f32 TEXTS.f32 N_IMAGES N_TEXTS DIM REPS
 Inputs are raw little-endian float32, row-major; captions 5 per image, consecutive. Prints one JSON line.

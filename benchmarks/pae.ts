@@ -32,7 +32,7 @@ interface ChildResult {
 }
 
 async function child(threads: number, reps: number): Promise<ChildResult> {
-  // As transformer-step.ts: the full tfjs package registers every gradient (the deep import that
+  // As transformer_step.ts: the full tfjs package registers every gradient (the deep import that
   // @pir/runtime's source uses does not resolve under tsx's ESM loader); then the runtime's wasm setup and
   // kernel repairs from source.
   await import('@tensorflow/tfjs');

@@ -1,4 +1,4 @@
-"""PyTorch CPU baseline for benchmarks/transformer-step.ts: the same 2-layer post-LN transformer encoder
+"""PyTorch CPU baseline for benchmarks/transformer_step.ts: the same 2-layer post-LN transformer encoder
 training step (D=256, 4 heads, FFN 1024, ReLU, input [32, 50, 256], MSE loss, Adam), written from the same
 primitives (fused QKV projection, explicit softmax attention, layer_norm).
 

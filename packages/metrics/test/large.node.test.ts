@@ -1,6 +1,6 @@
 /**
  * A large-ish chunked evaluation in Node (2,000 images × 10,000 captions): many blocks and both passes, equal
- * to the one-block result, in bounded time. The full 20k × 100k run is `benchmarks/metrics-large.ts`.
+ * to the one-block result, in bounded time. The full 20k × 100k run is `benchmarks/metrics_large.ts`.
  */
 import { captionToImageMap, evaluateRetrieval } from '@pir/metrics';
 import { Rng } from '@pir/runtime';

@@ -7,7 +7,7 @@ describe('initBackend webgpu in Node (Dawn)', () => {
     await initBackend({ backend: 'cpu' });
   });
 
-  // tools/test-utils/src/node-setup.ts points Vulkan at SwiftShader when no driver is configured
+  // tools/test-utils/src/node_setup.ts points Vulkan at SwiftShader when no driver is configured
   it('runs on a software Vulkan adapter and reports it', async () => {
     const info = await initBackend({ backend: 'webgpu' });
     expect(info.name).toBe('webgpu');

@@ -352,7 +352,7 @@ export function batchMatMulWasm(
 /**
  * Whether one `[M, K] × [K, N]` slice of a batched product goes to the SIMD kernel rather than its own
  * XNNPACK call: below this size XNNPACK's per-call operator creation, weight packing and thread-pool
- * synchronisation cost more than the kernel's missing threads (measured: `benchmarks/attention-matmul.ts`).
+ * synchronisation cost more than the kernel's missing threads (measured: `benchmarks/attention_matmul.ts`).
  */
 let SIMD_MAX_FLOPS = 2 * 256 * 256 * 256;
 

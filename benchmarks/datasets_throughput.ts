@@ -3,7 +3,7 @@
  * JPEG, TIFF at 224 px) and transform throughput (eval and train pipelines on batches of 32, wasm), against
  * PIL + torch on the same files in the same run, and against the training step the data pipeline feeds.
  *
- * Run: `npx tsx benchmarks/datasets-throughput.ts [--n 96]` → results/datasets-throughput.json
+ * Run: `npx tsx benchmarks/datasets_throughput.ts [--n 96]` → results/datasets-throughput.json
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

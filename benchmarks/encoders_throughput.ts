@@ -14,7 +14,7 @@
  * `--no-winograd` turns off the runtime's Winograd 3 × 3 convolutions (`initBackend({ winograd: false })`);
  * `--models a,b` runs a subset (vit_b32, resnet50, clip_text).
  *
- * Run: npx tsx benchmarks/encoders-throughput.ts [--reps R] [--threads N] [--no-profile] [--no-winograd] [--models …]
+ * Run: npx tsx benchmarks/encoders_throughput.ts [--reps R] [--threads N] [--no-profile] [--no-winograd] [--models …]
  * (writes results/encoders-throughput.json). Needs `@pir/runtime`'s dist to be current (`npm run build`).
  */
 import os from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * The large chunked evaluation: 20,000 images × 100,000 captions (5 per image), D = 512, on wasm — the full
  * similarity matrix would be 8 GB of float32; @pir/metrics holds one block of `chunkSize` × 100,000 scores.
- * Reports wall time and peak RSS. Run: `npx tsx benchmarks/metrics-large.ts [chunkSize]` (takes minutes)
+ * Reports wall time and peak RSS. Run: `npx tsx benchmarks/metrics_large.ts [chunkSize]` (takes minutes)
  * → results/metrics-large.json
  */
 import os from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * RSICD-sized retrieval evaluation (1,093 images × 5,465 captions, D = 512): @pir/metrics on wasm against the
  * loop-and-argsort evaluation of the published code (numpy, `metrics_reference.py`) and a plain JS loop + sort,
- * on the same embeddings. Run: `npx tsx benchmarks/metrics-rsicd.ts` → results/metrics-rsicd.json
+ * on the same embeddings. Run: `npx tsx benchmarks/metrics_rsicd.ts` → results/metrics-rsicd.json
  *
  * Two comparisons:
  * - ranking: from a precomputed similarity matrix (what the published `i2t`/`t2i` take) —

@@ -9,7 +9,7 @@
  * Each wasm thread count runs in its own child process (the backend initialises once per process); inside
  * it the two paths alternate via test hooks of the kernel modules (imported from source).
  *
- * Run: npx tsx benchmarks/attention-matmul.ts [--reps N]   (writes results/attention-matmul.json)
+ * Run: npx tsx benchmarks/attention_matmul.ts [--reps N]   (writes results/attention-matmul.json)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';

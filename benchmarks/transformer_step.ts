@@ -11,7 +11,7 @@
  *   wasm-repaired-2t  repairWasmKernels(), 2 threads (setupWasm's Node worker fix)
  *   torch-1t / -2t    PyTorch, torch.set_num_threads(n) and OPENBLAS_NUM_THREADS=n
  *
- * Run: npx tsx benchmarks/transformer-step.ts [--quick]   (writes results/transformer-step.json)
+ * Run: npx tsx benchmarks/transformer_step.ts [--quick]   (writes results/transformer-step.json)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * @pir/datasets batching and loading: the BatchSampler's epoch against torch's BatchSampler(RandomSampler),
  * prefetch overlap of decode and training step, and loading the real rsitmd_train.json against Python's
- * json.load + grouping. Run: `npx tsx benchmarks/datasets-batching.ts` → results/datasets-batching.json
+ * json.load + grouping. Run: `npx tsx benchmarks/datasets_batching.ts` → results/datasets-batching.json
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
