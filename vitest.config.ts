@@ -9,7 +9,12 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['@pir/source'];
-const include = ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts'];
+const include = [
+  'packages/*/src/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'tools/*/test/**/*.test.ts',
+  'examples/*/test/**/*.test.ts',
+];
 const chromium = process.env.PIR_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
