@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { detach } from './constant.js';
 import { beliefScores } from './scores.js';
-import { checkK, checkTokens } from './validate.js';
+import { checkFinite, checkK, checkTokens } from './validate.js';
 
 /** Options of {@link hardBelief}. */
 export interface HardBeliefOptions {
@@ -23,6 +23,13 @@ export interface HardBeliefOptions {
    * - `'gather'`: `tf.gather` on the flattened tokens, gradient by `unsortedSegmentSum`.
    */
   selection?: 'gather' | 'matmul';
+  /**
+   * Read the inputs and throw a {@link BeliefInputError} naming the first NaN or ±Infinity (argument
+   * `'tokens'`, `'instruction'` or `'mask'`, and its position). Default `false`. It uses `dataSync()`, which
+   * blocks (and warns on WebGPU): a debugging aid. Without it, a NaN token is ranked arbitrarily and the kept
+   * indices are returned as if nothing were wrong.
+   */
+  validate?: boolean;
 }
 
 /** Defaults of {@link HardBeliefOptions}. */
@@ -57,6 +64,7 @@ export interface HardBeliefResult {
  *
  * @param tokens V [B, N, D]
  * @param instruction u [B, D] or [B, 1, D]
+ * @throws BeliefInputError for a bad shape or `k`, and with `validate: true` for a NaN or ±Infinity input
  * @example
  * ```ts
  * const v = tf.tensor3d([[[1, 0], [0, 1], [2, 0]]]);                  // [1, 3, 2]
@@ -74,6 +82,7 @@ export function hardBelief(
   const { b, n, d } = checkTokens(where, tokens, instruction, options.mask);
   const k = options.k;
   checkK(where, k, n);
+  if (options.validate === true) checkFinite(where, { tokens, instruction, mask: options.mask });
   const order = options.order ?? HARD_BELIEF_DEFAULTS.order;
   const selection = options.selection ?? HARD_BELIEF_DEFAULTS.selection;
   return tf.tidy(() => {

@@ -10,6 +10,7 @@ import { HARD_BELIEF_DEFAULTS, hardBelief } from './hard.js';
 import { prependInstruction } from './instruction.js';
 import { beliefScores } from './scores.js';
 import { type SoftBeliefOptions, type SoftBeliefVariant, softBelief } from './soft.js';
+import { checkFinite } from './validate.js';
 
 type Shape = (number | null)[];
 type LayerArgs = {
@@ -72,6 +73,11 @@ export interface HardBeliefLayerArgs extends LayerArgs {
    * alone — for plotting which patches the instruction trusted, or to pass the kept mask on.
    */
   returnDetails?: boolean;
+  /**
+   * Read the inputs on every call and throw a `BeliefInputError` (`where` `'HardBelief'`) naming the first
+   * NaN or ±Infinity — see `HardBeliefOptions.validate`. Default `false` (it blocks: a debugging aid).
+   */
+  validate?: boolean;
 }
 
 /**
@@ -93,6 +99,8 @@ export class HardBelief extends tfl.layers.Layer {
   readonly selection: 'gather' | 'matmul';
   /** Whether `call` returns `[tokens, keptMask, scores, indices]` instead of the tokens alone. */
   readonly returnDetails: boolean;
+  /** Whether `call` checks its inputs for NaN and ±Infinity (see {@link HardBeliefLayerArgs.validate}). */
+  readonly validate: boolean;
 
   constructor(args: HardBeliefLayerArgs = {}) {
     super(args);
@@ -100,6 +108,7 @@ export class HardBelief extends tfl.layers.Layer {
     this.order = args.order ?? HARD_BELIEF_DEFAULTS.order;
     this.selection = args.selection ?? HARD_BELIEF_DEFAULTS.selection;
     this.returnDetails = args.returnDetails ?? false;
+    this.validate = args.validate ?? false;
     if (!Number.isInteger(this.k) || this.k < 1) {
       throw new BeliefInputError('HardBelief', 'k', `k must be a positive integer, got ${this.k}.`);
     }
@@ -116,6 +125,7 @@ export class HardBelief extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const [tokens, instruction, mask] = unpack('HardBelief', inputs);
+      if (this.validate) checkFinite('HardBelief', { tokens, instruction, mask });
       const r = hardBelief(tokens, instruction, {
         k: this.k,
         order: this.order,
@@ -134,6 +144,7 @@ export class HardBelief extends tfl.layers.Layer {
       order: this.order,
       selection: this.selection,
       returnDetails: this.returnDetails,
+      validate: this.validate,
     };
   }
 }
@@ -145,6 +156,11 @@ export interface SoftBeliefLayerArgs extends LayerArgs {
   variant?: SoftBeliefVariant;
   /** Return `[tokens, scores, weights]` instead of the tokens alone. */
   returnDetails?: boolean;
+  /**
+   * Read the inputs on every call and throw a `BeliefInputError` (`where` `'SoftBelief'`) naming the first
+   * NaN or ±Infinity — see `SoftBeliefOptions.validate`. Default `false` (it blocks: a debugging aid).
+   */
+  validate?: boolean;
 }
 
 /**
@@ -162,11 +178,14 @@ export class SoftBelief extends tfl.layers.Layer {
   readonly variant: SoftBeliefVariant;
   /** Whether `call` returns `[tokens, scores, weights]` instead of the tokens alone. */
   readonly returnDetails: boolean;
+  /** Whether `call` checks its inputs for NaN and ±Infinity (see {@link SoftBeliefLayerArgs.validate}). */
+  readonly validate: boolean;
 
   constructor(args: SoftBeliefLayerArgs = {}) {
     super(args);
     this.variant = args.variant ?? 'paper';
     this.returnDetails = args.returnDetails ?? false;
+    this.validate = args.validate ?? false;
     if (this.variant !== 'paper' && this.variant !== 'released') {
       throw new BeliefInputError(
         'SoftBelief',
@@ -187,6 +206,7 @@ export class SoftBelief extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const [tokens, instruction, mask] = unpack('SoftBelief', inputs);
+      if (this.validate) checkFinite('SoftBelief', { tokens, instruction, mask });
       const r = softBelief(tokens, instruction, {
         variant: this.variant,
         ...(mask === undefined ? {} : { mask }),
@@ -197,7 +217,12 @@ export class SoftBelief extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), variant: this.variant, returnDetails: this.returnDetails };
+    return {
+      ...super.getConfig(),
+      variant: this.variant,
+      returnDetails: this.returnDetails,
+      validate: this.validate,
+    };
   }
 }
 tf.serialization.registerClass(SoftBelief, 'pir');

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { detach } from './constant.js';
 import { BeliefInputError } from './errors.js';
 import { beliefScores } from './scores.js';
-import { checkTokens } from './validate.js';
+import { checkFinite, checkTokens } from './validate.js';
 
 /** Which formula {@link softBelief} implements. */
 export type SoftBeliefVariant = 'paper' | 'released';
@@ -21,6 +21,12 @@ export interface SoftBeliefOptions {
   variant?: SoftBeliefVariant;
   /** [B, N], 1 = keep: masked tokens score 0 and come out as zeros. */
   mask?: tf.Tensor2D;
+  /**
+   * Read the inputs and throw a {@link BeliefInputError} naming the first NaN or ±Infinity (argument
+   * `'tokens'`, `'instruction'` or `'mask'`, and its position). Default `false`. It uses `dataSync()`, which
+   * blocks: a debugging aid. Without it, non-finite inputs give non-finite tokens and arbitrary ranks.
+   */
+  validate?: boolean;
 }
 
 /** What {@link softBelief} returns. */
@@ -40,6 +46,7 @@ export interface SoftBeliefResult {
  *
  * @param tokens V [B, N, D]
  * @param instruction u [B, D] or [B, 1, D]
+ * @throws BeliefInputError for a bad shape or variant, and with `validate: true` for a NaN or ±Infinity input
  * @example
  * ```ts
  * const v = tf.tensor3d([[[1, 0], [0, 1]]]);                     // [1, 2, 2]
@@ -59,6 +66,7 @@ export function softBelief(
   if (variant !== 'paper' && variant !== 'released') {
     throw new BeliefInputError(where, 'variant', `variant must be 'paper' or 'released', got '${variant}'.`);
   }
+  if (options.validate === true) checkFinite(where, { tokens, instruction, mask: options.mask });
   return tf.tidy(() => {
     const scores = beliefScores(tokens, instruction, options.mask);
     const s = detach(scores); // ranks are constants

@@ -45,3 +45,40 @@ export function checkK(where: string, k: number, n: number): void {
     throw new BeliefInputError(where, 'k', `k must be an integer in [1, N] = [1, ${n}], got ${k}.`);
   }
 }
+
+/** `[i, j, k]` of flat index `i` in a row-major tensor of `shape`. */
+function position(shape: readonly number[], flat: number): number[] {
+  const out = new Array<number>(shape.length).fill(0);
+  let rest = flat;
+  for (let ax = shape.length - 1; ax >= 0; ax--) {
+    const d = shape[ax] as number;
+    out[ax] = rest % d;
+    rest = Math.floor(rest / d);
+  }
+  return out;
+}
+
+/**
+ * The value check behind `validate: true`: reads each tensor (`dataSync`, so it blocks on GPU backends — a
+ * debugging aid, not for every step) and throws a {@link BeliefInputError} naming the first tensor with a
+ * NaN or ±Infinity and the position of its first bad element. A NaN token would otherwise be ranked
+ * silently (top-k and sorting place NaN arbitrarily), so the kept indices would mean nothing.
+ */
+export function checkFinite(where: string, tensors: Record<string, tf.Tensor | undefined>): void {
+  for (const [name, x] of Object.entries(tensors)) {
+    if (x === undefined) continue;
+    const data = x.dataSync() as Float32Array | Int32Array | Uint8Array;
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i] as number;
+      if (!Number.isFinite(value)) {
+        const at = position(x.shape, i);
+        throw new BeliefInputError(
+          where,
+          name,
+          `${name} [${x.shape}] holds ${value} at [${at}] (flat index ${i}): ` +
+            'belief scores of non-finite tokens rank arbitrarily. Check the encoder and projection outputs.',
+        );
+      }
+    }
+  }
+}

@@ -20,7 +20,7 @@ const modules = {
 
 describe('README', () => {
   it('has the examples this test expects (all of them run)', () => {
-    expect(examples.length).toBe(4);
+    expect(examples.length).toBe(5);
     expect(examples.filter((e) => e.skip)).toEqual([]);
   });
 });
