@@ -1,0 +1,8 @@
+import { defineConfig } from 'tsup';
+import { pirTsup } from '../../tools/build/tsup';
+
+export default defineConfig(
+  pirTsup({
+    entry: { index: 'src/index.ts', optim: 'src/optim/index.ts', grad_cache: 'src/grad_cache/index.ts' },
+  }),
+);
