@@ -1,7 +1,7 @@
 /**
  * The error type of the weight readers, writers and name maps.
  */
-import { PirError } from '@pir/runtime/errors';
+import { PirError, type PirErrorOptions } from '@pir/runtime/errors';
 
 /**
  * Thrown when a weight file cannot be read or does not fit a model: a malformed header, an out-of-range
@@ -24,9 +24,10 @@ export class WeightsError extends PirError {
    * @param where the file name or public function that failed (`'model.safetensors'`, `'checkKeys'`)
    * @param message what was wrong and what to do
    * @param key the offending tensor name or pickle global, when there is one
+   * @param options `{ cause }`: the lower-level error (e.g. fflate's), when there is one
    */
-  constructor(where: string, message: string, key?: string) {
-    super(where, key ?? '', message);
+  constructor(where: string, message: string, key?: string, options: PirErrorOptions = {}) {
+    super(where, key ?? '', message, options);
     this.name = 'WeightsError';
   }
 

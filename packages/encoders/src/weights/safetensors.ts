@@ -48,11 +48,51 @@ export interface SafetensorsHeader {
 export interface ReadOptions {
   /** File name used in error messages. */
   name?: string;
+  /**
+   * The most bytes the reader may allocate for tensors (and, for a deflated torch zip, for inflating it):
+   * checked before anything is allocated, so a crafted file — a 1-element storage viewed with stride 0 as
+   * 100,000 × 100,000 elements, a zip entry claiming gigabytes — fails with a `WeightsError` naming the tensor
+   * instead of exhausting memory. Default: 4× the file size, at least 1 MiB — room for tensors that share a
+   * storage (tied weights, views), which each get their own copy. Raise it only for a file you trust.
+   */
+  maxBytes?: number;
 }
 
 /**
- * Parses and validates the header of a safetensors file: dtypes, shapes, offsets in range, consistent with
- * dtype × shape, and covering the data section without holes or overlaps.
+ * Top-level keys of a JSON object text that occur more than once (`JSON.parse` keeps the last one silently).
+ * The text must be valid JSON (it has been parsed already).
+ */
+function duplicateTopLevelKeys(text: string): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) dup.push(key);
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1 && c === '{') expectKey = true;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return dup;
+}
+
+/**
+ * Parses and validates the header of a safetensors file: the header length inside the file, UTF-8 JSON, an
+ * object, no name given twice, dtypes, shapes (non-negative safe integers, addressable), offsets
+ * (non-negative safe integers) in range and consistent with dtype × shape, covering the data section without
+ * holes or overlaps. Every problem is a `WeightsError` naming the file and the tensor.
  */
 export function readSafetensorsHeader(bytes: Uint8Array, options: ReadOptions = {}): SafetensorsHeader {
   const src = options.name ?? 'safetensors';
@@ -67,22 +107,31 @@ export function readSafetensorsHeader(bytes: Uint8Array, options: ReadOptions = 
     );
   }
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new WeightsError(src, `header is not valid UTF-8 JSON: ${String(e)}`);
+    throw new WeightsError(src, `header is not valid UTF-8 JSON: ${String(e)}`, undefined, { cause: e });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new WeightsError(src, 'header is not a JSON object');
   }
+  const dup = duplicateTopLevelKeys(text);
+  if (dup.length > 0)
+    throw new WeightsError(
+      src,
+      `header names ${dup.length === 1 ? 'a tensor' : 'tensors'} twice: ${dup.map((d) => `'${d}'`).join(', ')}`,
+      dup[0],
+    );
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const entries: [string, SafetensorsEntry][] = [];
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null)
-        throw new WeightsError(src, '__metadata__ is not an object');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new WeightsError(src, '__metadata__ is not an object', '__metadata__');
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== 'string') throw new WeightsError(src, `__metadata__.${k} is not a string`, k);
         metadata[k] = v;
@@ -108,6 +157,8 @@ export function readSafetensorsHeader(bytes: Uint8Array, options: ReadOptions = 
     }
     const [begin, end] = off as [number, number];
     const want = numel(shape) * DTYPE_BYTES[TO_STATE[dtype] as StateDType];
+    if (!Number.isSafeInteger(want))
+      throw new WeightsError(src, `tensor '${name}' has a shape [${shape}] too large to address`, name);
     if (end < begin || end - begin !== want) {
       throw new WeightsError(
         src,
@@ -154,6 +205,19 @@ export function readSafetensorsHeader(bytes: Uint8Array, options: ReadOptions = 
  */
 export function readSafetensors(bytes: Uint8Array, options: ReadOptions = {}): StateDict {
   const header = readSafetensorsHeader(bytes, options);
+  // the header was checked against the file, so the tensors total at most the data section; a caller's
+  // smaller maxBytes still applies before anything is copied
+  const max = options.maxBytes ?? Math.max(4 * bytes.length, 1 << 20);
+  let total = 0;
+  for (const [name, e] of header.tensors) {
+    total += e.data_offsets[1] - e.data_offsets[0];
+    if (total > max)
+      throw new WeightsError(
+        options.name ?? 'safetensors',
+        `tensor '${name}' brings the tensors to ${total} bytes, past maxBytes (${max})`,
+        name,
+      );
+  }
   const sd: StateDict = new Map();
   for (const [name, e] of header.tensors) {
     const dtype = TO_STATE[e.dtype] as StateDType;

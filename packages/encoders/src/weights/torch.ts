@@ -58,26 +58,35 @@ const TORCH_DTYPES: Readonly<Record<string, StateDType>> = {
   bool: 'bool',
 };
 
-/** A storage placeholder from a persistent id; its bytes are read from the archive on first use. */
+/** A storage placeholder from a persistent id; its bytes are read from the archive when a tensor needs them. */
 class Storage {
   private typed: StateTensor['data'] | undefined;
   constructor(
     readonly key: string,
     readonly dtype: StateDType,
-    private readonly load: () => Uint8Array,
+    /** The storage's bytes (a view into the archive for stored entries: no copy). */
+    readonly bytes: () => Uint8Array,
   ) {}
-  /** The storage as a typed array of `dtype` (shared by every tensor viewing it). */
-  as(dtype: StateDType, src: string): StateTensor['data'] {
+  /**
+   * The storage as a typed array of `dtype` (a view, or one aligned copy charged to `budget`); `where` and
+   * `key` name the file and the tensor in errors.
+   */
+  as(dtype: StateDType, src: string, key: string, budget: Budget): StateTensor['data'] {
     if (dtype === this.dtype && this.typed) return this.typed;
-    const raw = this.load();
+    const raw = this.bytes();
     const size = DTYPE_BYTES[dtype];
     if (raw.byteLength % size !== 0) {
       throw new WeightsError(
         src,
-        `storage ${this.key} has ${raw.byteLength} bytes, not a multiple of ${dtype}`,
+        `tensor '${key}': storage ${this.key} has ${raw.byteLength} bytes, not a multiple of ${dtype}`,
+        key,
       );
     }
-    const aligned = (raw.byteOffset % size === 0 ? raw : raw.slice()) as Uint8Array;
+    let aligned = raw;
+    if (raw.byteOffset % size !== 0) {
+      budget.charge(raw.byteLength, src, key, `an aligned copy of storage ${this.key}`);
+      aligned = raw.slice();
+    }
     const typed = typedView(dtype, aligned.buffer, aligned.byteOffset, aligned.byteLength / size);
     if (dtype === this.dtype) this.typed = typed;
     return typed;
@@ -88,6 +97,48 @@ class Dtype {
   constructor(readonly dtype: StateDType) {}
 }
 
+/**
+ * What the reader may allocate: every materialised tensor (and aligned copy) is charged before it is made,
+ * and the first charge past `max` throws — so a file cannot make the reader allocate more than it holds.
+ */
+class Budget {
+  private spent = 0;
+  constructor(readonly max: number) {}
+  charge(bytes: number, src: string, key: string, what: string): void {
+    if (!Number.isSafeInteger(bytes) || this.spent + bytes > this.max) {
+      throw new WeightsError(
+        src,
+        `tensor '${key}': ${what} needs ${bytes} bytes, past maxBytes (${this.max} bytes in all, ` +
+          `${this.spent} already used; default 4× the file size, at least 1 MiB): a tensor view that expands a small ` +
+          'storage (stride 0) or a file that is not what it claims — raise { maxBytes } only for a file you trust',
+        key,
+      );
+    }
+    this.spent += bytes;
+  }
+}
+
+/** Default {@link ReadOptions.maxBytes}: 4× the file size, at least 1 MiB. */
+export function defaultMaxBytes(fileBytes: number): number {
+  return Math.max(4 * fileBytes, 1 << 20);
+}
+
+/**
+ * A tensor as the pickle describes it (`_rebuild_tensor_v2(storage, offset, size, stride)`), not yet
+ * materialised: its view is checked against its storage and its bytes against the budget only when it is
+ * read, under the key it has in the checkpoint — and tensors the caller does not ask for (an optimizer's
+ * state beside the model) are never materialised.
+ */
+class TensorRef {
+  constructor(
+    readonly storage: Storage,
+    readonly offset: unknown,
+    readonly size: unknown,
+    readonly stride: unknown,
+    readonly dtype: StateDType,
+  ) {}
+}
+
 function rebuild(
   src: string,
   storage: unknown,
@@ -95,25 +146,58 @@ function rebuild(
   size: unknown,
   stride: unknown,
   dtype?: StateDType,
-): StateTensor {
+): TensorRef {
   if (!(storage instanceof Storage))
     throw new WeightsError(src, 'tensor rebuilt from something other than a storage');
-  const shape = (size as unknown[]).map(Number);
-  const strides = (stride as unknown[]).map(Number);
-  const off = Number(offset);
-  const dt = dtype ?? storage.dtype;
-  const data = storage.as(dt, src);
+  return new TensorRef(storage, offset, size, stride, dtype ?? storage.dtype);
+}
+
+/** A list of non-negative safe integers (a size or a stride from the pickle), or an error naming the tensor. */
+function naturals(x: unknown, what: string, src: string, key: string): number[] {
+  const list = Array.isArray(x) ? x : undefined;
+  const out = list?.map((v) => (typeof v === 'bigint' ? Number(v) : v));
+  if (out === undefined || !out.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+    throw new WeightsError(
+      src,
+      `tensor '${key}' has an invalid ${what} ${JSON.stringify(list ?? x, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      key,
+    );
+  return out as number[];
+}
+
+/**
+ * The tensor's values, contiguous — after checking, before allocating anything, that its view (size ×
+ * stride + offset) lies inside its storage and that its bytes fit the budget.
+ */
+function materialize(ref: TensorRef, src: string, key: string, budget: Budget): StateTensor {
+  const shape = naturals(ref.size, 'size', src, key);
+  const strides = naturals(ref.stride, 'stride', src, key);
+  const [off] = naturals([ref.offset], 'storage offset', src, key) as [number];
+  if (strides.length !== shape.length)
+    throw new WeightsError(
+      src,
+      `tensor '${key}' has ${shape.length} sizes but ${strides.length} strides`,
+      key,
+    );
+  const dt = ref.dtype;
   const n = numel(shape);
-  if (n > 0) {
-    let last = off;
-    for (let i = 0; i < shape.length; i++) last += ((shape[i] as number) - 1) * (strides[i] as number);
-    if (off < 0 || last >= data.length || strides.some((s) => s < 0)) {
-      throw new WeightsError(
-        src,
-        `tensor view (offset ${off}, size [${shape}], stride [${strides}]) exceeds storage ${storage.key} of ${data.length} elements`,
-      );
-    }
-  }
+  const elem = DTYPE_BYTES[dt];
+  const available = Math.floor(ref.storage.bytes().byteLength / elem);
+  let last = off;
+  for (let i = 0; i < shape.length; i++) last += ((shape[i] as number) - 1) * (strides[i] as number);
+  if (
+    !Number.isSafeInteger(n) ||
+    (n > 0 && !(Number.isSafeInteger(last) && last < available)) ||
+    off > available
+  )
+    throw new WeightsError(
+      src,
+      `tensor '${key}' (offset ${off}, size [${shape}], stride [${strides}]) reaches past its storage ` +
+        `${ref.storage.key} of ${available} ${dt} elements`,
+      key,
+    );
+  budget.charge(n * elem, src, key, `${dt} [${shape}]`);
+  const data = ref.storage.as(dt, src, key, budget);
   let contiguous = true;
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -199,7 +283,11 @@ function numpyGlobal(full: string, src: string): PyCallable {
 }
 
 /** The archive prefix (`archive/`, or the file stem for older writers) and the entries. */
-function openArchive(bytes: Uint8Array, src: string): { files: Map<string, Uint8Array>; prefix: string } {
+function openArchive(
+  bytes: Uint8Array,
+  src: string,
+  maxBytes: number,
+): { files: Map<string, Uint8Array>; prefix: string } {
   if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     if (bytes[0] === 0x80) {
       throw new WeightsError(
@@ -209,7 +297,7 @@ function openArchive(bytes: Uint8Array, src: string): { files: Map<string, Uint8
     }
     throw new WeightsError(src, 'not a torch zip file (expected "PK" magic)');
   }
-  const files = readZip(bytes, src);
+  const files = readZip(bytes, src, maxBytes);
   const pkl = [...files.keys()].find((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (!pkl) {
     throw new WeightsError(
@@ -231,18 +319,20 @@ function openArchive(bytes: Uint8Array, src: string): { files: Map<string, Uint8
   return { files, prefix };
 }
 
-/**
- * Unpickles a `torch.save` file into plain values: dicts → `Map`, tensors → {@link StateTensor}, lists/tuples
- * → arrays. Use it to read a checkpoint's extra fields (`epoch`, …).
- * @example
- * ```ts
- * const ckpt = unpickleTorch(bytes) as Map<string, unknown>;
- * ckpt.get('epoch'); // 3
- * ```
- */
-export function unpickleTorch(bytes: Uint8Array, options: TorchReadOptions = {}): unknown {
-  const src = options.name ?? 'torch file';
-  const { files, prefix } = openArchive(bytes, src);
+function maxBytesOf(options: TorchReadOptions, fileBytes: number, src: string): number {
+  const max = options.maxBytes ?? defaultMaxBytes(fileBytes);
+  if (!(max >= 0))
+    throw new WeightsError(
+      src,
+      `maxBytes must be a non-negative number of bytes, got ${String(max)}`,
+      'maxBytes',
+    );
+  return max;
+}
+
+/** The checkpoint object with its tensors not yet materialised ({@link TensorRef} leaves). */
+function unpickleLazy(bytes: Uint8Array, options: TorchReadOptions, src: string): unknown {
+  const { files, prefix } = openArchive(bytes, src, maxBytesOf(options, bytes.length, src));
   const storages = new Map<string, Storage>();
   return unpickle(files.get(`${prefix}data.pkl`) as Uint8Array, {
     source: src,
@@ -258,7 +348,7 @@ export function unpickleTorch(bytes: Uint8Array, options: TorchReadOptions = {})
       }
       const type = pid[1] as PyCallable | Dtype;
       const key = String(pid[2]);
-      const typeName = (type as PyCallable).global?.replace(/^torch\./, '') ?? '';
+      const typeName = (type as PyCallable | undefined)?.global?.replace(/^torch\./, '') ?? '';
       const dtype = type instanceof Dtype ? type.dtype : STORAGE_DTYPES[typeName];
       if (!dtype) throw new WeightsError(src, `storage type '${typeName}' is not supported`, typeName);
       let s = storages.get(key);
@@ -276,6 +366,99 @@ export function unpickleTorch(bytes: Uint8Array, options: TorchReadOptions = {})
   });
 }
 
+/** A container's children as `[path part, value]` (dict keys, list indices, a stub's state). */
+function children(node: unknown): [string | undefined, unknown][] {
+  if (node instanceof Map) return [...node].map(([k, v]) => [String(k), v]);
+  if (Array.isArray(node)) return node.map((v, i) => [String(i), v]);
+  if (node instanceof PyObject) return [[undefined, node.state]];
+  return [];
+}
+
+/**
+ * Every leaf under `obj` that `isLeaf` accepts, with its dotted path, depth first in pickle order. Iterative,
+ * and each container is entered once, so a self-referencing or deeply nested pickle cannot overflow the stack.
+ */
+function leaves<T>(obj: unknown, prefix: string, isLeaf: (x: unknown) => x is T): [string, T][] {
+  const out: [string, T][] = [];
+  const seen = new Set<unknown>();
+  const stack: [string, unknown][] = [[prefix, obj]];
+  while (stack.length > 0) {
+    const [path, node] = stack.pop() as [string, unknown];
+    if (isLeaf(node)) {
+      out.push([path, node]);
+      continue;
+    }
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+    seen.add(node);
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const [part, v] = kids[i] as [string | undefined, unknown];
+      stack.push([part === undefined ? path : path ? `${path}.${part}` : part, v]);
+    }
+  }
+  return out;
+}
+
+const isRef = (x: unknown): x is TensorRef => x instanceof TensorRef;
+
+/**
+ * Replaces every {@link TensorRef} under `root` by its {@link StateTensor} (in place; one tensor object, one
+ * copy), naming each by its dotted path in errors.
+ */
+function materializeAll(root: unknown, src: string, budget: Budget): unknown {
+  const done = new Map<TensorRef, StateTensor>();
+  const get = (ref: TensorRef, path: string) => {
+    let t = done.get(ref);
+    if (!t) {
+      t = materialize(ref, src, path || '(root)', budget);
+      done.set(ref, t);
+    }
+    return t;
+  };
+  if (isRef(root)) return get(root, '');
+  const seen = new Set<unknown>();
+  const stack: [string, unknown][] = [['', root]];
+  while (stack.length > 0) {
+    const [path, node] = stack.pop() as [string, unknown];
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+    seen.add(node);
+    const at = (part: string) => (path ? `${path}.${part}` : part);
+    if (node instanceof Map) {
+      for (const [k, v] of node) {
+        if (isRef(v)) node.set(k, get(v, at(String(k))));
+        else stack.push([at(String(k)), v]);
+      }
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v = node[i];
+        if (isRef(v)) node[i] = get(v, at(String(i)));
+        else stack.push([at(String(i)), v]);
+      }
+    } else if (node instanceof PyObject) {
+      if (isRef(node.state)) node.state = get(node.state, path);
+      else stack.push([path, node.state]);
+      node.args = node.args.map((v, i) => (isRef(v) ? get(v, at(`args.${i}`)) : v));
+    }
+  }
+  return root;
+}
+
+/**
+ * Unpickles a `torch.save` file into plain values: dicts → `Map`, tensors → {@link StateTensor}, lists/tuples
+ * → arrays. Use it to read a checkpoint's extra fields (`epoch`, …). Every tensor of the file is
+ * materialised (within {@link ReadOptions.maxBytes}); {@link readTorch} materialises only the state dict.
+ * @example
+ * ```ts
+ * const ckpt = unpickleTorch(bytes) as Map<string, unknown>;
+ * ckpt.get('epoch'); // 3
+ * ```
+ */
+export function unpickleTorch(bytes: Uint8Array, options: TorchReadOptions = {}): unknown {
+  const src = options.name ?? 'torch file';
+  const root = unpickleLazy(bytes, options, src);
+  return materializeAll(root, src, new Budget(maxBytesOf(options, bytes.length, src)));
+}
+
 /** True for a {@link StateTensor} produced by the readers. */
 export function isStateTensor(x: unknown): x is StateTensor {
   return (
@@ -290,14 +473,7 @@ export function isStateTensor(x: unknown): x is StateTensor {
 
 /** Every tensor under `obj`, keyed by its dotted path (dict keys and list indices joined with `.`). */
 export function flattenTensors(obj: unknown, prefix = '', out: StateDict = new Map()): StateDict {
-  if (isStateTensor(obj)) out.set(prefix, obj);
-  else if (obj instanceof Map) {
-    for (const [k, v] of obj) flattenTensors(v, prefix ? `${prefix}.${String(k)}` : String(k), out);
-  } else if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) flattenTensors(obj[i], prefix ? `${prefix}.${i}` : String(i), out);
-  } else if (obj instanceof PyObject) {
-    flattenTensors(obj.state, prefix, out);
-  }
+  for (const [path, t] of leaves(obj, prefix, isStateTensor)) out.set(path, t);
   return out;
 }
 
@@ -312,8 +488,13 @@ const COMMON_KEYS = [
   'weights',
 ];
 
-/** Picks the state dict out of an unpickled checkpoint (see {@link TorchReadOptions.key}). */
-export function findStateDict(root: unknown, key?: string, src = 'torch file'): StateDict {
+/** The node of the checkpoint that holds the state dict (see {@link TorchReadOptions.key}). */
+function stateDictNode<T>(
+  root: unknown,
+  key: string | undefined,
+  src: string,
+  isLeaf: (x: unknown) => x is T,
+) {
   if (key !== undefined) {
     let node = root;
     for (const part of key.split('.')) {
@@ -323,23 +504,30 @@ export function findStateDict(root: unknown, key?: string, src = 'torch file'): 
       }
       node = node.get(part);
     }
-    return flattenTensors(node);
+    return node;
   }
-  if (root instanceof Map && root.size > 0 && [...root.values()].some(isStateTensor))
-    return flattenTensors(root);
+  if (root instanceof Map && root.size > 0 && [...root.values()].some(isLeaf)) return root;
   if (root instanceof Map) {
     for (const k of COMMON_KEYS) {
       const v = root.get(k);
-      if (v instanceof Map && flattenTensors(v).size > 0) return flattenTensors(v);
+      if (v instanceof Map && leaves(v, '', isLeaf).length > 0) return v;
     }
   }
-  return flattenTensors(root);
+  return root;
+}
+
+/** Picks the state dict out of an unpickled checkpoint (see {@link TorchReadOptions.key}). */
+export function findStateDict(root: unknown, key?: string, src = 'torch file'): StateDict {
+  return flattenTensors(stateDictNode(root, key, src, isStateTensor));
 }
 
 /**
  * Reads the state dict of a `torch.save` file (`.pth`, `.pt`, `.bin`) from its bytes, in Node or the browser.
  * Tensors come out contiguous (strided views and storage offsets are materialised; tensors sharing a storage
- * each get their own copy). Refuses any pickle global outside the allowed table, naming it.
+ * each get their own copy). Refuses any pickle global outside the allowed table, naming it. Only the state
+ * dict's tensors are materialised (not, e.g., an optimizer's state beside it), each after checking that its
+ * view lies inside its storage and that all of them stay within {@link ReadOptions.maxBytes}.
+ * @throws WeightsError naming the file (`where`) and the tensor or global (`argument`) for anything malformed
  * @example
  * ```ts
  * const sd = readTorch(bytes, { name: 'resnet50.pth' });
@@ -349,5 +537,12 @@ export function findStateDict(root: unknown, key?: string, src = 'torch file'): 
  */
 export function readTorch(bytes: Uint8Array, options: TorchReadOptions = {}): StateDict {
   const src = options.name ?? 'torch file';
-  return findStateDict(unpickleTorch(bytes, options), options.key, src);
+  const root = unpickleLazy(bytes, options, src);
+  const budget = new Budget(maxBytesOf(options, bytes.length, src));
+  const sd: StateDict = new Map();
+  for (const [path, ref] of leaves(stateDictNode(root, options.key, src, isRef), '', isRef)) {
+    if (sd.has(path)) throw new WeightsError(src, `two tensors have the key '${path}'`, path);
+    sd.set(path, materialize(ref, src, path, budget));
+  }
+  return sd;
 }
