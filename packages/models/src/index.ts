@@ -7,6 +7,10 @@
  * - {@link PirClip}: PIR-CLIP (open-domain): a CLIP ViT with soft belief and the instruction token, the CLIP
  *   text tower, `CLIP loss + λ·affiliation`.
  *
+ * - Model directories: {@link saveModel} / {@link loadModel} (one directory per model, in memory, over HTTP,
+ *   on disk with `@pir/models/node`), {@link RetrievalModel} (embed images and captions, retrieve), and
+ *   {@link retrieve} / {@link searchEmbeddings} (chunked top-k both ways).
+ *
  * Import `@pir/runtime` and call `initBackend()` before use.
  */
 // @pir/runtime registers tfjs's gradients with its corrections (whatever the import order)
@@ -36,6 +40,40 @@ export {
 } from './catalogue.js';
 export { ModelInputError } from './errors.js';
 export { type ModelLoadOptions, type OwnershipOptions, PirModelBase, type Trains } from './model_base.js';
+export {
+  type LoadModelOptions,
+  loadModel,
+  type ModelSourceLike,
+  type SaveModelOptions,
+  saveModel,
+  serializeModel,
+} from './model_dir.js';
+export {
+  DEFAULT_MODEL_LIMITS,
+  MODEL_FILES,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  MODEL_PREFIXES,
+  ModelFileError,
+  type ModelFileInfo,
+  type ModelLimits,
+  type ModelManifest,
+  type ModelTokenizerInfo,
+} from './model_dir_format.js';
+export {
+  type AnyPirModel,
+  type EmbedOptions,
+  RetrievalModel,
+  type RetrievalModelOptions,
+} from './model_dir_model.js';
+export type {
+  FetchLike,
+  FileFetcher,
+  ModelFiles,
+  ModelSource,
+  ModelWriter,
+  ResponseLike,
+} from './model_dir_source.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export {
   PIR_ITR_DEFAULTS,
@@ -44,3 +82,14 @@ export {
   type PirItrConfig,
   type PirItrEncoders,
 } from './pir_itr.js';
+export {
+  type EmbeddingMatrix,
+  type EmbeddingRows,
+  matchesOf,
+  type RetrievalMatches,
+  type RetrieveOptions,
+  retrieve,
+  type SearchOptions,
+  searchEmbeddings,
+  type TopKMatches,
+} from './retrieve.js';
