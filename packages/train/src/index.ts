@@ -6,12 +6,26 @@
  *   parameter groups by name, state as plain data), {@link paramGroups} (no decay on biases, norms and
  *   temperatures; a learning-rate multiplier for new parameters), the schedules {@link linearWarmupDecay}
  *   (PIR-ITR) and {@link cosineWithWarmup} (PIR-CLIP), {@link clipGradNorm}.
+ * - **Gradient caching**: {@link computeGradients} — the gradient of a contrastive loss over a whole batch,
+ *   plainly or in micro-batches with the same result (large effective batches on small memory), for a model
+ *   described as an {@link EmbeddingTask} ({@link modelTask} adapts `PirItr` and `PirClip`).
  *
- * Building blocks are also under `@pir/train/optim`.
+ * Building blocks are also under `@pir/train/optim` and `@pir/train/grad_cache`.
  */
 import '@pir/runtime';
 
 export { TrainInputError } from './errors.js';
+export {
+  type ComputeGradientsOptions,
+  computeGradients,
+  disposeGradients,
+  type EmbeddingTask,
+  type GradientsResult,
+  type LossLike,
+  modelTask,
+  pirClipTask,
+  pirItrTask,
+} from './grad_cache/index.js';
 export {
   AdamW,
   type AdamWConfig,
@@ -23,10 +37,10 @@ export {
   type Gradients,
   linearWarmupDecay,
   namedTrainableParameters,
-  PIR_CLIP_ADAMW,
-  PIR_ITR_ADAMW,
   type ParamGroup,
   type ParamGroupOptions,
+  PIR_CLIP_ADAMW,
+  PIR_ITR_ADAMW,
   paramGroups,
   type Schedule,
 } from './optim/index.js';
