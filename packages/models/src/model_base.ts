@@ -23,13 +23,17 @@ export interface Trains {
   trainableVariables(): tf.Variable[];
 }
 
+/** The roles of a model's encoders. */
+export type EncoderRole = 'vision' | 'text' | 'instruction';
+
 /** Options every PIR model takes besides its own configuration. */
 export interface OwnershipOptions {
   /**
-   * `dispose()` also disposes the encoders (those with a `dispose` method). Default false: encoders belong to
-   * the caller, who may share them between models; `createModel` sets it, as it made them.
+   * `dispose()` also disposes the encoders (those with a `dispose` method): `true` all of them, or a list of
+   * roles (`['text']`: only the text encoder). Default false: encoders belong to the caller, who may share them
+   * between models; `createModel` sets it for the encoders it made.
    */
-  ownsEncoders?: boolean;
+  ownsEncoders?: boolean | readonly EncoderRole[];
 }
 
 /** Options of {@link PirModelBase.loadStateDict}. */
@@ -50,7 +54,7 @@ export abstract class PirModelBase implements HasParameters {
   constructor(
     /** Class name used in errors. */
     private readonly modelName: string,
-    private readonly towers: { vision: Trains; text: Trains; instruction: object },
+    private readonly towers: { vision: Trains; text: Trains; instruction?: object | undefined },
     private readonly ownership: OwnershipOptions = {},
   ) {}
 
@@ -130,9 +134,10 @@ export abstract class PirModelBase implements HasParameters {
     if (this.disposed) return;
     this.disposed = true;
     this.disposeOwn();
-    if (this.ownership.ownsEncoders === true) {
-      for (const e of new Set([this.towers.vision, this.towers.text, this.towers.instruction]))
-        (e as { dispose?: () => void }).dispose?.();
-    }
+    const owns = this.ownership.ownsEncoders ?? false;
+    const roles: readonly EncoderRole[] =
+      owns === true ? ['vision', 'text', 'instruction'] : owns === false ? [] : owns;
+    for (const e of new Set(roles.map((role) => this.towers[role])))
+      (e as { dispose?: () => void } | undefined)?.dispose?.();
   }
 }

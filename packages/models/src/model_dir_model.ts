@@ -4,8 +4,9 @@
  * images and captions in batches, retrieve the top k both ways. `loadModel` returns one; `saveModel` writes
  * one (or a bare model with its configuration).
  */
-import type { Tokenizer } from '@pir/encoders';
+import type { TextEncoder, Tokenizer } from '@pir/encoders';
 import { MissingTokenizer } from '@pir/encoders/models';
+import type { HasParameters } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ModelConfig,
@@ -22,8 +23,23 @@ import { PirClip } from './pir_clip.js';
 import { PIR_ITR_DEFAULTS, PirItr } from './pir_itr.js';
 import { type EmbeddingMatrix, type RetrievalMatches, type RetrieveOptions, retrieve } from './retrieve.js';
 
-/** What {@link RetrievalModel} wraps: a model `createModel` builds. */
+/** The PIR models `createModel` builds. */
 export type AnyPirModel = PirItr | PirClip;
+
+/**
+ * What {@link RetrievalModel} wraps and `saveModel` saves: a model of `createModel` (`PirItr`, `PirClip`, or
+ * any other with this shape) — named parameters, encoders with named parameters, embeddings.
+ */
+export interface EmbeddingModel extends HasParameters {
+  /** The encoders (the instruction encoder may be absent). */
+  readonly encoders: { readonly vision: object; readonly text: TextEncoder; readonly instruction?: object };
+  /** [B, H, W, 3] → [B, D], L2-normalised. */
+  embedImages(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
+  /** ids, mask [B, L] → [B, D], L2-normalised. */
+  embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** Free the model (and the encoders it owns). */
+  dispose(): void;
+}
 
 /** Options of {@link RetrievalModel} (and of `saveModel` for a bare model). */
 export interface RetrievalModelOptions {
@@ -78,8 +94,8 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * rm.dispose(); // frees the model too
  * ```
  */
-export class RetrievalModel<M extends AnyPirModel = AnyPirModel> {
-  /** The model (`PirItr` or `PirClip`); its encoders are `model.encoders`. */
+export class RetrievalModel<M extends EmbeddingModel = EmbeddingModel> {
+  /** The model (a `PirItr`, a `PirClip`, …); its encoders are `model.encoders`. */
   readonly model: M;
   /** The configuration with every encoder spelled out, the overrides applied. */
   readonly config: ResolvedModelConfig;
@@ -99,8 +115,20 @@ export class RetrievalModel<M extends AnyPirModel = AnyPirModel> {
    */
   constructor(model: M, options: RetrievalModelOptions) {
     const where = 'RetrievalModel';
-    if (!(model instanceof PirItr) && !(model instanceof PirClip))
-      throw new ModelInputError(where, 'model', 'must be a PirItr or a PirClip (what createModel builds)');
+    const m = model as unknown as Partial<EmbeddingModel> | null;
+    if (
+      typeof m !== 'object' ||
+      m === null ||
+      typeof m.embedImages !== 'function' ||
+      typeof m.embedTexts !== 'function' ||
+      typeof m.namedParameters !== 'function' ||
+      typeof m.encoders?.text?.encode !== 'function'
+    )
+      throw new ModelInputError(
+        where,
+        'model',
+        'must be a model that createModel builds (a PirItr, a PirClip, …)',
+      );
     if (options === undefined || options.config === undefined)
       throw new ModelInputError(
         where,
@@ -112,22 +140,31 @@ export class RetrievalModel<M extends AnyPirModel = AnyPirModel> {
       ...resolved,
       config: { ...resolved.config, ...(options.overrides ?? {}) },
     } as ResolvedModelConfig;
-    const arch = model instanceof PirItr ? 'pir-itr' : 'pir-clip';
-    if (config.architecture !== arch)
+    const known = model instanceof PirItr ? 'pir-itr' : model instanceof PirClip ? 'pir-clip' : undefined;
+    if (
+      (known !== undefined || ['pir-itr', 'pir-clip'].includes(config.architecture)) &&
+      config.architecture !== known
+    )
       throw new ModelInputError(
         where,
         'config.architecture',
-        `the configuration is '${config.architecture}' but the model is a ${model.constructor.name}`,
+        `the configuration is '${config.architecture}' but the model is ${known === undefined ? 'neither a PirItr nor a PirClip' : `a ${known === 'pir-itr' ? 'PirItr' : 'PirClip'}`}`,
       );
+    // the model's fields it exposes (dim, k, variant, lambda, …) against the configuration; a field the
+    // configuration leaves out is the class default (known for the PIR models)
     const fields = config.config as Record<string, unknown>;
-    const own: Record<string, unknown> =
-      model instanceof PirItr
-        ? { dim: model.dim, k: model.k, lambda: model.lambda, variant: model.variant }
-        : { lambda: model.lambda, variant: model.variant };
     const defaults: Record<string, unknown> =
-      model instanceof PirItr ? { ...PIR_ITR_DEFAULTS } : { lambda: 1, variant: 'paper' };
-    for (const [key, value] of Object.entries(own)) {
+      known === 'pir-itr'
+        ? { ...PIR_ITR_DEFAULTS }
+        : known === 'pir-clip'
+          ? { lambda: 1, variant: 'paper' }
+          : {};
+    const exposed = model as unknown as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(fields), ...Object.keys(defaults)])) {
+      const value = exposed[key];
       const want = fields[key] ?? defaults[key];
+      const primitive = (x: unknown) => ['number', 'string', 'boolean'].includes(typeof x);
+      if (!primitive(value) || !primitive(want)) continue;
       if (!same(want, value))
         throw new ModelInputError(
           where,
@@ -136,9 +173,13 @@ export class RetrievalModel<M extends AnyPirModel = AnyPirModel> {
         );
     }
     for (const role of ['vision', 'text', 'instruction'] as const) {
-      const built = (model.encoders[role] as { config?: Record<string, unknown> }).config;
+      // an encoder may be absent (PIR-CLIP as plain CLIP has no instruction encoder)
+      const built = (model.encoders[role] as { config?: Record<string, unknown> } | undefined)?.config;
       if (typeof built !== 'object' || built === null) continue;
-      for (const [key, value] of Object.entries(config.encoders[role].config)) {
+      const given = (config.encoders as Record<string, { config: Record<string, unknown> } | undefined>)[
+        role
+      ];
+      for (const [key, value] of Object.entries(given?.config ?? {})) {
         if (value !== undefined && !same(built[key], value))
           throw new ModelInputError(
             where,
@@ -173,8 +214,8 @@ export class RetrievalModel<M extends AnyPirModel = AnyPirModel> {
 
   /** Width D of the embeddings (PIR-ITR: `dim`; PIR-CLIP: the CLIP output width). */
   get embeddingDim(): number {
-    const m = this.model as AnyPirModel;
-    return m instanceof PirItr ? m.dim : m.encoders.text.dim;
+    const dim = (this.model as { dim?: unknown }).dim;
+    return typeof dim === 'number' ? dim : this.model.encoders.text.dim;
   }
 
   private check(fn: string): void {

@@ -17,10 +17,23 @@
  * class token and the N patches, after `ln_pre` — i.e. exactly the sequence the ViT would otherwise run on.
  * State-dict names of the model's own weights: `instruction_proj.{weight,bias}` (PyTorch layout) and
  * `logit_scale` (the log of the scale, as CLIP's parameter); the towers keep their OpenAI CLIP names.
+ *
+ * Switches (configuration fields, off by default) remove PIR's parts, down to plain CLIP — the stage-1 model
+ * of PIR-CLIP (CLIP contrastive fine-tuning; configs `pir-clip-stage1-*`):
+ *
+ * | field | what the model computes instead | parameters it drops |
+ * |---|---|---|
+ * | `noBelief: true` | no soft belief: the stem's tokens go to the ViT unweighted | — |
+ * | `noInstruction: true` | no instruction token: the ViT runs on its own `[class; patches]` and pools token 0, the class token | — (and `instruction_proj.*` with `noBelief`: nothing uses the instruction, which is then not encoded) |
+ * | `lambda: 0` | `L` = the CLIP loss alone (`affiliation` reported as 0, not computed) | — (the logit scale is CLIP's) |
+ *
+ * With all three the image side is CLIP's image tower, `L2(ln_post(ViT(stem)[:, 0]) · proj)`, and the loss
+ * CLIP's: plain CLIP.
  */
 import { prependInstruction, type SoftBeliefVariant, softBelief } from '@pir/belief';
 import type { ClipVisionTransformer, EncoderOutput, InstructionEncoder, TextEncoder } from '@pir/encoders';
 import {
+  clipLoss,
   type Labels,
   LogitScale,
   type LogitScaleConfig,
@@ -33,14 +46,23 @@ import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
 import { type OwnershipOptions, PirModelBase } from './model_base.js';
+import type { EncodedImages } from './pir_itr.js';
 import { temperatureParameter } from './scalars.js';
 
 /** Configuration of {@link PirClip}. */
 export interface PirClipConfig extends OwnershipOptions {
   /** Soft-belief formula (`'paper'` default, `'released'`: PIR_SPEC §2). */
   variant?: SoftBeliefVariant;
-  /** λ of `L = L_c + λ·L_a` (1). */
+  /** λ ≥ 0 of `L = L_c + λ·L_a` (1); `0`: no affiliation loss. */
   lambda?: number;
+  /** Switch "no belief" (default false): the stem's tokens are not re-weighted by the soft belief. */
+  noBelief?: boolean;
+  /**
+   * Switch "no instruction token" (default false): the instruction token is not prepended; the ViT pools its
+   * class token. With `noBelief` too, the instruction is unused: no `instruction_proj`, and the instruction
+   * encoder may be omitted.
+   */
+  noInstruction?: boolean;
   /** CLIP logit scale (init 1/0.07, capped at 100), shared by both loss parts. */
   logitScale?: LogitScaleConfig;
   /** Seed of the initial weights (default: drawn from the global `Rng`). */
@@ -52,8 +74,11 @@ export interface PirClipEncoders {
   vision: ClipVisionTransformer;
   /** Only `encode(ids, mask).global` is used (CLIP: the projected end-of-text feature). */
   text: TextEncoder;
-  /** Frozen (CLIP RN50's attention-pool output in the paper). */
-  instruction: InstructionEncoder;
+  /**
+   * Frozen (CLIP RN50's attention-pool output in the paper). Required unless the model does not use it
+   * (`noBelief` and `noInstruction`: plain CLIP).
+   */
+  instruction?: InstructionEncoder | undefined;
 }
 
 /** One training batch: B captions and, row for row, their images. */
@@ -78,9 +103,14 @@ export interface PirClipBatch {
 export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirModelBase {
   readonly variant: SoftBeliefVariant;
   readonly lambda: number;
+  /** Switches as built. */
+  readonly noBelief: boolean;
+  readonly noInstruction: boolean;
+  /** Whether the image side uses the instruction (false only with `noBelief` and `noInstruction`). */
+  readonly usesInstruction: boolean;
   /** Width W of the ViT (the instruction token's width). */
   readonly width: number;
-  /** `instruction_proj` (Linear Di → W). */
+  /** `instruction_proj` (Linear Di → W; empty when the instruction is unused). */
   readonly projections: ParamStore;
   /** CLIP's logit scale (`logit_scale`). */
   readonly logitScale: LogitScale;
@@ -104,7 +134,14 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
         'vision',
         'the vision encoder must be a ClipVisionTransformer (embed / transform / pool are used separately)',
       );
-    for (const role of ['text', 'instruction'] as const) {
+    this.noBelief = config.noBelief ?? false;
+    this.noInstruction = config.noInstruction ?? false;
+    for (const key of ['noBelief', 'noInstruction'] as const)
+      if (typeof this[key] !== 'boolean')
+        throw new ModelInputError('PirClip', key, `${key} must be true or false, got ${String(this[key])}`);
+    this.usesInstruction = !(this.noBelief && this.noInstruction);
+    const roles = this.usesInstruction ? (['text', 'instruction'] as const) : (['text'] as const);
+    for (const role of roles) {
       const dim = (encoders[role] as { dim?: unknown } | undefined)?.dim;
       if (typeof dim !== 'number' || !(dim > 0))
         throw new ModelInputError(
@@ -121,10 +158,18 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
         `variant must be 'paper' or 'released', got '${this.variant}'`,
       );
     this.lambda = config.lambda ?? 1;
+    if (!(typeof this.lambda === 'number' && Number.isFinite(this.lambda) && this.lambda >= 0))
+      throw new ModelInputError(
+        'PirClip',
+        'lambda',
+        `lambda must be a finite number ≥ 0, got ${String(this.lambda)}`,
+      );
     this.width = encoders.vision.config.width;
     const rng = new Rng(config.seed ?? getGlobalRng().nextSeed());
     this.projections = new ParamStore(
-      linearSpecs('instruction_proj', encoders.instruction.dim, this.width),
+      this.usesInstruction
+        ? linearSpecs('instruction_proj', (encoders.instruction as InstructionEncoder).dim, this.width)
+        : [],
       rng.fork('projections'),
       'PirClip',
     );
@@ -133,12 +178,12 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
 
   /**
    * What {@link imageHead} takes, from images: the ViT stem's output split as an encoder output (`global` =
-   * the class token, `local` = the patch tokens, after `ln_pre`) and the frozen instruction encoder's vector.
-   * The caller disposes the tensors.
+   * the class token, `local` = the patch tokens, after `ln_pre`) and the frozen instruction encoder's vector
+   * (not computed when {@link usesInstruction} is false). The caller disposes the tensors.
    * @param images [B, S, S, 3] (CLIP-normalised)
    * @returns `vision` `{global [B, W], local [B, N, W]}`, `instruction` [B, Di]
    */
-  encodeImages(images: tf.Tensor4D, _training = false): { vision: EncoderOutput; instruction: tf.Tensor2D } {
+  encodeImages(images: tf.Tensor4D, _training = false): EncodedImages {
     this.check();
     const vision = tf.tidy(() => {
       const stem = this.encoders.vision.embed(images); // [B, 1+N, W]
@@ -148,18 +193,19 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
         local: tf.slice(stem, [0, 1, 0], [b, l - 1, w]) as tf.Tensor3D, // patches [B, N, W]
       };
     });
+    if (!this.usesInstruction) return { vision };
     // frozen: never in trainableVariables()
-    return { vision, instruction: this.encoders.instruction.encode(images) };
+    return { vision, instruction: (this.encoders.instruction as InstructionEncoder).encode(images) };
   }
 
   /**
    * The image side from encoder outputs (as {@link encodeImages} returns them): soft belief over the ViT stem's
    * tokens `[global; local]`, the instruction token prepended, the ViT blocks, pooling.
    * @param vision `{global [B, W], local [B, N, W]}` the ViT stem's class and patch tokens
-   * @param instruction [B, Di] the instruction encoder's output
+   * @param instruction [B, Di] the instruction encoder's output (not needed when {@link usesInstruction} is false)
    * @returns v [B, outputDim], L2-normalised
    */
-  imageHead(vision: EncoderOutput, instruction: tf.Tensor2D, _training = false): tf.Tensor2D {
+  imageHead(vision: EncoderOutput, instruction?: tf.Tensor2D, _training = false): tf.Tensor2D {
     this.check();
     const { global, local } = (vision ?? {}) as Partial<EncoderOutput>;
     if (!(global instanceof tf.Tensor) || !(local instanceof tf.Tensor))
@@ -182,23 +228,31 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
         `expected the ViT stem's global [B, ${w}] and local [B, N, ${w}], got [${global.shape}] and [${local.shape}]`,
       );
     const b = global.shape[0];
-    const di = this.encoders.instruction.dim;
-    if (instruction.rank !== 2 || instruction.shape[0] !== b || instruction.shape[1] !== di)
-      throw new ModelInputError(
-        'PirClip.imageHead',
-        'instruction',
-        `expected [${b}, ${di}], got [${instruction.shape}]`,
-      );
+    if (this.usesInstruction) {
+      const di = (this.encoders.instruction as InstructionEncoder).dim;
+      if (
+        !(instruction instanceof tf.Tensor) ||
+        instruction.rank !== 2 ||
+        instruction.shape[0] !== b ||
+        instruction.shape[1] !== di
+      )
+        throw new ModelInputError(
+          'PirClip.imageHead',
+          'instruction',
+          `expected [${b}, ${di}], got ${instruction instanceof tf.Tensor ? `[${instruction.shape}]` : String(instruction)}`,
+        );
+    }
     const vit = this.encoders.vision;
     return tf.tidy(() => {
       const x = tf.concat([tf.expandDims(global, 1), local], 1) as tf.Tensor3D; // [B, 1+N, W]
+      if (!this.usesInstruction) return l2Normalize(vit.pool(vit.transform(x)).pooled); // plain CLIP
       const y = linear(
-        instruction,
+        instruction as tf.Tensor2D,
         this.projections.get('instruction_proj.weight'),
         this.projections.get('instruction_proj.bias'),
       ) as tf.Tensor2D; // [B, W]
-      const { tokens } = softBelief(x, y, { variant: this.variant });
-      const seq = prependInstruction(tokens, y).tokens; // [B, 2+N, W]
+      const tokens = this.noBelief ? x : softBelief(x, y, { variant: this.variant }).tokens;
+      const seq = this.noInstruction ? tokens : prependInstruction(tokens, y).tokens; // [B, 2+N, W]
       const { pooled } = vit.pool(vit.transform(seq));
       return l2Normalize(pooled);
     });
@@ -225,10 +279,15 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
     return tf.tidy(() => this.textHead(this.encoders.text.encode(ids, mask, training)));
   }
 
-  /** `CLIP loss + λ·affiliation` from embeddings (row i of `v` and `t` from caption i). */
+  /**
+   * `CLIP loss + λ·affiliation` from embeddings (row i of `v` and `t` from caption i); with λ = 0 the
+   * affiliation loss is not computed (`affiliation` is 0).
+   */
   lossFromEmbeddings(v: tf.Tensor2D, t: tf.Tensor2D, labels: Labels): PirLossParts {
     this.check();
-    return pirClipLoss(v, t, { labels, logScale: this.logitScale, lambda: this.lambda });
+    if (this.lambda > 0) return pirClipLoss(v, t, { labels, logScale: this.logitScale, lambda: this.lambda });
+    const lc = clipLoss(v, t, { logScale: this.logitScale });
+    return { loss: tf.clone(lc), contrastive: lc, affiliation: tf.scalar(0) };
   }
 
   /** The training loss on a batch. */
@@ -253,7 +312,10 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
     this.logitScale.project();
   }
 
-  /** The model's own parameters: `instruction_proj.{weight,bias}` and `logit_scale` (log of the scale). */
+  /**
+   * The model's own parameters: `instruction_proj.{weight,bias}` (when the instruction is used) and
+   * `logit_scale` (log of the scale).
+   */
   namedParameters(): NamedParameter[] {
     return [...this.projections.namedParameters(), temperatureParameter('logit_scale', this.logitScale)];
   }

@@ -17,6 +17,17 @@
  * module names (`vision_proj.weight`, `img_sa.0.mhatt.linear_q.weight`, `head_img.weight`, `temp`, …); the
  * encoders keep their own PyTorch names (`@pir/encoders`). `variant: 'released'` reproduces the released
  * code's missing text mask (padding takes part in the Temporal-PAE's attention).
+ *
+ * Ablations (PIR_SPEC §7's ablation study; configuration fields, all off by default) remove one part each and
+ * leave the rest as published; a removed part's parameters are not created (nor expected in state dicts):
+ *
+ * | field | what the model computes instead | parameters it drops |
+ * |---|---|---|
+ * | `noBelief: true` | `h₀ = V` — all 1 + N projected tokens, in the encoder's order (token 0 = pooled), go to the Spatial-PAE; `k` is not used | — |
+ * | `noSpatialPae: true` | the Spatial-PAE is the identity, `h = h₀`: `v = L2(V[:, 0] + head_img(h₀[:, 0]))` (h₀[:, 0] = the top-belief token; with `noBelief` too, the pooled token: `L2(g + head_img(g))`) | `img_sa.*`, `img_ca.*`, `mapping_img.*` (and `instruction_proj.*` with `noBelief`: the instruction is then unused and not encoded) |
+ * | `noTemporalPae: true` | the Temporal-PAE is the identity: `t = L2(T[:, 0] + head_txt(T[:, 0]))` (`variant` then changes nothing) | `txt_sa.*`, `txt_ca.*`, `mapping_txt.*` |
+ * | `lambda: 0` | `L = L_c` — no affiliation loss (`affiliation` is reported as 0, not computed) | `temp_center` (τ2) |
+ * | `loss: 'triplet'` | `L_c` = the VSE++ triplet loss (margin 0.2, hardest negative; rows of one image are not negatives) instead of InfoNCE | `temp` (τ1) |
  */
 import { hardBelief } from '@pir/belief';
 import type { EncoderOutput, InstructionEncoder, TextEncoder, VisionEncoder } from '@pir/encoders';
@@ -26,18 +37,23 @@ import {
   LearnableTemperature,
   type LearnableTemperatureConfig,
   type PirLossParts,
-  pirItrLoss,
 } from '@pir/losses';
 import { linear, linearSpecs, type NamedParameter, ParamStore } from '@pir/nn';
 import { PaeHead, SpatialPAE, TemporalPAE } from '@pir/pae';
 import { getGlobalRng, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
+import {
+  checkLossFields,
+  type MatchingLossFields,
+  type MatchingLossKind,
+  matchingLoss,
+} from './matching_loss.js';
 import { type OwnershipOptions, PirModelBase } from './model_base.js';
 import { temperatureParameter } from './scalars.js';
 
-/** Configuration of {@link PirItr} (defaults: PIR_SPEC). */
-export interface PirItrConfig extends OwnershipOptions {
+/** Configuration of {@link PirItr} (defaults: PIR_SPEC; the ablation switches: see the module doc). */
+export interface PirItrConfig extends OwnershipOptions, MatchingLossFields {
   /** Width D of the joint space and of the PAE (512). */
   dim?: number;
   /** Tokens kept by the hard belief strategy (40). */
@@ -50,16 +66,33 @@ export interface PirItrConfig extends OwnershipOptions {
   temporalLayers?: number;
   /** Dropout of the PAE in training (0.2). */
   dropout?: number;
-  /** λ of `L = L_c + λ·L_a` (1). */
+  /** λ ≥ 0 of `L = L_c + λ·L_a` (1). `0` is the "no affiliation loss" ablation: τ2 (`temp_center`) is not created. */
   lambda?: number;
+  /**
+   * Ablation "no belief" (default false): no hard belief selection — all 1 + N projected vision tokens, in the
+   * encoder's order, are the Spatial-PAE's input `h₀`; `k` is not used.
+   */
+  noBelief?: boolean;
+  /**
+   * Ablation "no Spatial-PAE" (default false): the Spatial-PAE is replaced by the identity, `h = h₀` (the
+   * belief-kept tokens), so `v = L2(V[:, 0] + head_img(h₀[:, 0]))`. Its weights (`img_sa`, `img_ca`,
+   * `mapping_img`) are not created; with `noBelief` too, neither is `instruction_proj` (nothing uses the
+   * instruction: `encodeImages` does not run the instruction encoder).
+   */
+  noSpatialPae?: boolean;
+  /**
+   * Ablation "no Temporal-PAE" (default false): the Temporal-PAE is replaced by the identity, so
+   * `t = L2(T[:, 0] + head_txt(T[:, 0]))`. Its weights (`txt_sa`, `txt_ca`, `mapping_txt`) are not created.
+   */
+  noTemporalPae?: boolean;
   /**
    * `'paper'` (default): the Temporal-PAE masks padding. `'released'`: no text mask in the PAE, as the
    * released code (a caption's embedding then depends on the padding of its batch).
    */
   variant?: 'paper' | 'released';
-  /** τ1 of the contrastive loss (init 0.07, clamp [0.001, 0.5]). */
+  /** τ1 of the contrastive loss (init 0.07, clamp [0.001, 0.5]); unused with `loss: 'triplet'`. */
   temperature?: LearnableTemperatureConfig;
-  /** τ2 of the affiliation loss (init 0.07, clamp [0.001, 0.5]). */
+  /** τ2 of the affiliation loss (init 0.07, clamp [0.001, 0.5]); unused with `lambda: 0`. */
   affiliationTemperature?: LearnableTemperatureConfig;
   /** Seed of the initial weights and dropout (default: drawn from the global `Rng`). */
   seed?: number;
@@ -69,8 +102,22 @@ export interface PirItrConfig extends OwnershipOptions {
 export interface PirItrEncoders {
   vision: VisionEncoder;
   text: TextEncoder;
-  /** Frozen: the model never trains it (PIR_SPEC §1). */
+  /**
+   * Frozen: the model never trains it (PIR_SPEC §1). Not run (and may be a placeholder) when the model does not
+   * use the instruction (`noBelief` and `noSpatialPae`).
+   */
   instruction: InstructionEncoder;
+}
+
+/**
+ * What `encodeImages` returns (all models): the vision encoder's output and, for a model that uses one, the
+ * instruction encoder's vector — what `imageHead` takes.
+ */
+export interface EncodedImages {
+  /** `{global [B, Dv], local [B, N, Dv]}` (PIR-CLIP: the ViT stem's class and patch tokens). */
+  vision: EncoderOutput;
+  /** [B, Di]; absent when the model does not use an instruction encoder. */
+  instruction?: tf.Tensor2D | undefined;
 }
 
 /** One training batch: B captions and, row for row, their images. */
@@ -97,11 +144,18 @@ export const PIR_ITR_DEFAULTS = {
   dropout: 0.2,
   lambda: 1,
   variant: 'paper',
+  noBelief: false,
+  noSpatialPae: false,
+  noTemporalPae: false,
+  loss: 'contrastive',
+  margin: 0.2,
+  maxViolation: true,
 } as const;
 
 /**
  * PIR-ITR. Holds the projections, the PAE, the heads and the two temperatures; takes the encoders by
  * interface. `embedImages` / `embedTexts` give L2-normalised `[B, D]` embeddings; `loss` the training loss.
+ * Ablated parts (see the module doc) are `null`.
  *
  * @example
  * ```ts
@@ -115,19 +169,37 @@ export const PIR_ITR_DEFAULTS = {
  */
 export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelBase {
   readonly dim: number;
+  /** Tokens the hard belief keeps (not used with `noBelief`). */
   readonly k: number;
   readonly lambda: number;
   readonly variant: 'paper' | 'released';
-  /** Projections `vision_proj`, `text_proj`, `instruction_proj` (PyTorch names and layouts). */
+  /** Ablation switches as built. */
+  readonly noBelief: boolean;
+  readonly noSpatialPae: boolean;
+  readonly noTemporalPae: boolean;
+  /** `L_c`: `'contrastive'` (InfoNCE, τ1) or `'triplet'` (VSE++). */
+  readonly lossKind: MatchingLossKind;
+  /** Triplet margin α. */
+  readonly margin: number;
+  /** Triplet: hardest negative (`true`) or sum over negatives. */
+  readonly maxViolation: boolean;
+  /** Whether the image side uses the instruction (false only with `noBelief` and `noSpatialPae`). */
+  readonly usesInstruction: boolean;
+  /**
+   * Projections `vision_proj`, `text_proj` and (when the instruction is used) `instruction_proj` (PyTorch
+   * names and layouts).
+   */
   readonly projections: ParamStore;
-  readonly spatial: SpatialPAE;
-  readonly temporal: TemporalPAE;
+  /** `null` with `noSpatialPae`. */
+  readonly spatial: SpatialPAE | null;
+  /** `null` with `noTemporalPae`. */
+  readonly temporal: TemporalPAE | null;
   readonly headImg: PaeHead;
   readonly headTxt: PaeHead;
-  /** τ1 (`temp` in state dicts). */
-  readonly temperature: LearnableTemperature;
-  /** τ2 (`temp_center` in state dicts). */
-  readonly affiliationTemperature: LearnableTemperature;
+  /** τ1 (`temp` in state dicts); `null` with `loss: 'triplet'`. */
+  readonly temperature: LearnableTemperature | null;
+  /** τ2 (`temp_center` in state dicts); `null` with `lambda: 0`. */
+  readonly affiliationTemperature: LearnableTemperature | null;
 
   constructor(
     /** The encoders, as passed (typed as given: `createModel` gives the concrete classes). */
@@ -149,8 +221,19 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
         'variant',
         `variant must be 'paper' or 'released', got '${c.variant}'`,
       );
-    for (const [role, e] of Object.entries(encoders)) {
-      const dim = (e as { dim?: unknown } | undefined)?.dim;
+    for (const key of ['noBelief', 'noSpatialPae', 'noTemporalPae'] as const)
+      if (typeof c[key] !== 'boolean')
+        throw new ModelInputError('PirItr', key, `${key} must be true or false, got ${String(c[key])}`);
+    checkLossFields('PirItr', c);
+    this.noBelief = c.noBelief;
+    this.noSpatialPae = c.noSpatialPae;
+    this.noTemporalPae = c.noTemporalPae;
+    this.usesInstruction = !(c.noBelief && c.noSpatialPae);
+    const roles = this.usesInstruction
+      ? (['vision', 'text', 'instruction'] as const)
+      : (['vision', 'text'] as const);
+    for (const role of roles) {
+      const dim = (encoders[role] as { dim?: unknown } | undefined)?.dim;
       if (typeof dim !== 'number' || !(dim > 0))
         throw new ModelInputError(
           'PirItr',
@@ -159,7 +242,7 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
         );
     }
     const n = encoders.vision.localTokens;
-    if (n !== undefined && c.k > n + 1)
+    if (!c.noBelief && n !== undefined && c.k > n + 1)
       throw new ModelInputError(
         'PirItr',
         'k',
@@ -169,39 +252,46 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
     this.k = c.k;
     this.lambda = c.lambda;
     this.variant = c.variant;
+    this.lossKind = c.loss;
+    this.margin = c.margin;
+    this.maxViolation = c.maxViolation;
     const seed = c.seed ?? getGlobalRng().nextSeed();
     const rng = new Rng(seed);
+    // the published model's draw order, whatever is ablated: a part's weights do not depend on the others'
     this.projections = new ParamStore(
       [
         ...linearSpecs('vision_proj', encoders.vision.dim, c.dim),
         ...linearSpecs('text_proj', encoders.text.dim, c.dim),
-        ...linearSpecs('instruction_proj', encoders.instruction.dim, c.dim),
+        ...(this.usesInstruction ? linearSpecs('instruction_proj', encoders.instruction.dim, c.dim) : []),
       ],
       rng.fork('projections'),
       'PirItr',
     );
     const pae = { dim: c.dim, heads: c.heads, dropout: c.dropout };
-    this.spatial = new SpatialPAE({ ...pae, layers: c.spatialLayers, seed: rng.fork('spatial').nextSeed() });
-    this.temporal = new TemporalPAE({
-      ...pae,
-      layers: c.temporalLayers,
-      seed: rng.fork('temporal').nextSeed(),
-    });
+    const spatialSeed = rng.fork('spatial').nextSeed();
+    const temporalSeed = rng.fork('temporal').nextSeed();
+    this.spatial = c.noSpatialPae
+      ? null
+      : new SpatialPAE({ ...pae, layers: c.spatialLayers, seed: spatialSeed });
+    this.temporal = c.noTemporalPae
+      ? null
+      : new TemporalPAE({ ...pae, layers: c.temporalLayers, seed: temporalSeed });
     this.headImg = new PaeHead({ dim: c.dim, stateName: 'head_img', seed: rng.fork('head_img').nextSeed() });
     this.headTxt = new PaeHead({ dim: c.dim, stateName: 'head_txt', seed: rng.fork('head_txt').nextSeed() });
-    this.temperature = new LearnableTemperature(c.temperature ?? {});
-    this.affiliationTemperature = new LearnableTemperature(c.affiliationTemperature ?? {});
+    this.temperature = c.loss === 'contrastive' ? new LearnableTemperature(c.temperature ?? {}) : null;
+    this.affiliationTemperature =
+      c.lambda > 0 ? new LearnableTemperature(c.affiliationTemperature ?? {}) : null;
     this.build();
   }
 
   /** Create the PAE and head weights now (tfjs layers build on first call otherwise). */
   private build(): void {
     const d = this.dim;
-    this.spatial.build([
-      [null, this.k, d],
+    this.spatial?.build([
+      [null, this.noBelief ? null : this.k, d],
       [null, d],
     ]);
-    this.temporal.build([null, null, d]);
+    this.temporal?.build([null, null, d]);
     this.headImg.build([
       [null, d],
       [null, null, d],
@@ -214,9 +304,10 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
 
   /**
    * The image side from encoder outputs: `vision` = `{global [B, Dv], local [B, N, Dv]}`, `instruction`
-   * [B, Di]. @returns v [B, D], L2-normalised. `N + 1 ≥ k` is required.
+   * [B, Di] (not needed when {@link usesInstruction} is false). @returns v [B, D], L2-normalised. `N + 1 ≥ k`
+   * is required (with the belief strategy).
    */
-  imageHead(vision: EncoderOutput, instruction: tf.Tensor2D, training = false): tf.Tensor2D {
+  imageHead(vision: EncoderOutput, instruction?: tf.Tensor2D, training = false): tf.Tensor2D {
     this.check();
     const { global, local } = (vision ?? {}) as Partial<EncoderOutput>;
     if (!(global instanceof tf.Tensor) || !(local instanceof tf.Tensor))
@@ -239,31 +330,39 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
         'vision',
         `expected global [B, ${dv}] and local [B, N, ${dv}], got [${global.shape}] and [${local.shape}]`,
       );
-    if (local.shape[1] + 1 < this.k)
+    if (!this.noBelief && local.shape[1] + 1 < this.k)
       throw new ModelInputError(
         'PirItr.imageHead',
         'vision',
         `the belief strategy keeps k = ${this.k} tokens but the vision encoder gives only 1 + ${local.shape[1]}`,
       );
-    const di = this.encoders.instruction.dim;
-    if (instruction.rank !== 2 || instruction.shape[0] !== b || instruction.shape[1] !== di)
-      throw new ModelInputError(
-        'PirItr.imageHead',
-        'instruction',
-        `expected instruction [${b}, ${di}], got [${instruction.shape}]`,
-      );
+    if (this.usesInstruction) {
+      const di = this.encoders.instruction.dim;
+      if (
+        !(instruction instanceof tf.Tensor) ||
+        instruction.rank !== 2 ||
+        instruction.shape[0] !== b ||
+        instruction.shape[1] !== di
+      )
+        throw new ModelInputError(
+          'PirItr.imageHead',
+          'instruction',
+          `expected instruction [${b}, ${di}], got ${instruction instanceof tf.Tensor ? `[${instruction.shape}]` : String(instruction)}`,
+        );
+    }
     return tf.tidy(() => {
       const p = this.projections;
       const tokens = tf.concat([tf.expandDims(global, 1), local], 1); // [B, 1+N, Dv]
       const v = linear(tokens, p.get('vision_proj.weight'), p.get('vision_proj.bias')) as tf.Tensor3D;
+      const g = tf.reshape(tf.slice(v, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
+      if (!this.usesInstruction) return this.headImg.apply([g, v]) as tf.Tensor2D; // h = h₀ = V
       const u = linear(
-        instruction,
+        instruction as tf.Tensor2D,
         p.get('instruction_proj.weight'),
         p.get('instruction_proj.bias'),
       ) as tf.Tensor2D;
-      const kept = hardBelief(v, u, { k: this.k });
-      const h = this.spatial.apply([kept.tokens, u], { training }) as tf.Tensor3D;
-      const g = tf.reshape(tf.slice(v, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
+      const h0 = this.noBelief ? v : hardBelief(v, u, { k: this.k }).tokens;
+      const h = this.spatial === null ? h0 : (this.spatial.apply([h0, u], { training }) as tf.Tensor3D);
       return this.headImg.apply([g, h]) as tf.Tensor2D;
     });
   }
@@ -288,7 +387,10 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
       const p = this.projections;
       const t = linear(local, p.get('text_proj.weight'), p.get('text_proj.bias')) as tf.Tensor3D;
       const useMask = this.variant === 'paper' && mask !== undefined;
-      const h = this.temporal.apply(useMask ? [t, mask] : [t], { training }) as tf.Tensor3D;
+      const h =
+        this.temporal === null
+          ? t
+          : (this.temporal.apply(useMask ? [t, mask] : [t], { training }) as tf.Tensor3D);
       const g = tf.reshape(tf.slice(t, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
       return this.headTxt.apply([g, h]) as tf.Tensor2D;
     });
@@ -296,13 +398,14 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
 
   /**
    * What {@link imageHead} takes, from images: the vision encoder's output and the (frozen) instruction
-   * encoder's vector. The caller disposes the tensors.
+   * encoder's vector (not computed when {@link usesInstruction} is false). The caller disposes the tensors.
    * @param images [B, H, W, 3] (the encoders' preprocessing)
    * @returns `vision` `{global [B, Dv], local [B, N, Dv]}`, `instruction` [B, Di]
    */
-  encodeImages(images: tf.Tensor4D, training = false): { vision: EncoderOutput; instruction: tf.Tensor2D } {
+  encodeImages(images: tf.Tensor4D, training = false): EncodedImages {
     this.check();
     const vision = this.encoders.vision.encode(images, training);
+    if (!this.usesInstruction) return { vision };
     // frozen: its variables are never in trainableVariables()
     const instruction = this.encoders.instruction.encode(images);
     return { vision, instruction };
@@ -343,42 +446,60 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
 
   /**
    * `L_c + λ·L_a` from embeddings already computed (`v`, `t` [B, D], row i of each from caption i), with this
-   * model's τ1, τ2 and λ. @returns `{loss, contrastive, affiliation}`, scalars the caller owns.
+   * model's loss (`'contrastive'`: InfoNCE at τ1; `'triplet'`: VSE++), τ2 and λ (λ = 0: `affiliation` is 0,
+   * not computed). @returns `{loss, contrastive, affiliation}`, scalars the caller owns (`contrastive` holds
+   * `L_c` whichever loss it is).
    */
   lossFromEmbeddings(v: tf.Tensor2D, t: tf.Tensor2D, imageIds: Ids, labels: Labels): PirLossParts {
     this.check();
-    return pirItrLoss(v, t, {
+    return matchingLoss(
+      'PirItr.lossFromEmbeddings',
+      {
+        kind: this.lossKind,
+        margin: this.margin,
+        maxViolation: this.maxViolation,
+        temperature: this.temperature,
+        affiliationTemperature: this.affiliationTemperature,
+        lambda: this.lambda,
+      },
+      v,
+      t,
       imageIds,
       labels,
-      temperature: this.temperature,
-      affiliationTemperature: this.affiliationTemperature,
-      lambda: this.lambda,
-    });
+    );
   }
 
   /** Clamp τ1 and τ2 into their ranges (the released `temp.clamp_`); `applyConstraints()` calls it. */
   protected constrain(): void {
-    this.temperature.project();
-    this.affiliationTemperature.project();
+    this.temperature?.project();
+    this.affiliationTemperature?.project();
   }
 
   /**
    * The model's own parameters by released state-dict name: projections, PAE, heads, `temp` (τ1) and
-   * `temp_center` (τ2).
+   * `temp_center` (τ2) — those of the parts the model has (an ablated part has none).
    */
   namedParameters(): NamedParameter[] {
     return [
       ...this.projections.namedParameters(),
-      ...[this.spatial, this.temporal, this.headImg, this.headTxt].flatMap((l) => l.namedParameters()),
-      temperatureParameter('temp', this.temperature),
-      temperatureParameter('temp_center', this.affiliationTemperature),
+      ...this.layers().flatMap((l) => l.namedParameters()),
+      ...(this.temperature === null ? [] : [temperatureParameter('temp', this.temperature)]),
+      ...(this.affiliationTemperature === null
+        ? []
+        : [temperatureParameter('temp_center', this.affiliationTemperature)]),
     ];
+  }
+
+  private layers(): (SpatialPAE | TemporalPAE | PaeHead)[] {
+    return [this.spatial, this.temporal, this.headImg, this.headTxt].filter(
+      (l): l is SpatialPAE | TemporalPAE | PaeHead => l !== null,
+    );
   }
 
   protected disposeOwn(): void {
     this.projections.dispose();
-    for (const layer of [this.spatial, this.temporal, this.headImg, this.headTxt]) layer.dispose();
-    this.temperature.dispose();
-    this.affiliationTemperature.dispose();
+    for (const layer of this.layers()) layer.dispose();
+    this.temperature?.dispose();
+    this.affiliationTemperature?.dispose();
   }
 }

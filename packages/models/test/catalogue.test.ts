@@ -17,7 +17,24 @@ import {
 
 describeBackends('model catalogue', () => {
   it('lists the built-in configurations; pir-itr is the published model, as the class defaults are', () => {
-    expect(listModels()).toEqual(['pir-itr', 'pir-clip', 'pir-itr-test', 'pir-clip-test']);
+    expect(listModels()).toEqual([
+      'pir-itr-paper',
+      'pir-itr-base',
+      'pir-itr-tiny',
+      'pir-itr-test',
+      'pir-clip-paper',
+      'pir-clip-base',
+      'pir-clip-tiny',
+      'pir-clip-test',
+      'pir-clip-stage1-paper',
+      'pir-clip-stage1-base',
+      'pir-clip-stage1-tiny',
+      'vse-paper',
+      'vse-base',
+      'vse-tiny',
+      'vse-test',
+    ]);
+    expect(listModels({ aliases: true }).slice(-2)).toEqual(['pir-itr', 'pir-clip']);
     const c = modelConfig('pir-itr');
     expect(c.config).toEqual({
       dim: 512,
@@ -28,6 +45,12 @@ describeBackends('model catalogue', () => {
       dropout: 0.2,
       lambda: 1,
       variant: 'paper',
+      noBelief: false,
+      noSpatialPae: false,
+      noTemporalPae: false,
+      loss: 'contrastive',
+      margin: 0.2,
+      maxViolation: true,
     });
     const r = resolveModelConfig('pir-itr');
     expect(r.encoders.vision.architecture).toBe('swin');
@@ -38,8 +61,8 @@ describeBackends('model catalogue', () => {
       numClasses: 0,
     });
     expect(r.encoders.text.config).toMatchObject({ hiddenSize: 768, numLayers: 12, vocabSize: 30522 });
-    expect(r.encoders.instruction.config).toMatchObject({ layers: [3, 4, 6, 3], block: 'bottleneck' });
-    expect(resolveModelConfig('pir-clip').encoders.instruction.architecture).toBe('clip-resnet');
+    expect(r.encoders.instruction?.config).toMatchObject({ layers: [3, 4, 6, 3], block: 'bottleneck' });
+    expect(resolveModelConfig('pir-clip').encoders.instruction?.architecture).toBe('clip-resnet');
   });
 
   it('the class defaults equal the published configuration', () => {
@@ -140,8 +163,8 @@ describeBackends('model catalogue', () => {
         return `${(e as ModelInputError).argument}: ${(e as Error).message}`;
       }
     };
-    expect(code('pir-xl')).toMatch(/^name: .*unknown model 'pir-xl'; known: pir-itr, pir-clip/);
-    expect(code({ ...modelConfig('pir-itr'), architecture: 'vse' })).toMatch(/^architecture: /);
+    expect(code('pir-xl')).toMatch(/^name: .*unknown model 'pir-xl'; known: pir-itr-paper, pir-itr-base/);
+    expect(code({ ...modelConfig('pir-itr'), architecture: 'vsepp' })).toMatch(/^architecture: /);
     expect(
       code({
         ...modelConfig('pir-itr'),

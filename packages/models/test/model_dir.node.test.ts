@@ -12,7 +12,7 @@ import { loadClipTokenizer } from '@pir/encoders';
 import { describeBackends, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createModel, type ModelConfig, modelConfig } from '../src/index.js';
+import { createModel, type ModelConfig, modelConfig, type PirClipModelConfig } from '../src/index.js';
 import { serializeModel } from '../src/model_dir.js';
 import { ModelFileError } from '../src/model_dir_format.js';
 import { writeModelDir } from '../src/model_dir_node.js';
@@ -180,7 +180,7 @@ it('the bundled CLIP BPE tokenizer is recorded by name and restored (a CLIP text
     encoders: { ...base.encoders, text: { name: 'clip-text-test', overrides: { vocabSize: 49408 } } },
   } as const;
   const bpe = await loadClipTokenizer({ contextLength: 12 });
-  const model = createModel(config as ModelConfig, { seed: 5, tokenizer: bpe });
+  const model = createModel(config as PirClipModelConfig, { seed: 5, tokenizer: bpe });
   const files = await serializeModel(model, { config: config as ModelConfig });
   const tj = JSON.parse(new TextDecoder().decode(files['tokenizer.json']));
   expect(tj).toMatchObject({ type: 'clip-bpe', vocabulary: 'bundled', vocabSize: 49408, contextLength: 12 });

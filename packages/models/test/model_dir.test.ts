@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   createModel,
   type ModelConfig,
+  type PirItrModelConfig,
   ModelInputError,
   modelConfigHash,
   resolveModelConfig,
@@ -153,7 +154,7 @@ describeBackends('model directories: save → load', () => {
             config: { ...resolveModelConfig('pir-itr-test').encoders.text.config, numLayers: 1 },
           },
         },
-      } as unknown as ModelConfig,
+      } as unknown as PirItrModelConfig,
       { seed: 1 },
     );
     const e = await serializeModel(other, { config: 'pir-itr-test' }).catch((x: unknown) => x);

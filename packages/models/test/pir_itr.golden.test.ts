@@ -148,7 +148,7 @@ describeBackends('PirItr vs PyTorch (tools/golden/pir_itr.py)', () => {
       expect(t?.shape, k).toEqual(e.shape);
       expect(Array.from((t?.data ?? []) as Float32Array), k).toEqual(Array.from(e.data));
     }
-    const [tau1, tau2] = [model.temperature.value(), model.affiliationTemperature.value()];
+    const [tau1, tau2] = [model.temperature!.value(), model.affiliationTemperature!.value()];
     await expectAllClose(tau1, [C.tau1], { atol: 1e-7, rtol: 0 }, 'temp → τ1');
     await expectAllClose(tau2, [C.tau2], { atol: 1e-7, rtol: 0 }, 'temp_center → τ2');
     tf.dispose([tau1, tau2]);
@@ -168,8 +168,8 @@ describeBackends('PirItr vs PyTorch (tools/golden/pir_itr.py)', () => {
       const parts = pirItrLoss(v, t, {
         imageIds: G.inputs.imageIds,
         labels: G.inputs.labels,
-        temperature: model.temperature,
-        affiliationTemperature: model.affiliationTemperature,
+        temperature: model.temperature!,
+        affiliationTemperature: model.affiliationTemperature!,
         lambda: model.lambda,
       });
       await expectAllClose(parts.loss, [out.loss], TOL, `${variant}: loss`);

@@ -86,8 +86,8 @@ describeBackends('PirItr (tiny encoders)', () => {
       for (const v of vision.params.trainableVariables()) expect(ids.has(v.id)).toBe(true);
       for (const v of text.params.trainableVariables()) expect(ids.has(v.id)).toBe(true);
       for (const [, v] of resnet.params.entries()) expect(ids.has(v.id)).toBe(false);
-      expect(ids.has(model.temperature.variable.id)).toBe(true);
-      expect(ids.has(model.affiliationTemperature.variable.id)).toBe(true);
+      expect(ids.has(model.temperature!.variable.id)).toBe(true);
+      expect(ids.has(model.affiliationTemperature!.variable.id)).toBe(true);
       // the gradient of the loss reaches every one of them (some BERT/Swin weights are used only by tokens
       // the batch has: position embeddings past L are the exception, checked by value below)
       const { grads, value } = tf.variableGrads(() => model.loss(batch, false).loss, vars);
