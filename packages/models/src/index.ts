@@ -7,11 +7,8 @@
  * - {@link PirClip}: PIR-CLIP (open-domain): a CLIP ViT with soft belief and the instruction token, the CLIP
  *   text tower, `CLIP loss + λ·affiliation`.
  *
- * - {@link VseModel}: the VSE baseline (PIR-ITR's encoders, `normalize(proj(encoder)[:, 0])`, InfoNCE or
- *   VSE++ triplet).
- *
- * - The catalogue: JSON configurations (`tiny`, `base`, `paper` sizes, ablation switches, training recipes)
- *   and {@link createModel}.
+ * - The authors' checkpoints: {@link loadReleasedPirItr} / {@link loadReleasedPirClip} (strict, with the
+ *   released forward quirks) and {@link embedCaptionsReleased} (the released chunked caption evaluation).
  *
  * - Model directories: {@link saveModel} / {@link loadModel} (one directory per model, in memory, over HTTP,
  *   on disk with `@pir/models/node`), {@link RetrievalModel} (embed images and captions, retrieve), and
@@ -25,17 +22,12 @@ import '@pir/runtime';
 // what the models' loadStateDict throws (and stateDict returns), from @pir/nn
 export { type LoadReport, type StateDict, StateDictError, type StateDictLike } from '@pir/nn';
 export {
-  type AnyModel,
   type BuiltEncoder,
-  type BuiltEncodersOf,
   type CreateModelOptions,
   createModel,
   type EncoderRef,
-  type GivenEncoders,
   listModels,
-  MODEL_ALIASES,
   MODEL_CONFIGS,
-  type ModelArchitecture,
   type ModelConfig,
   type ModelConfigBase,
   type ModelName,
@@ -46,22 +38,11 @@ export {
   type PirClipModelConfig,
   type PirItrFields,
   type PirItrModelConfig,
-  type ResolvedEncoder,
   type ResolvedModelConfig,
   resolveModelConfig,
-  trainRecipe,
-  type VseFields,
-  type VseModelConfig,
 } from './catalogue.js';
 export { ModelInputError } from './errors.js';
-export type { MatchingLossFields, MatchingLossKind } from './matching_loss.js';
-export {
-  type EncoderRole,
-  type ModelLoadOptions,
-  type OwnershipOptions,
-  PirModelBase,
-  type Trains,
-} from './model_base.js';
+export { type ModelLoadOptions, type OwnershipOptions, PirModelBase, type Trains } from './model_base.js';
 export {
   type LoadModelOptions,
   loadModel,
@@ -98,13 +79,31 @@ export type {
 } from './model_dir_source.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export {
-  type EncodedImages,
   PIR_ITR_DEFAULTS,
   PirItr,
   type PirItrBatch,
   type PirItrConfig,
   type PirItrEncoders,
 } from './pir_itr.js';
+export {
+  embedCaptionsReleased,
+  FirstTokens,
+  loadReleasedPirClip,
+  loadReleasedPirItr,
+  mapReleasedPirClip,
+  mapReleasedPirItr,
+  type ReleasedCaptionOptions,
+  type ReleasedLoadOptions,
+  type ReleasedPirClip,
+  type ReleasedPirClipConfig,
+  type ReleasedPirClipOptions,
+  type ReleasedPirItr,
+  type ReleasedPirItrConfig,
+  type ReleasedPirItrOptions,
+  type ReleasedSource,
+  releasedPirClipConfig,
+  releasedPirItrConfig,
+} from './released.js';
 export {
   type EmbeddingMatrix,
   type EmbeddingRows,
@@ -116,14 +115,3 @@ export {
   searchEmbeddings,
   type TopKMatches,
 } from './retrieve.js';
-export {
-  type AugmentRecipe,
-  type CaptionRecipe,
-  type OptimizerRecipe,
-  RAND_AUGMENT_OP_NAMES,
-  type RandAugmentOpName,
-  type RandAugmentRecipe,
-  type ScheduleRecipe,
-  type TrainRecipe,
-} from './train_recipe.js';
-export { VSE_DEFAULTS, type VseBatch, type VseConfig, type VseEncoders, VseModel } from './vse.js';

@@ -28,5 +28,12 @@ export { applyNameMap, checkKeys } from './names.js';
 export { PyObject } from './pickle.js';
 export type { ReadOptions, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from './safetensors.js';
-export type { TorchReadOptions } from './torch.js';
-export { findStateDict, flattenTensors, isStateTensor, readTorch, unpickleTorch } from './torch.js';
+export type { TensorInfo, TorchCheckpoint, TorchReadOptions } from './torch.js';
+export {
+  findStateDict,
+  flattenTensors,
+  isStateTensor,
+  readCheckpoint,
+  readTorch,
+  unpickleTorch,
+} from './torch.js';

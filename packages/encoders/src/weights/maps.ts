@@ -108,15 +108,81 @@ export const NAME_MAPS = {
       },
     ],
   },
+  /**
+   * A whole released PIR-ITR checkpoint (`torch.save({'model': state_dict, 'config': config})` of
+   * jaychempan/PIR) → the names `@pir/models`' `PirItr` and its encoders use, under the
+   * {@link PIR_ITR_PREFIXES} tower prefixes:
+   *
+   * | released | ours |
+   * |---|---|
+   * | `vision_encoder.*` (Microsoft Swin names) | unchanged; buffers `relative_position_index`, `attn_mask` dropped |
+   * | `text_encoder.*` (HF `BertModel` names, no pooler) | unchanged; buffer `position_ids` dropped |
+   * | `conv_encoder.0.` / `.1.` / `.4.`–`.7.` (an `nn.Sequential` of torchvision ResNet's children) | `instruction_encoder.conv1.` / `bn1.` / `layer1.`–`layer4.` |
+   * | `conv_proj.*` | `instruction_proj.*` |
+   * | `temp2` (τ2 of the affiliation loss) | `temp_center` |
+   * | `vision_proj`, `text_proj`, `img_sa`/`img_ca`/`txt_sa`/`txt_ca`, `mapping_img`/`mapping_txt`, `head_img`/`head_txt`, `temp` | unchanged |
+   *
+   * `num_batches_tracked` is dropped, `module.` stripped. Anything else stays as it is (and is then unexpected
+   * for a strict load).
+   */
+  pirItrReleased: {
+    description:
+      'released PIR-ITR checkpoint (jaychempan/PIR) → PirItr names (vision_encoder., text_encoder., instruction_encoder., instruction_proj, temp_center)',
+    rules: [
+      STRIP_MODULE,
+      DROP_BN_COUNTER,
+      { pattern: '^vision_encoder\\.(.*\\.)?(relative_position_index|attn_mask)$', drop: true },
+      { pattern: '^text_encoder\\.(.*\\.)?position_ids$', drop: true },
+      { pattern: '^conv_encoder\\.0\\.', replace: 'instruction_encoder.conv1.' },
+      { pattern: '^conv_encoder\\.1\\.', replace: 'instruction_encoder.bn1.' },
+      { pattern: '^conv_encoder\\.4\\.', replace: 'instruction_encoder.layer1.' },
+      { pattern: '^conv_encoder\\.5\\.', replace: 'instruction_encoder.layer2.' },
+      { pattern: '^conv_encoder\\.6\\.', replace: 'instruction_encoder.layer3.' },
+      { pattern: '^conv_encoder\\.7\\.', replace: 'instruction_encoder.layer4.' },
+      { pattern: '^conv_proj\\.', replace: 'instruction_proj.' },
+      { pattern: '^temp2$', replace: 'temp_center' },
+    ],
+  },
+  /**
+   * A released PIR-CLIP checkpoint (the OpenCLIP fork jaychempan/PIR-CLIP: `{'state_dict': …}` of its
+   * training script, `module.` prefixes) → the names `@pir/models`' `PirClip` and its encoders use:
+   *
+   * | released | ours |
+   * |---|---|
+   * | `visual.*` (the ViT) | `vision_encoder.*` |
+   * | `token_embedding`, `positional_embedding`, `transformer.*`, `ln_final`, `text_projection` (the text tower, at the top level as OpenCLIP's `CLIP`) | `text_encoder.*` |
+   * | `res_visual.*` (CLIP's ModifiedResNet, output = the embedding width) | `instruction_encoder.*` |
+   * | `vision_proj_res.*` (Linear embedding width → ViT width) | `instruction_proj.*` |
+   * | `logit_scale` | unchanged |
+   *
+   * `num_batches_tracked` and the (non-persistent) `attn_mask` are dropped, `module.` stripped.
+   */
+  pirClipReleased: {
+    description:
+      'released PIR-CLIP checkpoint (jaychempan/PIR-CLIP) → PirClip names (vision_encoder., text_encoder., instruction_encoder., instruction_proj, logit_scale)',
+    rules: [
+      STRIP_MODULE,
+      DROP_BN_COUNTER,
+      { pattern: '^attn_mask$', drop: true },
+      { pattern: '^visual\\.', replace: 'vision_encoder.' },
+      { pattern: '^res_visual\\.', replace: 'instruction_encoder.' },
+      { pattern: '^vision_proj_res\\.', replace: 'instruction_proj.' },
+      {
+        pattern: '^(token_embedding\\.|positional_embedding$|transformer\\.|ln_final\\.|text_projection$)',
+        replace: 'text_encoder.$1',
+      },
+    ],
+  },
 } as const satisfies Record<string, NameMap>;
 
 /** Name of a shipped map. */
 export type NameMapName = keyof typeof NAME_MAPS;
 
 /**
- * Prefixes of the towers of a released PIR-ITR checkpoint (X-VLM-style layout the released code builds on).
- * Not verified against the released file (none can be downloaded here): pass your own to
- * {@link splitStateDict} when a checkpoint differs.
+ * Prefixes of the towers of a PIR-ITR state dict as `@pir/models` names them — what a released checkpoint
+ * holds after the {@link NAME_MAPS} `pirItrReleased` map (the released file itself names the instruction
+ * encoder `conv_encoder.` and its projection `conv_proj.`). Pass your own to {@link splitStateDict} when a
+ * checkpoint differs.
  */
 export const PIR_ITR_PREFIXES: Readonly<Record<string, string>> = {
   vision: 'vision_encoder.',

@@ -402,18 +402,14 @@ function leaves<T>(obj: unknown, prefix: string, isLeaf: (x: unknown) => x is T)
 const isRef = (x: unknown): x is TensorRef => x instanceof TensorRef;
 
 /**
- * Replaces every {@link TensorRef} under `root` by its {@link StateTensor} (in place; one tensor object, one
- * copy), naming each by its dotted path in errors.
+ * Replaces every {@link TensorRef} under `root` (in place) by `replace(ref, path)` — once per tensor object —
+ * where `path` is its dotted path. Iterative, each container once.
  */
-function materializeAll(root: unknown, src: string, budget: Budget): unknown {
-  const done = new Map<TensorRef, StateTensor>();
+function replaceRefs(root: unknown, replace: (ref: TensorRef, path: string) => unknown): unknown {
+  const done = new Map<TensorRef, unknown>();
   const get = (ref: TensorRef, path: string) => {
-    let t = done.get(ref);
-    if (!t) {
-      t = materialize(ref, src, path || '(root)', budget);
-      done.set(ref, t);
-    }
-    return t;
+    if (!done.has(ref)) done.set(ref, replace(ref, path || '(root)'));
+    return done.get(ref);
   };
   if (isRef(root)) return get(root, '');
   const seen = new Set<unknown>();
@@ -443,6 +439,13 @@ function materializeAll(root: unknown, src: string, budget: Budget): unknown {
   return root;
 }
 
+/** A tensor of a checkpoint that {@link readCheckpoint} did not read: its dtype and shape only. */
+export interface TensorInfo {
+  dtype: StateDType;
+  /** The shape the pickle declares (as given: not checked, since nothing is read). */
+  shape: unknown[];
+}
+
 /**
  * Unpickles a `torch.save` file into plain values: dicts → `Map`, tensors → {@link StateTensor}, lists/tuples
  * → arrays. Use it to read a checkpoint's extra fields (`epoch`, …). Every tensor of the file is
@@ -456,7 +459,8 @@ function materializeAll(root: unknown, src: string, budget: Budget): unknown {
 export function unpickleTorch(bytes: Uint8Array, options: TorchReadOptions = {}): unknown {
   const src = options.name ?? 'torch file';
   const root = unpickleLazy(bytes, options, src);
-  return materializeAll(root, src, new Budget(maxBytesOf(options, bytes.length, src)));
+  const budget = new Budget(maxBytesOf(options, bytes.length, src));
+  return replaceRefs(root, (ref, path) => materialize(ref, src, path, budget));
 }
 
 /** True for a {@link StateTensor} produced by the readers. */
@@ -536,13 +540,57 @@ export function findStateDict(root: unknown, key?: string, src = 'torch file'): 
  * ```
  */
 export function readTorch(bytes: Uint8Array, options: TorchReadOptions = {}): StateDict {
+  return readCheckpoint(bytes, options).stateDict;
+}
+
+/** What {@link readCheckpoint} returns. */
+export interface TorchCheckpoint {
+  /** The state dict, as {@link readTorch} returns it. */
+  stateDict: StateDict;
+  /**
+   * The dotted path of the state dict in the checkpoint (`'model'`, `'state_dict'`), `''` when the file is
+   * the state dict itself.
+   */
+  key: string;
+  /**
+   * The checkpoint's other top-level entries, unpickled (`config`, `epoch`, `args` with
+   * `unknownGlobals: 'stub'`…): dicts are `Map`s, and their tensors (an optimizer's state) are not read but
+   * described as {@link TensorInfo} `{ dtype, shape }`. Empty when the file is the state dict itself.
+   */
+  fields: Map<string, unknown>;
+}
+
+/**
+ * Reads a `torch.save` checkpoint record — e.g. the released PIR-ITR's `{'model': state_dict, 'config':
+ * config}` or open_clip's `{'epoch', 'name', 'state_dict', 'optimizer'}` — in one pass: its state dict
+ * (found as {@link readTorch} finds it, or under `key`) and its other fields, without reading the tensors
+ * outside the state dict.
+ * @example
+ * ```ts
+ * const { stateDict, key, fields } = readCheckpoint(bytes, { name: 'checkpoint_best.pth' });
+ * key; // 'model'
+ * fields.get('config'); // Map { 'embed_dim' => 512, 'filter_size' => 40, … }
+ * ```
+ */
+export function readCheckpoint(bytes: Uint8Array, options: TorchReadOptions = {}): TorchCheckpoint {
   const src = options.name ?? 'torch file';
   const root = unpickleLazy(bytes, options, src);
+  const node = stateDictNode(root, options.key, src, isRef);
   const budget = new Budget(maxBytesOf(options, bytes.length, src));
-  const sd: StateDict = new Map();
-  for (const [path, ref] of leaves(stateDictNode(root, options.key, src, isRef), '', isRef)) {
-    if (sd.has(path)) throw new WeightsError(src, `two tensors have the key '${path}'`, path);
-    sd.set(path, materialize(ref, src, path, budget));
+  const stateDict: StateDict = new Map();
+  for (const [path, ref] of leaves(node, '', isRef)) {
+    if (stateDict.has(path)) throw new WeightsError(src, `two tensors have the key '${path}'`, path);
+    stateDict.set(path, materialize(ref, src, path, budget));
   }
-  return sd;
+  const fields = new Map<string, unknown>();
+  let key = '';
+  if (root instanceof Map && node !== root) {
+    if (options.key !== undefined) key = options.key;
+    for (const [k, v] of root) {
+      if (v === node && key === '') key = String(k);
+      if (v !== node) fields.set(String(k), v);
+    }
+    replaceRefs(fields, (ref) => ({ dtype: ref.dtype, shape: Array.isArray(ref.size) ? [...ref.size] : [] }));
+  }
+  return { stateDict, key, fields };
 }
