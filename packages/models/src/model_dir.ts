@@ -41,7 +41,7 @@ import {
   sha256Hex,
 } from './model_dir_format.js';
 import {
-  type AnyPirModel,
+  type EmbeddingModel,
   RetrievalModel,
   type RetrievalModelOptions,
   textLimits,
@@ -81,20 +81,25 @@ export interface LoadModelOptions {
  */
 export type ModelSourceLike = string | URL | FileFetcher | ModelFiles | ModelSource;
 
-/** The model's four parts with their prefixes, as one list for `stateDict` / `loadStateDict`. */
-function parts(model: AnyPirModel, where: string): HasParameters[] {
+/**
+ * The model's parts with their prefixes, as one list for `stateDict` / `loadStateDict`: the model's own
+ * weights and each encoder it has (PIR-CLIP as plain CLIP has no instruction encoder).
+ */
+function parts(model: EmbeddingModel, where: string): HasParameters[] {
   const holders: [string, unknown][] = [
     [MODEL_PREFIXES.model, model],
     [MODEL_PREFIXES.vision, model.encoders.vision],
     [MODEL_PREFIXES.text, model.encoders.text],
-    [MODEL_PREFIXES.instruction, model.encoders.instruction],
   ];
+  if (model.encoders.instruction !== undefined)
+    holders.push([MODEL_PREFIXES.instruction, model.encoders.instruction]);
   return holders.map(([prefix, holder]) => {
+    const role = prefix.slice(0, -1);
     if (!hasParameters(holder))
       throw new ModelInputError(
         where,
-        prefix.slice(0, -1),
-        `the ${prefix.slice(0, -1)} encoder has no namedParameters(): its weights cannot be saved (use the encoders of @pir/encoders)`,
+        role,
+        `the ${role === 'model' ? 'model' : `${role} encoder`} has no namedParameters(): its weights cannot be saved (use the encoders of @pir/encoders)`,
       );
     return { namedParameters: () => withPrefix(prefix, holder.namedParameters()) };
   });
@@ -117,7 +122,7 @@ const json = (x: unknown): Uint8Array => new TextEncoder().encode(`${JSON.string
  * ```
  */
 export async function serializeModel(
-  model: RetrievalModel | AnyPirModel,
+  model: RetrievalModel | EmbeddingModel,
   options: SaveModelOptions = {},
 ): Promise<Record<string, Uint8Array>> {
   const where = 'saveModel';
@@ -207,7 +212,7 @@ export async function serializeModel(
  * ```
  */
 export async function saveModel(
-  model: RetrievalModel | AnyPirModel,
+  model: RetrievalModel | EmbeddingModel,
   target: ModelWriter,
   options: SaveModelOptions = {},
 ): Promise<ModelManifest> {
@@ -385,7 +390,7 @@ export async function loadModel(
     seed: 0,
     ...(tokenizer === undefined ? {} : { tokenizer }),
     ...(options.foldBatchNorm === undefined ? {} : { foldBatchNorm: options.foldBatchNorm }),
-  }) as AnyPirModel;
+  }) as EmbeddingModel;
   try {
     try {
       loadStateDict(parts(model, 'loadModel'), sd, { where: 'loadModel' });

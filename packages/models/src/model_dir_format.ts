@@ -208,7 +208,8 @@ export function parseManifest(bytes: Uint8Array, location = ''): ModelManifest {
     throw new ModelFileError(file, `config.${arg}`, (e as Error).message, location, { cause: e });
   }
   for (const role of ['vision', 'text', 'instruction'] as const) {
-    const ref = config.encoders[role] as unknown;
+    const ref = (config.encoders as Record<string, unknown>)[role];
+    if (role === 'instruction' && ref === undefined) continue; // a model without one (plain CLIP)
     if (!isObject(ref) || typeof ref.architecture !== 'string' || !isObject(ref.config))
       fail(`config.encoders.${role}`, 'must be spelled out as { architecture, config } (resolveModelConfig)');
   }

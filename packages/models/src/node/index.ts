@@ -14,7 +14,7 @@ import {
   saveModel as saveTo,
 } from '../model_dir.js';
 import type { ModelManifest } from '../model_dir_format.js';
-import type { AnyPirModel, RetrievalModel } from '../model_dir_model.js';
+import type { EmbeddingModel, RetrievalModel } from '../model_dir_model.js';
 import { modelDirSource, modelDirWriter, writeModelDir } from '../model_dir_node.js';
 import type { ModelWriter } from '../model_dir_source.js';
 
@@ -37,7 +37,7 @@ const REMOTE = /^(https?|data|blob):/i;
  * ```
  */
 export async function saveModel(
-  model: RetrievalModel | AnyPirModel,
+  model: RetrievalModel | EmbeddingModel,
   target: string | URL | ModelWriter,
   options: SaveModelOptions = {},
 ): Promise<ModelManifest> {
