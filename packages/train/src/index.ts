@@ -9,6 +9,8 @@
  * - **Gradient caching**: {@link computeGradients} — the gradient of a contrastive loss over a whole batch,
  *   plainly or in micro-batches with the same result (large effective batches on small memory), for a model
  *   described as an {@link EmbeddingTask} ({@link modelTask} adapts `PirItr` and `PirClip`).
+ * - **The training step**: {@link trainStep} (gradients, clipping, AdamW, constraints; no device read) and
+ *   {@link readStep} (the step's numbers in one read).
  *
  * Building blocks are also under `@pir/train/optim` and `@pir/train/grad_cache`.
  */
@@ -44,3 +46,4 @@ export {
   paramGroups,
   type Schedule,
 } from './optim/index.js';
+export { readStep, type StepResult, type StepValues, type TrainStepOptions, trainStep } from './step.js';

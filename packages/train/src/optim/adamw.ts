@@ -220,6 +220,11 @@ export class AdamW {
     });
   }
 
+  /** Whether the optimiser updates `variable` (it is in one of the groups). */
+  has(variable: tf.Variable): boolean {
+    return this.byVariable.has(variable);
+  }
+
   /** Optimiser steps taken so far (the schedule's input for the next step). */
   get stepCount(): number {
     return this.steps;
