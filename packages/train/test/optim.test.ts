@@ -18,8 +18,10 @@ import {
   linearWarmupDecay,
   namedTrainableParameters,
   noDecayByShape,
+  noDecayOf,
   PIR_ITR_ADAMW,
   paramGroups,
+  scheduleOf,
 } from '../src/optim/index.js';
 
 function expectTrainError(fn: () => unknown, where: string, argument: string): void {
@@ -53,6 +55,19 @@ it('cosineWithWarmup is open_clip cosine_lr ((step + 1) / W, then a half cosine,
 it('constantLr ramps like open_clip const_lr, then stays at 1', () => {
   expect([0, 1, 2, 99].map(constantLr({ warmupSteps: 2 }))).toEqual([0.5, 1, 1, 1]);
   expect(constantLr()(0)).toBe(1);
+});
+
+it('finalLr ends the decay above 0; scheduleOf builds a schedule from plain data', () => {
+  expect(linearWarmupDecay({ totalSteps: 10, warmupSteps: 0, finalLr: 0.1 })(10)).toBeCloseTo(0.1, 12);
+  expect(linearWarmupDecay({ totalSteps: 10, warmupSteps: 0, finalLr: 0.1 })(5)).toBeCloseTo(0.55, 12);
+  expect(cosineWithWarmup({ totalSteps: 10, warmupSteps: 0, finalLr: 0.2 })(10)).toBeCloseTo(0.2, 12);
+  const lin = scheduleOf({ name: 'linear', warmup: 0.1 }, 20);
+  expect([0, 1, 2, 11, 20].map(lin)).toEqual([0, 0.5, 1, 0.5, 0]);
+  const cos = scheduleOf({ name: 'cosine', warmup: 0.2, finalLr: 0 }, 10);
+  expect([0, 1, 6, 10].map(cos)).toEqual([0.5, 1, 0.5, 0]);
+  expect([0, 1, 9].map(scheduleOf({ name: 'constant', warmup: 0.2 }, 10))).toEqual([0.5, 1, 1]);
+  expectTrainError(() => scheduleOf({ name: 'step' as 'linear', warmup: 0 }, 10), 'scheduleOf', 'name');
+  expectTrainError(() => linearWarmupDecay({ totalSteps: 10, finalLr: 2 }), 'linearWarmupDecay', 'finalLr');
 });
 
 it('schedules reject bad options and steps, naming them', () => {
@@ -108,6 +123,11 @@ describeBackends('parameter groups and AdamW rules', () => {
       ['no_decay_new', 1],
     ]);
     expect(noDecayByShape(params[0] as NamedParameter)).toBe(false);
+    const kinds = (k: Parameters<typeof noDecayOf>[0]) => params.filter(noDecayOf(k)).map((p) => p.spec.name);
+    expect(kinds(['bias', 'norm', 'scalar'])).toEqual(params.filter(noDecayByShape).map((p) => p.spec.name));
+    expect(kinds(['bias', 'norm'])).toEqual(['enc.bias', 'head.bias', 'running_mean']);
+    expect(kinds(['scalar'])).toEqual(['temp']);
+    expectTrainError(() => noDecayOf(['biases' as 'bias']), 'noDecayOf', 'kinds');
     expectTrainError(() => paramGroups(params, { newParams: ['heads.'] }), 'paramGroups', 'newParams');
     expectTrainError(() => paramGroups(params, { newLrMultiplier: -1 }), 'paramGroups', 'newLrMultiplier');
     s.dispose();

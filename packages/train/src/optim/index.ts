@@ -19,7 +19,9 @@ export { type ClippedGradients, clipGradNorm, type Gradients } from './clip_grad
 export { type NamedModel, type NamedTrainableOptions, namedTrainableParameters } from './model_parameters.js';
 export {
   isTrainable,
+  type NoDecayKind,
   noDecayByShape,
+  noDecayOf,
   type ParamGroup,
   type ParamGroupOptions,
   paramGroups,
@@ -32,4 +34,6 @@ export {
   type LinearWarmupDecayOptions,
   linearWarmupDecay,
   type Schedule,
+  type ScheduleSpec,
+  scheduleOf,
 } from './schedules.js';

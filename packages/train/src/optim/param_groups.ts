@@ -54,6 +54,36 @@ export function noDecayByShape(p: NamedParameter): boolean {
   return p.spec.shape.length < 2;
 }
 
+/** A kind of parameter that {@link noDecayOf} exempts from weight decay. */
+export type NoDecayKind = 'bias' | 'norm' | 'scalar';
+
+/**
+ * A no-decay predicate from kinds of parameters (as a training recipe lists them): `'bias'` — rank-1
+ * parameters whose name ends in `bias`; `'norm'` — the other rank-1 parameters (LayerNorm / BatchNorm gains,
+ * CLIP's class embedding); `'scalar'` — rank-0 ones (temperatures, the logit scale).
+ * `noDecayOf(['bias', 'norm', 'scalar'])` is {@link noDecayByShape}.
+ * @example
+ * ```ts
+ * const groups = paramGroups(params, { noDecay: noDecayOf(['bias', 'norm']) }); // temperatures decay
+ * ```
+ */
+export function noDecayOf(kinds: readonly NoDecayKind[]): (p: NamedParameter) => boolean {
+  const known: readonly string[] = ['bias', 'norm', 'scalar'];
+  if (!Array.isArray(kinds) || kinds.some((k) => !known.includes(k)))
+    throw new TrainInputError(
+      'noDecayOf',
+      'kinds',
+      `expected a list of 'bias', 'norm', 'scalar', got ${JSON.stringify(kinds)}`,
+    );
+  const set = new Set(kinds);
+  return (p) => {
+    const rank = p.spec.shape.length;
+    if (rank === 0) return set.has('scalar');
+    if (rank === 1) return set.has(/(^|\.|_)bias$/.test(p.spec.name) ? 'bias' : 'norm');
+    return false;
+  };
+}
+
 /** Whether a parameter trains: declared trainable (not a buffer) and its variable is trainable. */
 export function isTrainable(p: NamedParameter): boolean {
   return p.spec.trainable !== false && p.variable.trainable;

@@ -29,6 +29,8 @@ export interface LinearWarmupDecayOptions {
   warmupSteps?: number;
   /** Share of `totalSteps` spent warming up (PIR-ITR: 0.1, the default). */
   warmupFraction?: number;
+  /** The factor reached at `totalSteps`, a share of the base lr in [0, 1] (default 0: decay to 0). */
+  finalLr?: number;
 }
 
 /** Options of {@link cosineWithWarmup}. */
@@ -39,6 +41,8 @@ export interface CosineWithWarmupOptions {
   warmupSteps?: number;
   /** Share of `totalSteps` spent warming up when `warmupSteps` is not given (default 0.1). */
   warmupFraction?: number;
+  /** The factor reached at `totalSteps`, a share of the base lr in [0, 1] (default 0). */
+  finalLr?: number;
 }
 
 /** Options of {@link constantLr}. */
@@ -71,6 +75,12 @@ function warmupOf(
   return { total, warmup: Math.floor(f * total) };
 }
 
+function finalOf(where: string, finalLr: number | undefined): number {
+  const f = finalLr ?? 0;
+  if (!(f >= 0 && f <= 1)) throw new TrainInputError(where, 'finalLr', `must be in [0, 1], got ${f}`);
+  return f;
+}
+
 function checkStep(where: string, step: number): void {
   if (!Number.isInteger(step) || step < 0)
     throw new TrainInputError(where, 'step', `the step must be an integer ≥ 0, got ${step}`);
@@ -80,6 +90,7 @@ function checkStep(where: string, step: number): void {
  * PIR-ITR's schedule: linear warm-up over the first `W` steps, then linear decay to 0 at `totalSteps` —
  * exactly Hugging Face's `get_linear_schedule_with_warmup`: `step / max(1, W)` while `step < W`, then
  * `max(0, (T − step) / max(1, T − W))`. (The first step has factor 0: the moments move, the weights do not.)
+ * With `finalLr = f` the decay ends at `f` instead of 0: `f + (1 − f) · max(0, …)`.
  * @example
  * ```ts
  * const s = linearWarmupDecay({ totalSteps: 20 }); // W = 2
@@ -89,16 +100,19 @@ function checkStep(where: string, step: number): void {
 export function linearWarmupDecay(options: LinearWarmupDecayOptions): Schedule {
   const where = 'linearWarmupDecay';
   const { total, warmup } = warmupOf(where, options);
+  const final = finalOf(where, options.finalLr);
   return (step) => {
     checkStep(where, step);
     if (step < warmup) return step / Math.max(1, warmup);
-    return Math.max(0, (total - step) / Math.max(1, total - warmup));
+    const decay = Math.max(0, (total - step) / Math.max(1, total - warmup));
+    return final === 0 ? decay : final + (1 - final) * decay;
   };
 }
 
 /**
  * PIR-CLIP's schedule: warm-up, then a half cosine to 0 — exactly open_clip's `cosine_lr`: `(step + 1) / W`
- * while `step < W`, then `½ (1 + cos(π · (step − W) / (T − W)))`; steps past `T` stay at 0.
+ * while `step < W`, then `½ (1 + cos(π · (step − W) / (T − W)))`; steps past `T` stay at 0. With
+ * `finalLr = f`: `f + (1 − f) · ½ (1 + cos(…))`.
  * @example
  * ```ts
  * const s = cosineWithWarmup({ totalSteps: 10, warmupSteps: 2 });
@@ -108,12 +122,14 @@ export function linearWarmupDecay(options: LinearWarmupDecayOptions): Schedule {
 export function cosineWithWarmup(options: CosineWithWarmupOptions): Schedule {
   const where = 'cosineWithWarmup';
   const { total, warmup } = warmupOf(where, options);
+  const final = finalOf(where, options.finalLr);
   return (step) => {
     checkStep(where, step);
     if (step < warmup) return (step + 1) / warmup;
     const e = Math.min(step - warmup, total - warmup);
     const es = Math.max(1, total - warmup);
-    return 0.5 * (1 + Math.cos((Math.PI * e) / es));
+    const cosine = 0.5 * (1 + Math.cos((Math.PI * e) / es));
+    return final === 0 ? cosine : final + (1 - final) * cosine;
   };
 }
 
@@ -133,4 +149,49 @@ export function constantLr(options: ConstantLrOptions = {}): Schedule {
     checkStep(where, step);
     return step < warmup ? (step + 1) / warmup : 1;
   };
+}
+
+/** A schedule named as plain data (e.g. the `schedule` of a training recipe in a model configuration). */
+export interface ScheduleSpec {
+  /** `'linear'` ({@link linearWarmupDecay}), `'cosine'` ({@link cosineWithWarmup}) or `'constant'` ({@link constantLr}). */
+  name: 'linear' | 'cosine' | 'constant';
+  /** Share of all steps spent warming up, in [0, 1] (PIR: 0.1). */
+  warmup: number;
+  /** The factor at the last step (linear, cosine), in [0, 1]; default 0. */
+  finalLr?: number;
+}
+
+/**
+ * The schedule a {@link ScheduleSpec} names, for a run of `totalSteps` optimiser steps.
+ * @example
+ * ```ts
+ * const s = scheduleOf({ name: 'linear', warmup: 0.1, finalLr: 0 }, 20);
+ * [s(0), s(1), s(2), s(20)]; // [0, 0.5, 1, 0]
+ * ```
+ */
+export function scheduleOf(spec: ScheduleSpec, totalSteps: number): Schedule {
+  const where = 'scheduleOf';
+  if (typeof spec !== 'object' || spec === null)
+    throw new TrainInputError(where, 'spec', "expected { name: 'linear' | 'cosine' | 'constant', warmup }");
+  const common = {
+    totalSteps,
+    warmupFraction: spec.warmup,
+    ...(spec.finalLr === undefined ? {} : { finalLr: spec.finalLr }),
+  };
+  switch (spec.name) {
+    case 'linear':
+      return linearWarmupDecay(common);
+    case 'cosine':
+      return cosineWithWarmup(common);
+    case 'constant': {
+      const { warmup } = warmupOf(where, { totalSteps, warmupFraction: spec.warmup });
+      return constantLr({ warmupSteps: warmup });
+    }
+    default:
+      throw new TrainInputError(
+        where,
+        'name',
+        `unknown schedule '${String((spec as { name?: unknown }).name)}' (linear, cosine, constant)`,
+      );
+  }
 }
