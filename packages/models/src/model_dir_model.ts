@@ -32,7 +32,11 @@ export type AnyPirModel = PirItr | PirClip;
  */
 export interface EmbeddingModel extends HasParameters {
   /** The encoders (the instruction encoder may be absent). */
-  readonly encoders: { readonly vision: object; readonly text: TextEncoder; readonly instruction?: object };
+  readonly encoders: {
+    readonly vision: object;
+    readonly text: TextEncoder;
+    readonly instruction?: object | undefined;
+  };
   /** [B, H, W, 3] → [B, D], L2-normalised. */
   embedImages(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
   /** ids, mask [B, L] → [B, D], L2-normalised. */
