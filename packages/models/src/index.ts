@@ -65,6 +65,7 @@ export {
 } from './model_dir_format.js';
 export {
   type AnyPirModel,
+  type EmbeddingModel,
   type EmbedOptions,
   RetrievalModel,
   type RetrievalModelOptions,
