@@ -12,9 +12,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   createModel,
   type ModelConfig,
-  type PirItrModelConfig,
   ModelInputError,
+  modelConfig,
   modelConfigHash,
+  type PirItrModelConfig,
   resolveModelConfig,
 } from '../src/index.js';
 import { loadModel, saveModel, serializeModel } from '../src/model_dir.js';
@@ -106,6 +107,37 @@ describeBackends('model directories: save → load', () => {
       tf.dispose([vA, tA, ids, mask]);
       model.dispose();
     }, 'pir-clip-test round trip');
+  });
+
+  it('any model createModel builds: the VSE baseline, and PIR-CLIP as plain CLIP (no instruction encoder)', async () => {
+    const base = modelConfig('pir-clip-test');
+    const stage1 = {
+      ...base,
+      name: 'pir-clip-stage1-test',
+      encoders: { vision: base.encoders.vision, text: base.encoders.text },
+      config: { ...base.config, lambda: 0, noBelief: true, noInstruction: true },
+    } as unknown as ModelConfig;
+    for (const config of ['vse-test', stage1] as const) {
+      await expectNoLeak(async () => {
+        const model = createModel(config as ModelConfig, { seed: 6, tokenizer: tokenizer() });
+        const files = await serializeModel(model, { config: config as ModelConfig });
+        const prefixes = new Set(
+          [...readWeights(files['model.safetensors'] as Uint8Array).keys()].map((k) => k.split('.')[0]),
+        );
+        expect([...prefixes]).toEqual(['model', 'vision', 'text']); // no instruction encoder to save
+        const loaded = await loadModel(files);
+        const vA = model.embedImages(images);
+        const vB = loaded.embedImages(images);
+        await expectAllClose(vB, vA, exact, `${String(loaded.config.name)} images`);
+        const { ids, mask } = model.encoders.text.tokenizer.batch(CAPTIONS);
+        const tA = model.embedTexts(ids, mask);
+        const tB = loaded.embedTexts(CAPTIONS);
+        await expectAllClose(tB, tA, exact, `${String(loaded.config.name)} captions`);
+        tf.dispose([vA, vB, ids, mask, tA, tB]);
+        model.dispose();
+        loaded.dispose();
+      }, String(config));
+    }
   });
 
   it('saveModel hands the files to a writer in commit order (manifest last) and returns the manifest', async () => {
