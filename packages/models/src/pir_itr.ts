@@ -24,7 +24,7 @@
  * | field | what the model computes instead | parameters it drops |
  * |---|---|---|
  * | `noBelief: true` | `h₀ = V` — all 1 + N projected tokens, in the encoder's order (token 0 = pooled), go to the Spatial-PAE; `k` is not used | — |
- * | `noSpatialPae: true` | the Spatial-PAE is the identity, `h = h₀`: `v = L2(V[:, 0] + head_img(h₀[:, 0]))` (h₀[:, 0] = the top-belief token; with `noBelief` too, the pooled token: `L2(g + head_img(g))`) | `img_sa.*`, `img_ca.*`, `mapping_img.*` (and `instruction_proj.*` with `noBelief`: the instruction is then unused and not encoded) |
+ * | `noSpatialPae: true` | the Spatial-PAE is the identity, `h = h₀`: `v = L2(V[:, 0] + head_img(h₀[:, 0]))` (h₀[:, 0] = the top-belief token, so `instruction_proj` gets no gradient: top-k has none; with `noBelief` too, the pooled token: `L2(g + head_img(g))`) | `img_sa.*`, `img_ca.*`, `mapping_img.*` (and `instruction_proj.*` with `noBelief`: the instruction is then unused and not encoded) |
  * | `noTemporalPae: true` | the Temporal-PAE is the identity: `t = L2(T[:, 0] + head_txt(T[:, 0]))` (`variant` then changes nothing) | `txt_sa.*`, `txt_ca.*`, `mapping_txt.*` |
  * | `lambda: 0` | `L = L_c` — no affiliation loss (`affiliation` is reported as 0, not computed) | `temp_center` (τ2) |
  * | `loss: 'triplet'` | `L_c` = the VSE++ triplet loss (margin 0.2, hardest negative; rows of one image are not negatives) instead of InfoNCE | `temp` (τ1) |
@@ -75,9 +75,11 @@ export interface PirItrConfig extends OwnershipOptions, MatchingLossFields {
   noBelief?: boolean;
   /**
    * Ablation "no Spatial-PAE" (default false): the Spatial-PAE is replaced by the identity, `h = h₀` (the
-   * belief-kept tokens), so `v = L2(V[:, 0] + head_img(h₀[:, 0]))`. Its weights (`img_sa`, `img_ca`,
-   * `mapping_img`) are not created; with `noBelief` too, neither is `instruction_proj` (nothing uses the
-   * instruction: `encodeImages` does not run the instruction encoder).
+   * belief-kept tokens), so `v = L2(V[:, 0] + head_img(h₀[:, 0]))` with h₀[:, 0] the top-belief token. Its
+   * weights (`img_sa`, `img_ca`, `mapping_img`) are not created. The instruction then only ranks tokens, and
+   * the selection has no gradient: `instruction_proj` keeps its initial (or loaded) values. With `noBelief`
+   * too, `instruction_proj` is not created (nothing uses the instruction: `encodeImages` does not run the
+   * instruction encoder) and `v = L2(g + head_img(g))`.
    */
   noSpatialPae?: boolean;
   /**
