@@ -15,10 +15,10 @@ import {
 } from '../model_dir.js';
 import type { ModelManifest } from '../model_dir_format.js';
 import type { EmbeddingModel, RetrievalModel } from '../model_dir_model.js';
-import { modelDirSource, modelDirWriter, writeModelDir } from '../model_dir_node.js';
+import { modelDirSource, modelDirWriter } from '../model_dir_node.js';
 import type { ModelWriter } from '../model_dir_source.js';
 
-export { modelDirSource, modelDirWriter, writeModelDir };
+export { modelDirSource, modelDirWriter };
 
 /** A URL that is fetched rather than read from the file system. */
 const REMOTE = /^(https?|data|blob):/i;
