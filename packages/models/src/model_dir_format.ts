@@ -214,7 +214,12 @@ export function parseManifest(bytes: Uint8Array, location = ''): ModelManifest {
       fail(`config.encoders.${role}`, 'must be spelled out as { architecture, config } (resolveModelConfig)');
   }
   const hash = modelConfigHash(config);
-  if (json.configHash !== hash)
+  if (typeof json.configHash !== 'string' || !/^[0-9a-f]{16}$/.test(json.configHash))
+    fail('configHash', `must be 16 hex digits (modelConfigHash), got ${JSON.stringify(json.configHash)}`);
+  // the same library must hash the configuration as it did when saving; another version of @pir/models may
+  // define the hash differently (e.g. when new fields get defaults), so its hash is taken as recorded
+  const writer = isObject(json.libraries) ? json.libraries['@pir/models'] : undefined;
+  if (json.configHash !== hash && (writer === undefined || writer === modelsVersion))
     fail(
       'configHash',
       `${JSON.stringify(json.configHash)} does not match the configuration (its hash is '${hash}'): the ` +

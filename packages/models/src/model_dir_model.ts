@@ -103,7 +103,10 @@ export class RetrievalModel<M extends EmbeddingModel = EmbeddingModel> {
   readonly model: M;
   /** The configuration with every encoder spelled out, the overrides applied. */
   readonly config: ResolvedModelConfig;
-  /** `modelConfigHash(config)`: stamp embeddings with it (an index refuses vectors of another model). */
+  /**
+   * `modelConfigHash(config)` as this version of `@pir/models` computes it: stamp embeddings with it (an index
+   * refuses vectors of another model). A loaded model's manifest keeps the hash recorded when it was saved.
+   */
   readonly configHash: string;
   /** The tokenizer of captions (`undefined`: none). */
   readonly tokenizer: Tokenizer | undefined;

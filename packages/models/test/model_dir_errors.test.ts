@@ -175,6 +175,26 @@ describeBackends('model directories: refused', () => {
     );
   });
 
+  it('a hash recorded by another @pir/models version is taken as recorded (the hash may be defined differently)', async () => {
+    const older = await edit(a, {
+      manifest: (m) => {
+        m.libraries['@pir/models'] = '0.0.1';
+        m.config.config.k = 3; // what a different hash definition looks like from here
+      },
+    });
+    const loaded = await loadModel(older);
+    expect(loaded.manifest?.configHash).toBe(parse(a['pir-model.json']).configHash);
+    expect(loaded.configHash).toBe(modelConfigHash(loaded.config));
+    expect(loaded.configHash).not.toBe(loaded.manifest?.configHash);
+    loaded.dispose();
+    await refused(
+      await edit(a, { manifest: (m) => (m.configHash = 'abc') }),
+      'pir-model.json',
+      'configHash',
+      /16 hex digits/,
+    );
+  });
+
   it('weights that do not fit the configuration: one StateDictError listing every key, nothing leaked', async () => {
     const crafted = await edit(a, {
       weights: (sd) => {
