@@ -121,8 +121,16 @@ export function pirClipTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLoss
   };
 }
 
-/** The task of a PIR model: {@link pirItrTask} or {@link pirClipTask}. */
+/**
+ * The task of a PIR model: {@link pirItrTask} for a `PirItr` (batches `PirItrBatch`), {@link pirClipTask}
+ * for a `PirClip` (batches `PirClipBatch`).
+ * @example
+ * ```ts
+ * const result = trainStep(modelTask(model), optimizer, batch);
+ * ```
+ */
 export function modelTask(model: PirItr): EmbeddingTask<PirItrBatch, PirLossParts>;
+/** The task of a `PirClip` ({@link pirClipTask}). */
 export function modelTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLossParts>;
 export function modelTask(
   model: PirItr | PirClip,

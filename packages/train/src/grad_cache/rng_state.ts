@@ -17,7 +17,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** A random generator whose state can be saved and restored (`Rng` of `@pir/runtime`). */
 export interface RngLike {
+  /** The full state (`Rng.getState`). */
   getState(): RngState;
+  /** Restore a state from {@link RngLike.getState} (`Rng.setState`). */
   setState(state: RngState): void;
 }
 

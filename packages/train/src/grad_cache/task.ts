@@ -8,6 +8,7 @@ import type { RngLike } from './rng_state.js';
 
 /** A loss and its named parts (scalars); `loss` is what is minimised. */
 export interface LossLike {
+  /** [] the loss to minimise (other fields: its parts, also [] scalars). */
   readonly loss: tf.Scalar;
 }
 

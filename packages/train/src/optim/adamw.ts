@@ -65,9 +65,13 @@ export const PIR_CLIP_ADAMW = {
 
 /** A group as the optimiser holds it: every field resolved. */
 export interface ResolvedParamGroup {
+  /** The group's name (`'group <i>'` when it had none). */
   readonly name: string;
+  /** Its parameters. */
   readonly params: readonly NamedParameter[];
+  /** Its decoupled weight decay (the optimiser's when the group set none). */
   readonly weightDecay: number;
+  /** Its factor on the scheduled learning rate (1 when the group set none). */
   readonly lrMultiplier: number;
 }
 
@@ -90,8 +94,11 @@ export interface AdamWState {
 
 /** What {@link AdamW.loadState} accepts: an {@link AdamWState}, or the same read back from JSON. */
 export interface AdamWStateLike {
+  /** Optimiser steps taken. */
   step: number;
+  /** Steps each parameter took, by name (every parameter of the optimiser, no other). */
   paramSteps: Readonly<Record<string, number>>;
+  /** `<name>.exp_avg` / `<name>.exp_avg_sq` in PyTorch layout: a `StateDict` or its JSON form. */
   moments: StateDictLike;
 }
 
@@ -133,10 +140,13 @@ function checkNumber(argument: string, x: number, ok: (x: number) => boolean, wh
 export class AdamW {
   /** Base learning rate. */
   readonly lr: number;
+  /** (β₁, β₂): decay rates of the first and second moment averages. */
   readonly betas: readonly [number, number];
+  /** ε, added to the bias-corrected √v. */
   readonly eps: number;
   /** Weight decay of groups that do not set their own. */
   readonly weightDecay: number;
+  /** Factor of {@link lr} per step (a pure function of {@link stepCount}). */
   readonly schedule: Schedule;
   /** The groups, resolved (weight decay and multiplier filled in). */
   readonly groups: readonly ResolvedParamGroup[];
