@@ -408,7 +408,7 @@ export function modelConfig(nameOrConfig: unknown): ModelConfig {
  * trainRecipe('pir-itr').augment.randAugment; // { numOps: 2, magnitude: 7 }
  * ```
  */
-export function trainRecipe(nameOrConfig: ModelName | ModelConfig): TrainRecipe {
+export function trainRecipe(nameOrConfig: ModelName | ModelConfig | ResolvedModelConfig): TrainRecipe {
   const c = modelConfig(nameOrConfig as unknown);
   if (c.train === undefined)
     throw new ModelInputError('trainRecipe', 'train', `the configuration '${c.name}' has no training recipe`);
@@ -474,7 +474,7 @@ function fullFields(architecture: ModelArchitecture, f: Record<string, unknown>)
  * given (defaults filled in). An encoder the model does not use (PIR-CLIP's instruction encoder in plain
  * CLIP) is left out.
  */
-export function resolveModelConfig(nameOrConfig: ModelName | ModelConfig): ResolvedModelConfig {
+export function resolveModelConfig(nameOrConfig: ModelName | ModelConfig | ResolvedModelConfig): ResolvedModelConfig {
   const c = modelConfig(nameOrConfig as unknown);
   const config = fullFields(c.architecture, c.config as Record<string, unknown>);
   const instruction = (c.encoders as ModelConfigBase['encoders']).instruction;
@@ -513,7 +513,7 @@ function canonical(x: unknown): string {
  * modelConfigHash('pir-itr') === modelConfigHash(modelConfig('pir-itr')); // true
  * ```
  */
-export function modelConfigHash(nameOrConfig: ModelName | ModelConfig): string {
+export function modelConfigHash(nameOrConfig: ModelName | ModelConfig | ResolvedModelConfig): string {
   const { name: _n, description: _d, train: _t, ...what } = resolveModelConfig(nameOrConfig);
   const text = canonical(what);
   const a = (hashString(text) >>> 0).toString(16).padStart(8, '0');
