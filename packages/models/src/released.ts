@@ -45,6 +45,7 @@ import { mapStateDict, readCheckpoint, readWeights, type StateDict } from '@pir/
 import { type HasParameters, loadStateDict, type NamedParameter, withPrefix } from '@pir/nn';
 import { importOptional } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig, PirClipModelConfig, PirItrModelConfig } from './catalogue.js';
 import { ModelInputError } from './errors.js';
 import { PirClip } from './pir_clip.js';
 import { PirItr, type PirItrConfig } from './pir_itr.js';
@@ -466,6 +467,7 @@ export async function loadReleasedPirItr(
       { where },
     );
     evaluationSettings.set(model, { maxTokens: c.maxTokens, chunkSize: c.chunkSize });
+    builtFrom.set(model, vision === swin ? releasedPirItrModelConfig(c) : null);
     return model;
   } catch (e) {
     // the model owns the encoders once built; dispose each once
@@ -692,6 +694,7 @@ export async function loadReleasedPirClip(
       mapped,
       { where },
     );
+    builtFrom.set(model, releasedPirClipModelConfig(c));
     return model;
   } catch (e) {
     const model = made.find((m) => m instanceof PirClip);
@@ -699,4 +702,74 @@ export async function loadReleasedPirClip(
     else for (const m of made) m.dispose();
     throw e;
   }
+}
+
+/** The model configuration each loaded released model was built from (`null`: not expressible as one). */
+const builtFrom = new WeakMap<object, ModelConfig | null>();
+
+/**
+ * The model configuration (`@pir/models`' JSON form) of a released PIR-ITR checkpoint's model: the encoders
+ * spelled out (`{ architecture, config }` with the sizes read off the file) and the model's fields
+ * (`variant: 'released'`) — what `saveModel` needs to write it as a model directory.
+ */
+export function releasedPirItrModelConfig(
+  c: ReleasedPirItrConfig,
+  name = 'pir-itr-released',
+): PirItrModelConfig {
+  return {
+    name,
+    description: "PIR-ITR loaded from the authors' released checkpoint (released forward: no BERT mask)",
+    architecture: 'pir-itr',
+    encoders: {
+      vision: { architecture: 'swin', config: { ...c.swin } as unknown as Record<string, unknown> },
+      text: { architecture: 'bert', config: { ...c.bert } as unknown as Record<string, unknown> },
+      instruction: { architecture: 'resnet', config: { ...c.resnet } as unknown as Record<string, unknown> },
+    },
+    config: { ...c.model },
+  };
+}
+
+/** The model configuration of a released PIR-CLIP checkpoint's model (exact GELU, `variant: 'released'`). */
+export function releasedPirClipModelConfig(
+  c: ReleasedPirClipConfig,
+  name = 'pir-clip-released',
+): PirClipModelConfig {
+  return {
+    name,
+    description: "PIR-CLIP loaded from the authors' released checkpoint (exact GELU, released soft belief)",
+    architecture: 'pir-clip',
+    encoders: {
+      vision: { architecture: 'clip-vit', config: { ...c.vit } as unknown as Record<string, unknown> },
+      text: { architecture: 'clip-text', config: { ...c.text } as unknown as Record<string, unknown> },
+      instruction: {
+        architecture: 'clip-resnet',
+        config: { ...c.resnet } as unknown as Record<string, unknown>,
+      },
+    },
+    config: { variant: 'released' },
+  };
+}
+
+/**
+ * The model configuration a model loaded by {@link loadReleasedPirItr} / {@link loadReleasedPirClip} was built
+ * from, to save it as a model directory: `saveModel(model, dir, { config: releasedModelConfig(model) })`.
+ * @throws ModelInputError for a model not loaded from a released checkpoint, or one whose vision encoder
+ *   ranks only its first tokens (`FirstTokens`: a Swin giving more than the released 50), which a model
+ *   configuration cannot express
+ */
+export function releasedModelConfig(model: object): ModelConfig {
+  const c = builtFrom.get(model);
+  if (c === undefined)
+    throw new ModelInputError(
+      'releasedModelConfig',
+      'model',
+      'was not loaded by loadReleasedPirItr / loadReleasedPirClip',
+    );
+  if (c === null)
+    throw new ModelInputError(
+      'releasedModelConfig',
+      'model',
+      "ranks only the first 50 of its Swin's tokens (FirstTokens, the released quirk for inputs larger than Swin-T's): a model configuration cannot express that; load it with loadReleasedPirItr instead of saving it",
+    );
+  return structuredClone(c);
 }

@@ -173,6 +173,45 @@ export const NAME_MAPS = {
       },
     ],
   },
+  /**
+   * The inverse of `pirItrReleased` for a model directory's weights (`@pir/models`' `model.safetensors`:
+   * prefixes `model.`, `vision.`, `text.`, `instruction.`) → the released PIR-ITR names, so a model trained
+   * here loads into the authors' PyTorch code (`model.load_state_dict(sd)`). Parts the released model has not
+   * are dropped: the Swin classification `head`, BERT's `pooler`, the ResNet's `fc`.
+   */
+  pirItrToReleased: {
+    description: 'PIR-ITR model directory (model./vision./text./instruction.) → released PIR-ITR names',
+    rules: [
+      { pattern: '^vision\.head\.', drop: true },
+      { pattern: '^text\.pooler\.', drop: true },
+      { pattern: '^instruction\.fc\.', drop: true },
+      { pattern: '^vision\.', replace: 'vision_encoder.' },
+      { pattern: '^text\.', replace: 'text_encoder.' },
+      { pattern: '^instruction\.conv1\.', replace: 'conv_encoder.0.' },
+      { pattern: '^instruction\.bn1\.', replace: 'conv_encoder.1.' },
+      { pattern: '^instruction\.layer1\.', replace: 'conv_encoder.4.' },
+      { pattern: '^instruction\.layer2\.', replace: 'conv_encoder.5.' },
+      { pattern: '^instruction\.layer3\.', replace: 'conv_encoder.6.' },
+      { pattern: '^instruction\.layer4\.', replace: 'conv_encoder.7.' },
+      { pattern: '^model\.instruction_proj\.', replace: 'conv_proj.' },
+      { pattern: '^model\.temp_center$', replace: 'temp2' },
+      { pattern: '^model\.', replace: '' },
+    ],
+  },
+  /**
+   * The inverse of `pirClipReleased` for a model directory's weights → the released PIR-CLIP (OpenCLIP fork)
+   * names: `visual.*`, the text tower at the top level, `res_visual.*`, `vision_proj_res.*`, `logit_scale`.
+   */
+  pirClipToReleased: {
+    description: 'PIR-CLIP model directory (model./vision./text./instruction.) → released PIR-CLIP names',
+    rules: [
+      { pattern: '^vision\.', replace: 'visual.' },
+      { pattern: '^instruction\.', replace: 'res_visual.' },
+      { pattern: '^text\.', replace: '' },
+      { pattern: '^model\.instruction_proj\.', replace: 'vision_proj_res.' },
+      { pattern: '^model\.', replace: '' },
+    ],
+  },
 } as const satisfies Record<string, NameMap>;
 
 /** Name of a shipped map. */
