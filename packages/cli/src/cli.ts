@@ -2,14 +2,19 @@
  * The `pir` command.
  *
  *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--json]
+ *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
  *   pir info [--backend auto]
+ *   pir --version
  */
+import { cpus, totalmem } from 'node:os';
 import type { RetrievalReport } from '@pir/metrics';
 import { initBackend } from '@pir/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatBench, runBench } from './bench/run.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
 import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
+import { VERSION } from './version.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
@@ -31,6 +36,7 @@ function integer(value: string): number {
 const program = new Command()
   .name('pir')
   .description('PIR remote sensing image-text retrieval in TensorFlow.js')
+  .version(VERSION, '-V, --version', 'print the version of @pir/cli')
   .showHelpAfterError();
 
 program
@@ -75,6 +81,36 @@ program
         JSON.stringify({ ...result, before: summary(result.before), after: summary(result.after) }),
       );
     }
+  });
+
+program
+  .command('bench')
+  .description('measure inference and training speed of the PIR models on this machine (no downloads)')
+  .addOption(
+    new Option('-m, --mode <mode>', 'quick (3 runs each) or full (7 runs, recipe batches)')
+      .choices(['quick', 'full'])
+      .default('quick'),
+  )
+  .option('--only <names...>', 'only rows whose name contains one of these (e.g. swin bert pir-itr)')
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('--json', 'print the rows as JSON')
+  .action(async (opts) => {
+    const info = await initBackend({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const cpu = cpus();
+    const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
+    const backend = `${info.name}${info.threads !== undefined ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'}${info.simd ? ', SIMD' : ''})` : ''}`;
+    if (!opts.json) console.log(`${machine}\nbackend: ${backend}, @pir/cli ${VERSION}\n`);
+    const rows = await runBench({
+      mode: opts.mode,
+      ...(opts.only !== undefined ? { only: opts.only } : {}),
+      ...(opts.json ? {} : { onRow: (name: string) => process.stderr.write(`measuring ${name} …\n`) }),
+    });
+    if (opts.json) console.log(JSON.stringify({ machine, backend, version: VERSION, rows }));
+    else console.log(formatBench(rows));
   });
 
 program
