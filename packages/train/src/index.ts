@@ -11,17 +11,26 @@
  *   described as an {@link EmbeddingTask} ({@link modelTask} adapts `PirItr` and `PirClip`).
  * - **The training step**: {@link trainStep} (gradients, clipping, AdamW, constraints; no device read) and
  *   {@link readStep} (the step's numbers in one read).
+ * - **The training loop**: {@link train} — any model of `@pir/models` (PIR-ITR, PIR-CLIP, the VSE baseline)
+ *   from its configuration's recipe on {@link TrainingData} (the synthetic benchmark, annotation files),
+ *   validation every epoch, the best epoch kept by validation mR and tested there, checkpoints that resume
+ *   exactly ({@link memoryCheckpointStore}; on disk: `@pir/train/node`), {@link evaluateSplit}.
  *
- * Building blocks are also under `@pir/train/optim` and `@pir/train/grad_cache`.
+ * Building blocks are also under `@pir/train/optim`, `@pir/train/grad_cache` and `@pir/train/trainer`;
+ * files, progress bars and plots under `@pir/train/node` (Node only).
  */
 import '@pir/runtime';
 
-export { TrainInputError } from './errors.js';
+export { CheckpointError, TrainInputError } from './errors.js';
 export {
   type ComputeGradientsOptions,
   computeGradients,
+  type DualEncoderBatch,
+  type DualEncoderModel,
   disposeGradients,
+  dualEncoderTask,
   type EmbeddingTask,
+  type EncoderOutputLike,
   type GradientsResult,
   type LossLike,
   modelTask,
@@ -55,3 +64,30 @@ export {
   type Schedule,
 } from './optim/index.js';
 export { readStep, type StepResult, type StepValues, type TrainStepOptions, trainStep } from './step.js';
+export {
+  type BestRecord,
+  type CheckpointFiles,
+  type CheckpointStore,
+  type CheckpointTag,
+  type DataSplit,
+  datasetSplit,
+  type EpochRecord,
+  type EvaluateSplitOptions,
+  evaluateSplit,
+  type ImageSource,
+  type MemoryRecord,
+  memoryCheckpointStore,
+  type RecipeChanges,
+  type RetrievalSummary,
+  type StepEvent,
+  type StoredCheckpoint,
+  syntheticTrainingData,
+  type TrainableModel,
+  type TrainEvent,
+  type TrainingData,
+  type TrainOptions,
+  type TrainRecipe,
+  type TrainResult,
+  train,
+  trainingData,
+} from './trainer/index.js';

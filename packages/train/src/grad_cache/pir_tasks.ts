@@ -122,8 +122,108 @@ export function pirClipTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLoss
 }
 
 /**
- * The task of a PIR model: {@link pirItrTask} for a `PirItr` (batches `PirItrBatch`), {@link pirClipTask}
- * for a `PirClip` (batches `PirClipBatch`).
+ * What {@link dualEncoderTask} needs of a model: PIR-ITR's public shape without the instruction encoder — the
+ * VSE baseline (`VseModel` of `@pir/models`) and any dual encoder written the same way.
+ */
+export interface DualEncoderModel {
+  /** `vision.encode(images [rows, H, W, 3], training)` → the encoder output `imageHead` takes. */
+  readonly encoders: {
+    readonly vision: { encode(images: tf.Tensor4D, training?: boolean): EncoderOutputLike };
+  };
+  /** The image side from the vision encoder's output → v [rows, D]. */
+  imageHead(vision: EncoderOutputLike, instruction?: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** ids, mask [rows, L] → t [rows, D]. */
+  embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** The loss from the whole batch's embeddings (`labels` only when the model uses them). */
+  lossFromEmbeddings(v: tf.Tensor2D, t: tf.Tensor2D, imageIds: Ids, labels?: Labels): PirLossParts;
+  trainableVariables(): tf.Variable[];
+  applyConstraints(): void;
+}
+
+/** What a vision encoder returns (`EncoderOutput` of `@pir/encoders`). */
+export interface EncoderOutputLike {
+  /** [rows, Dv] */
+  global: tf.Tensor2D;
+  /** [rows, N, Dv] */
+  local: tf.Tensor3D;
+}
+
+/** One training batch of a {@link DualEncoderModel}: B captions and, row for row, their images. */
+export interface DualEncoderBatch {
+  /** [B, H, W, 3] */
+  images: tf.Tensor4D;
+  /** [B, L] int32 token ids. */
+  ids: tf.Tensor2D;
+  /** [B, L] 1 = token. */
+  mask: tf.Tensor2D;
+  /** Image of each row (rows of one image are positives). */
+  imageIds: Ids;
+  /** Scene label of each row (the affiliation loss, when the model has one). */
+  labels?: Labels;
+}
+
+function isDualEncoder(model: unknown): model is DualEncoderModel {
+  const m = model as Partial<DualEncoderModel> | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.imageHead === 'function' &&
+    typeof m.embedTexts === 'function' &&
+    typeof m.lossFromEmbeddings === 'function' &&
+    typeof m.trainableVariables === 'function' &&
+    typeof m.applyConstraints === 'function' &&
+    typeof m.encoders?.vision?.encode === 'function'
+  );
+}
+
+/**
+ * The training task of a dual encoder with PIR-ITR's public shape and no instruction encoder — the VSE
+ * baseline (`createModel('vse-…')`): embeddings `[v, t]` with `v = imageHead(vision.encode(images))`, `t =
+ * embedTexts(ids, mask)`, loss `lossFromEmbeddings(v, t, imageIds, labels)` (InfoNCE or VSE++ triplet, + λ·L_a).
+ * @example
+ * ```ts
+ * const task = dualEncoderTask(createModel('vse-test', { seed: 1 }));
+ * ```
+ */
+export function dualEncoderTask(model: DualEncoderModel): EmbeddingTask<DualEncoderBatch, PirLossParts> {
+  if (!isDualEncoder(model))
+    throw new TrainInputError(
+      'dualEncoderTask',
+      'model',
+      'expected a model with encoders.vision.encode, imageHead, embedTexts, lossFromEmbeddings, trainableVariables and applyConstraints (e.g. a VseModel)',
+    );
+  const name = (model as { constructor?: { name?: string } }).constructor?.name || 'DualEncoder';
+  return {
+    name,
+    rows: (batch) => rowsOf(`${name} task`, batch),
+    slice: (batch, start, end) => ({
+      images: tf.slice(batch.images, start, end - start),
+      ids: tf.slice(batch.ids, start, end - start),
+      mask: tf.slice(batch.mask, start, end - start),
+      imageIds: sliceRows(batch.imageIds, start, end),
+      ...(batch.labels === undefined ? {} : { labels: sliceRows(batch.labels, start, end) }),
+    }),
+    release: (slice) =>
+      tf.dispose([slice.images, slice.ids, slice.mask, slice.imageIds, slice.labels] as never),
+    embed: (batch, _frozen, training) =>
+      tf.tidy(() => {
+        const vision = model.encoders.vision.encode(batch.images, training);
+        const v = model.imageHead(vision, undefined, training); // [rows, D]
+        const t = model.embedTexts(batch.ids, batch.mask, training); // [rows, D]
+        return [v, t];
+      }),
+    loss: ([v, t], batch) =>
+      model.lossFromEmbeddings(v as tf.Tensor2D, t as tf.Tensor2D, batch.imageIds, batch.labels),
+    variables: () => model.trainableVariables(),
+    rngs: rngsOf(model),
+    applyConstraints: () => model.applyConstraints(),
+  };
+}
+
+/**
+ * The task of a model of `@pir/models`: {@link pirItrTask} for a `PirItr` (batches `PirItrBatch`),
+ * {@link pirClipTask} for a `PirClip` (batches `PirClipBatch`), {@link dualEncoderTask} for the VSE baseline
+ * (`VseModel`) or another dual encoder of the same shape.
  * @example
  * ```ts
  * const result = trainStep(modelTask(model), optimizer, batch);
@@ -132,14 +232,20 @@ export function pirClipTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLoss
 export function modelTask(model: PirItr): EmbeddingTask<PirItrBatch, PirLossParts>;
 /** The task of a `PirClip` ({@link pirClipTask}). */
 export function modelTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLossParts>;
+/** The task of the VSE baseline or another dual encoder ({@link dualEncoderTask}). */
+export function modelTask(model: DualEncoderModel): EmbeddingTask<DualEncoderBatch, PirLossParts>;
 export function modelTask(
-  model: PirItr | PirClip,
-): EmbeddingTask<PirItrBatch, PirLossParts> | EmbeddingTask<PirClipBatch, PirLossParts> {
+  model: PirItr | PirClip | DualEncoderModel,
+):
+  | EmbeddingTask<PirItrBatch, PirLossParts>
+  | EmbeddingTask<PirClipBatch, PirLossParts>
+  | EmbeddingTask<DualEncoderBatch, PirLossParts> {
   if (model instanceof PirItr) return pirItrTask(model);
   if (model instanceof PirClip) return pirClipTask(model);
+  if (isDualEncoder(model)) return dualEncoderTask(model);
   throw new TrainInputError(
     'modelTask',
     'model',
-    'expected a PirItr or a PirClip; for another model write an EmbeddingTask',
+    'expected a PirItr, a PirClip or a dual encoder such as the VseModel; for another model write an EmbeddingTask',
   );
 }
