@@ -474,7 +474,9 @@ function fullFields(architecture: ModelArchitecture, f: Record<string, unknown>)
  * given (defaults filled in). An encoder the model does not use (PIR-CLIP's instruction encoder in plain
  * CLIP) is left out.
  */
-export function resolveModelConfig(nameOrConfig: ModelName | ModelConfig | ResolvedModelConfig): ResolvedModelConfig {
+export function resolveModelConfig(
+  nameOrConfig: ModelName | ModelConfig | ResolvedModelConfig,
+): ResolvedModelConfig {
   const c = modelConfig(nameOrConfig as unknown);
   const config = fullFields(c.architecture, c.config as Record<string, unknown>);
   const instruction = (c.encoders as ModelConfigBase['encoders']).instruction;
