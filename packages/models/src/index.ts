@@ -7,6 +7,12 @@
  * - {@link PirClip}: PIR-CLIP (open-domain): a CLIP ViT with soft belief and the instruction token, the CLIP
  *   text tower, `CLIP loss + λ·affiliation`.
  *
+ * - {@link VseModel}: the VSE baseline (PIR-ITR's encoders, `normalize(proj(encoder)[:, 0])`, InfoNCE or
+ *   VSE++ triplet).
+ *
+ * - The catalogue: JSON configurations (`tiny`, `base`, `paper` sizes, ablation switches, training recipes)
+ *   and {@link createModel}.
+ *
  * - The authors' checkpoints: {@link loadReleasedPirItr} / {@link loadReleasedPirClip} (strict, with the
  *   released forward quirks) and {@link embedCaptionsReleased} (the released chunked caption evaluation).
  *
@@ -22,12 +28,17 @@ import '@pir/runtime';
 // what the models' loadStateDict throws (and stateDict returns), from @pir/nn
 export { type LoadReport, type StateDict, StateDictError, type StateDictLike } from '@pir/nn';
 export {
+  type AnyModel,
   type BuiltEncoder,
+  type BuiltEncodersOf,
   type CreateModelOptions,
   createModel,
   type EncoderRef,
+  type GivenEncoders,
   listModels,
+  MODEL_ALIASES,
   MODEL_CONFIGS,
+  type ModelArchitecture,
   type ModelConfig,
   type ModelConfigBase,
   type ModelName,
@@ -38,11 +49,22 @@ export {
   type PirClipModelConfig,
   type PirItrFields,
   type PirItrModelConfig,
+  type ResolvedEncoder,
   type ResolvedModelConfig,
   resolveModelConfig,
+  trainRecipe,
+  type VseFields,
+  type VseModelConfig,
 } from './catalogue.js';
 export { ModelInputError } from './errors.js';
-export { type ModelLoadOptions, type OwnershipOptions, PirModelBase, type Trains } from './model_base.js';
+export type { MatchingLossFields, MatchingLossKind } from './matching_loss.js';
+export {
+  type EncoderRole,
+  type ModelLoadOptions,
+  type OwnershipOptions,
+  PirModelBase,
+  type Trains,
+} from './model_base.js';
 export {
   type LoadModelOptions,
   loadModel,
@@ -80,6 +102,7 @@ export type {
 } from './model_dir_source.js';
 export { PirClip, type PirClipBatch, type PirClipConfig, type PirClipEncoders } from './pir_clip.js';
 export {
+  type EncodedImages,
   PIR_ITR_DEFAULTS,
   PirItr,
   type PirItrBatch,
@@ -116,3 +139,14 @@ export {
   searchEmbeddings,
   type TopKMatches,
 } from './retrieve.js';
+export {
+  type AugmentRecipe,
+  type CaptionRecipe,
+  type OptimizerRecipe,
+  RAND_AUGMENT_OP_NAMES,
+  type RandAugmentOpName,
+  type RandAugmentRecipe,
+  type ScheduleRecipe,
+  type TrainRecipe,
+} from './train_recipe.js';
+export { VSE_DEFAULTS, type VseBatch, type VseConfig, type VseEncoders, VseModel } from './vse.js';
