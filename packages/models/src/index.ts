@@ -125,8 +125,11 @@ export {
   type ReleasedPirItrConfig,
   type ReleasedPirItrOptions,
   type ReleasedSource,
+  releasedModelConfig,
   releasedPirClipConfig,
+  releasedPirClipModelConfig,
   releasedPirItrConfig,
+  releasedPirItrModelConfig,
 } from './released.js';
 export {
   type EmbeddingMatrix,
