@@ -3,6 +3,7 @@
  *
  *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--json]
  *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
+ *   pir convert <released.pth | model-dir> <out-dir | out.safetensors> [--kind] [--names released|pir]
  *   pir info [--backend auto]
  *   pir --version
  */
@@ -11,6 +12,7 @@ import type { RetrievalReport } from '@pir/metrics';
 import { initBackend } from '@pir/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatBench, runBench } from './bench/run.js';
+import { convert } from './commands/convert.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
 import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
@@ -111,6 +113,45 @@ program
     });
     if (opts.json) console.log(JSON.stringify({ machine, backend, version: VERSION, rows }));
     else console.log(formatBench(rows));
+  });
+
+program
+  .command('convert')
+  .description(
+    "convert an authors' PyTorch checkpoint (PIR-ITR .pth, PIR-CLIP .pt/.safetensors) into a model directory, or a model directory's weights into a safetensors file with PyTorch names",
+  )
+  .argument('<input>', 'a released checkpoint, or a model directory (with pir-model.json)')
+  .argument('<output>', 'the model directory to write, or the .safetensors file to write')
+  .addOption(
+    new Option('--kind <kind>', 'the released checkpoint is (default: read off its keys)').choices([
+      'pir-itr',
+      'pir-clip',
+    ]),
+  )
+  .addOption(
+    new Option('--names <names>', "exporting: released (the authors' names) or pir (ours)").choices([
+      'released',
+      'pir',
+    ]),
+  )
+  .option('--no-tokenizer', 'importing: save the model without a tokenizer')
+  .option(
+    '--text-heads <n>',
+    'released PIR-ITR: BERT heads (when the width is not a multiple of 64)',
+    positiveInt('--text-heads'),
+  )
+  .option('--head-width <n>', "released PIR-CLIP: OpenCLIP's head width (64)", positiveInt('--head-width'))
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('cpu'))
+  .action(async (input: string, output: string, opts) => {
+    await initBackend({ backend: opts.backend });
+    await convert(input, output, {
+      ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
+      ...(opts.names !== undefined ? { names: opts.names } : {}),
+      ...(opts.tokenizer === false ? { noTokenizer: true } : {}),
+      ...(opts.textHeads !== undefined ? { textHeads: opts.textHeads } : {}),
+      ...(opts.headWidth !== undefined ? { headWidth: opts.headWidth } : {}),
+      log: (line) => console.log(line),
+    });
   });
 
 program
