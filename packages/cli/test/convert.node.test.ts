@@ -3,10 +3,10 @@
  * model directory (loads, embeds as the checkpoint loaded directly) → safetensors under the released names
  * (the released state dict again, key for key and value for value).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint, readWeights } from '@pir/encoders/weights';
+import { readCheckpoint, readWeights, writeSafetensors } from '@pir/encoders/weights';
 import { loadReleasedPirClip } from '@pir/models';
 import { loadModel } from '@pir/models/node';
 import { describeBackends } from '@pir/test-utils';
@@ -58,10 +58,11 @@ describeBackends('pir convert', () => {
 
   it('says what is wrong with an input that is neither', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pir-convert-'));
-    const safetensors = new URL(
-      '../../encoders/test/fixtures/weights/weights_fixtures.json',
-      import.meta.url,
+    const file = join(dir, 'other.safetensors');
+    const sd = new Map([['fc.weight', { dtype: 'float32' as const, shape: [2], data: new Float32Array(2) }]]);
+    writeFileSync(file, writeSafetensors(sd));
+    await expect(convert(file, join(dir, 'x'))).rejects.toThrow(
+      /other\.safetensors: neither a released PIR-ITR checkpoint .* nor a released PIR-CLIP one .*; pass --kind/,
     );
-    await expect(convert(safetensors.pathname, join(dir, 'x'))).rejects.toThrow();
   });
 }, ['cpu']);
