@@ -19,7 +19,25 @@ export function tinySynthetic(): SyntheticDataset {
   return cached;
 }
 
-/** Its {@link TrainingData}. */
-export function tinyData(): TrainingData {
-  return syntheticTrainingData(tinySynthetic());
+/**
+ * Its {@link TrainingData}; `captionsPerImage` keeps only the first captions of each training image (fewer
+ * steps per epoch).
+ */
+export function tinyData(options: { captionsPerImage?: number } = {}): TrainingData {
+  const data = syntheticTrainingData(tinySynthetic());
+  const keep = options.captionsPerImage;
+  if (keep === undefined) return data;
+  const rows: number[] = [];
+  const seen = new Map<number, number>();
+  Array.from(data.train.captionToImage).forEach((image, t) => {
+    const n = seen.get(image) ?? 0;
+    seen.set(image, n + 1);
+    if (n < keep) rows.push(t);
+  });
+  const train = {
+    ...data.train,
+    captions: rows.map((t) => data.train.captions[t] as string),
+    captionToImage: Int32Array.from(rows, (t) => data.train.captionToImage[t] as number),
+  };
+  return { ...data, train };
 }

@@ -161,6 +161,15 @@ function positiveInt(where: string, name: string, x: number | undefined, fallbac
   return v;
 }
 
+/** One turn of the event loop (macrotasks run: signal handlers, timers, I/O callbacks). */
+function turnEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  return new Promise((ok) => {
+    if (immediate !== undefined) immediate(ok);
+    else setTimeout(ok, 0);
+  });
+}
+
 function emptySums(): EpochSums {
   return { steps: 0, samples: 0, seconds: 0, gradNorm: 0, losses: {}, lr: {} };
 }
@@ -535,6 +544,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             memory: memory(),
           };
           await emit(event);
+          // let signal handlers run (Ctrl-C, a button): a step of in-memory data may never leave the microtasks
+          if (options.signal !== undefined) await turnEventLoop();
           if (aborted()) {
             await save(['latest'], 'interrupt');
             status = 'interrupted';
