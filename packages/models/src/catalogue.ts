@@ -116,24 +116,25 @@ export interface VseModelConfig extends ModelConfigBase {
 /** A model configuration: what a `configs/*.json` file holds. */
 export type ModelConfig = PirItrModelConfig | PirClipModelConfig | VseModelConfig;
 
-/** A configuration whose instruction encoder is named (the types of the built-in PIR configurations). */
-type Instructed<C extends ModelConfig> = C & { encoders: { instruction: EncoderRef } };
-/** A PIR-CLIP configuration without an instruction encoder (plain CLIP). */
-type Uninstructed<C extends ModelConfig> = C & { encoders: { instruction?: undefined } };
-
 /** The built-in configurations by canonical name. */
 const CANONICAL = {
   'pir-itr-paper': pirItrPaper as unknown as PirItrModelConfig,
   'pir-itr-base': pirItrBase as unknown as PirItrModelConfig,
   'pir-itr-tiny': pirItrTiny as unknown as PirItrModelConfig,
   'pir-itr-test': pirItrTest as unknown as PirItrModelConfig,
-  'pir-clip-paper': pirClipPaper as unknown as Instructed<PirClipModelConfig>,
-  'pir-clip-base': pirClipBase as unknown as Instructed<PirClipModelConfig>,
-  'pir-clip-tiny': pirClipTiny as unknown as Instructed<PirClipModelConfig>,
-  'pir-clip-test': pirClipTest as unknown as Instructed<PirClipModelConfig>,
-  'pir-clip-stage1-paper': pirClipStage1Paper as unknown as Uninstructed<PirClipModelConfig>,
-  'pir-clip-stage1-base': pirClipStage1Base as unknown as Uninstructed<PirClipModelConfig>,
-  'pir-clip-stage1-tiny': pirClipStage1Tiny as unknown as Uninstructed<PirClipModelConfig>,
+  'pir-clip-paper': pirClipPaper as unknown as PirClipModelConfig & { encoders: { instruction: EncoderRef } },
+  'pir-clip-base': pirClipBase as unknown as PirClipModelConfig & { encoders: { instruction: EncoderRef } },
+  'pir-clip-tiny': pirClipTiny as unknown as PirClipModelConfig & { encoders: { instruction: EncoderRef } },
+  'pir-clip-test': pirClipTest as unknown as PirClipModelConfig & { encoders: { instruction: EncoderRef } },
+  'pir-clip-stage1-paper': pirClipStage1Paper as unknown as PirClipModelConfig & {
+    encoders: { instruction?: undefined };
+  },
+  'pir-clip-stage1-base': pirClipStage1Base as unknown as PirClipModelConfig & {
+    encoders: { instruction?: undefined };
+  },
+  'pir-clip-stage1-tiny': pirClipStage1Tiny as unknown as PirClipModelConfig & {
+    encoders: { instruction?: undefined };
+  },
   'vse-paper': vsePaper as unknown as VseModelConfig,
   'vse-base': vseBase as unknown as VseModelConfig,
   'vse-tiny': vseTiny as unknown as VseModelConfig,
@@ -177,27 +178,27 @@ export type BuiltEncodersOf<C> = C extends VseModelConfig
 
 /** Encoders given to `createModel` by code (`options.encoders`). */
 export interface GivenEncoders {
+  /** Instead of the configuration's vision encoder (PIR-CLIP: a `ClipVisionTransformer`). */
   vision?: VisionEncoder;
+  /** Instead of the configuration's text encoder. */
   text?: TextEncoder;
+  /** Instead of the configuration's instruction encoder (used as is: freeze it yourself). */
   instruction?: InstructionEncoder;
 }
-
-/** No encoders given by code. */
-type NoEncoders = Record<never, never>;
-type ConfigOf<C> = C extends ModelName ? (typeof MODEL_CONFIGS)[C] : C;
-type Merge<A, X> = Omit<A, keyof X> & X;
 
 /**
  * The model class a configuration (a name or a configuration object) builds, with its encoders' types; `X`:
  * the types of the encoders given by code.
  */
-export type ModelOf<C, X = NoEncoders> = C extends unknown ? ModelOfOne<C, X> : never;
-type ModelOfOne<C, X> =
-  ConfigOf<C> extends VseModelConfig
-    ? VseModel<Merge<BuiltEncodersOf<ConfigOf<C>>, Omit<X, 'instruction'>> & VseEncoders>
-    : ConfigOf<C> extends PirClipModelConfig
-      ? PirClip<Merge<BuiltEncodersOf<ConfigOf<C>>, X> & PirClipEncoders>
-      : PirItr<Merge<BuiltEncodersOf<ConfigOf<C>>, X> & PirItrEncoders>;
+export type ModelOf<C, X = Record<never, never>> = C extends unknown
+  ? (C extends ModelName ? (typeof MODEL_CONFIGS)[C] : C) extends infer K
+    ? K extends VseModelConfig
+      ? VseModel<Omit<BuiltEncodersOf<K>, keyof X> & Omit<X, 'instruction'> & VseEncoders>
+      : K extends PirClipModelConfig
+        ? PirClip<Omit<BuiltEncodersOf<K>, keyof X> & X & PirClipEncoders>
+        : PirItr<Omit<BuiltEncodersOf<K>, keyof X> & X & PirItrEncoders>
+    : never
+  : never;
 
 /** Any model `createModel` builds. */
 export type AnyModel = PirItr | PirClip | VseModel;
@@ -433,7 +434,9 @@ function resolveEncoder(ref: EncoderRef): {
 
 /** An encoder spelled out: its architecture and full configuration. */
 export interface ResolvedEncoder {
+  /** The encoder architecture (`'swin'`, `'bert'`, …). */
   architecture: EncoderArchitecture;
+  /** Its full configuration (every field). */
   config: Record<string, unknown>;
 }
 
@@ -556,10 +559,10 @@ export interface CreateModelOptions {
  * model.dispose();
  * ```
  */
-export function createModel<N extends ModelName | ModelConfig, X extends GivenEncoders = NoEncoders>(
-  nameOrConfig: N,
-  options?: CreateModelOptions & { encoders?: X },
-): ModelOf<N, X>;
+export function createModel<
+  N extends ModelName | ModelConfig,
+  X extends GivenEncoders = Record<never, never>,
+>(nameOrConfig: N, options?: CreateModelOptions & { encoders?: X }): ModelOf<N, X>;
 export function createModel(
   nameOrConfig: ModelName | ModelConfig,
   options: CreateModelOptions = {},
