@@ -99,7 +99,7 @@ export function recallSpec(epochs: readonly EpochRecord[], options: CurveOptions
   const order = ['mR', 'I2T R@1', 'I2T R@5', 'I2T R@10', 'T2I R@1', 'T2I R@5', 'T2I R@10'];
   const layers: VegaLiteSpec[] = [
     {
-      mark: { type: 'line', point: true, strokeWidth: 1.5 },
+      mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
         y: {
@@ -108,24 +108,37 @@ export function recallSpec(epochs: readonly EpochRecord[], options: CurveOptions
           title: `${split === 'val' ? 'validation' : 'test'} recall (%)`,
           scale: { domain: [0, 100] },
         },
-        color: { field: 'metric', type: 'nominal', title: 'metric', sort: order },
+        color: {
+          field: 'metric',
+          type: 'nominal',
+          title: 'metric',
+          sort: order,
+          legend: { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2 },
+        },
+        // one legend: colour, dash and width of the same field merge (mR solid and wider, I2T dashed, T2I
+        // dotted); `legend: null` on any of them would drop the merged legend
         strokeDash: {
           field: 'metric',
           type: 'nominal',
           sort: order,
-          legend: null,
           scale: {
             domain: order,
             range: [
               [1, 0],
-              [4, 2],
-              [4, 2],
-              [4, 2],
-              [1, 2],
-              [1, 2],
-              [1, 2],
+              [6, 3],
+              [6, 3],
+              [6, 3],
+              [2, 2],
+              [2, 2],
+              [2, 2],
             ],
           },
+        },
+        strokeWidth: {
+          field: 'metric',
+          type: 'nominal',
+          sort: order,
+          scale: { domain: order, range: [3, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5] },
         },
       },
     },
@@ -139,10 +152,18 @@ export function recallSpec(epochs: readonly EpochRecord[], options: CurveOptions
           encoding: { x: { field: 'epoch', type: 'quantitative' } },
         },
         {
-          mark: { type: 'text', align: 'left', dx: 4, dy: -6, fontSize: 11, color: '#444' },
+          mark: {
+            type: 'text',
+            align: 'left',
+            baseline: 'bottom',
+            dx: 4,
+            dy: -4,
+            fontSize: 11,
+            color: '#444',
+          },
           encoding: {
             x: { field: 'epoch', type: 'quantitative' },
-            y: { value: 8 },
+            y: { value: options.height ?? 260 },
             text: { field: 'label' },
           },
         },

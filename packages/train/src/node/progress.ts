@@ -95,7 +95,6 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
   // the bar, created lazily (cli-progress is only loaded for a terminal)
   let multi: { log(text: string): void; stop(): void } | undefined;
   let bar: { update(value: number, payload?: object): void; setTotal(n: number): void } | undefined;
-  let pending: Promise<void> | undefined;
   let stopped = false;
 
   const write = (line: string) => {
@@ -142,7 +141,7 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
               `${e.microBatch < e.batchSize ? ` (gradient caching, ${e.microBatch} per pass)` : ''}, ${e.trainImages} images / ${e.trainCaptions} captions, seed ${e.seed}` +
               `${e.resumedFrom === undefined ? '' : `; from step ${e.startStep} (${e.resumedFrom})`}`,
           );
-          if (mode === 'bar') pending = startBar(e.startStep);
+          if (mode === 'bar') void startBar(e.startStep);
           break;
         }
         case 'step': {
@@ -171,7 +170,7 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
           evalSeconds += e.seconds;
           evals++;
           write(
-            `[epoch ${e.epoch + 1}/${epochs}] ${e.split}: ${formatSummary(e.summary)} (${e.seconds.toFixed(1)} s)`,
+            `[${e.selected === true ? `selected epoch ${e.epoch + 1}` : `epoch ${e.epoch + 1}/${epochs}`}] ${e.split}: ${formatSummary(e.summary)} (${e.seconds.toFixed(1)} s)`,
           );
           break;
         case 'epoch': {
@@ -201,8 +200,8 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
     },
     note: (text) => write(text),
     stop() {
-      stopped = true;
-      void pending?.then(() => multi?.stop());
+      if (stopped) return;
+      stopped = true; // a bar still loading is not started (startBar checks)
       multi?.stop();
     },
   };

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { MODEL_FILES, resolveModelConfig } from '@pir/models';
 import { modelDirWriter } from '@pir/models/node';
 import type { TrainEvent } from '../trainer/events.js';
+import { resolveRecipe } from '../trainer/recipe.js';
 import { type TrainOptions, type TrainResult, train } from '../trainer/train.js';
 import { type CurveFiles, drawCurves } from './curves.js';
 import { fileCheckpointStore } from './file_store.js';
@@ -143,15 +144,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
       onEvent: async (event) => {
         if (event.type === 'start') {
           title = event.model;
+          // the configuration as run: the recipe with its changes (checked again by train, identically)
+          const { config } = resolveRecipe('runTraining', trainOptions.model, trainOptions.recipe);
           await writeJson(files.config, {
-            ...resolveModelConfig(
-              typeof trainOptions.model === 'string' ? trainOptions.model : trainOptions.model,
-            ),
+            ...resolveModelConfig(config),
             run: {
               seed: event.seed,
-              epochs: event.epochs,
-              batchSize: event.batchSize,
               microBatch: event.microBatch,
+              overrides: trainOptions.overrides ?? {},
               recipeChanges: trainOptions.recipe ?? {},
             },
           });

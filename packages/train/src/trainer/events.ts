@@ -128,7 +128,16 @@ export type TrainEvent =
       seed: number;
     }
   | StepEvent
-  | { type: 'eval'; split: 'val' | 'test'; epoch: number; summary: RetrievalSummary; seconds: number }
+  | {
+      type: 'eval';
+      split: 'val' | 'test';
+      /** The epoch evaluated (0-based): the one just trained, or the selected one (`selected`). */
+      epoch: number;
+      summary: RetrievalSummary;
+      seconds: number;
+      /** True for the final evaluation at the selected checkpoint. */
+      selected?: boolean;
+    }
   | { type: 'epoch'; record: EpochRecord; epochs: number }
   | {
       type: 'checkpoint';

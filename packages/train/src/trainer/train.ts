@@ -443,7 +443,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         reason,
       });
     };
-    const evaluate = async (split: 'val' | 'test'): Promise<RetrievalSummary> => {
+    const evaluate = async (split: 'val' | 'test', selected?: BestRecord): Promise<RetrievalSummary> => {
       const t = performance.now();
       const report = await evaluateSplit(model, data[split] as DataSplit, {
         tokenizer,
@@ -454,7 +454,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         prefetch: depth,
       });
       const summary = summarizeReport(report);
-      await emit({ type: 'eval', split, epoch, summary, seconds: (performance.now() - t) / 1000 });
+      await emit({
+        type: 'eval',
+        split,
+        epoch: selected?.epoch ?? epoch,
+        summary,
+        seconds: (performance.now() - t) / 1000,
+        ...(selected === undefined ? {} : { selected: true }),
+      });
       return summary;
     };
 
@@ -614,7 +621,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (val !== undefined) result.val = val;
       if (data.test !== undefined)
         result.test =
-          selectOn === 'test' ? (history[best.epoch]?.test as RetrievalSummary) : await evaluate('test');
+          selectOn === 'test'
+            ? (history[best.epoch]?.test as RetrievalSummary)
+            : await evaluate('test', best);
     }
     result.seconds = elapsed();
     result.peakBytes = watch.peakBytes;
