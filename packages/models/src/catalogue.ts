@@ -7,7 +7,7 @@
  * | name | architecture | what it is |
  * |---|---|---|
  * | `pir-itr-paper` (alias `pir-itr`) | `pir-itr` | PIR-ITR as published: Swin-T + BERT-base, frozen ResNet-50 |
- * | `pir-itr-base` | `pir-itr` | PIR-ITR on a narrow Swin (224 px, 50 tokens), BERT-mini, ResNet-18 |
+ * | `pir-itr-base` | `pir-itr` | PIR-ITR on a narrow Swin (112 px, 1 + 49 tokens), BERT-mini, ResNet-18 |
  * | `pir-itr-tiny` | `pir-itr` | PIR-ITR on 64 px images, BERT-tiny, D = 64 |
  * | `pir-itr-test` | `pir-itr` | the `*-test` encoders (tests) |
  * | `pir-clip-paper` (alias `pir-clip`) | `pir-clip` | PIR-CLIP stage 2 (PIR fine-tuning): CLIP ViT-B/32 + CLIP RN50 |
