@@ -2,6 +2,7 @@
  * Runs every TypeScript example of the README against the package source (imports bound to the modules below;
  * `expr; // value` lines are asserted), on cpu and wasm, with a leak check.
  */
+import * as datasets from '@pir/datasets';
 import * as models from '@pir/models';
 import * as nn from '@pir/nn';
 import * as runtime from '@pir/runtime';
@@ -12,11 +13,14 @@ import { expect, it } from 'vitest';
 import * as gradCache from '../src/grad_cache/index.js';
 import * as train from '../src/index.js';
 import * as optim from '../src/optim/index.js';
+import * as trainer from '../src/trainer/index.js';
 
 const modules = {
   '@pir/train': train,
   '@pir/train/optim': optim,
   '@pir/train/grad_cache': gradCache,
+  '@pir/train/trainer': trainer,
+  '@pir/datasets': datasets,
   '@pir/models': models,
   '@pir/nn': nn,
   '@pir/runtime': runtime,
@@ -26,7 +30,7 @@ const modules = {
 const examples = markdownExamples(new URL('../README.md', import.meta.url));
 
 it('the README has runnable examples and no skipped one', () => {
-  expect(examples.filter((e) => !e.skip).length).toBeGreaterThanOrEqual(5);
+  expect(examples.filter((e) => !e.skip).length).toBeGreaterThanOrEqual(6);
   expect(examples.filter((e) => e.skip)).toEqual([]);
 });
 
