@@ -74,6 +74,27 @@ export abstract class PirModelBase implements HasParameters {
     if (this.disposed) throw new ModelInputError(this.modelName, 'model', 'the model has been disposed');
   }
 
+  /**
+   * Throws a clear {@link ModelInputError} unless `x` is a tensor of `rank` with at least one row — before any
+   * tfjs op (an empty batch otherwise fails deep inside a reshape).
+   */
+  protected checkBatch(fn: string, argument: string, x: unknown, rank: number, shape: string): void {
+    if (!(x instanceof tf.Tensor) || x.isDisposed)
+      throw new ModelInputError(
+        fn,
+        argument,
+        `must be a ${shape} tensor, got ${x instanceof tf.Tensor ? 'a disposed tensor' : typeof x}`,
+      );
+    if (x.rank !== rank)
+      throw new ModelInputError(fn, argument, `must be ${shape}, got shape [${x.shape.join(', ')}]`);
+    if (x.shape[0] === 0)
+      throw new ModelInputError(
+        fn,
+        argument,
+        `is an empty batch (shape [${x.shape.join(', ')}]): pass at least one row`,
+      );
+  }
+
   /** Throws unless every per-caption input has `b` rows (`fn` names the method in the error). */
   protected checkRows(fn: string, b: number, rows: Record<string, tf.Tensor | Ids | Labels>): void {
     for (const [key, x] of Object.entries(rows)) {

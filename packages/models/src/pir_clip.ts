@@ -185,6 +185,7 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
    */
   encodeImages(images: tf.Tensor4D, _training = false): EncodedImages {
     this.check();
+    this.checkBatch('PirClip.encodeImages', 'images', images, 4, '[B, H, W, 3]');
     const vision = tf.tidy(() => {
       const stem = this.encoders.vision.embed(images); // [B, 1+N, W]
       const [b, l, w] = stem.shape;
@@ -276,6 +277,8 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
   /** Caption embeddings [B, D]. */
   embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training = false): tf.Tensor2D {
     this.check();
+    this.checkBatch('PirClip.embedTexts', 'ids', ids, 2, '[B, L] token ids');
+    this.checkBatch('PirClip.embedTexts', 'mask', mask, 2, '[B, L]');
     return tf.tidy(() => this.textHead(this.encoders.text.encode(ids, mask, training)));
   }
 
@@ -293,6 +296,7 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
   /** The training loss on a batch. */
   loss(batch: PirClipBatch, training = true): PirLossParts {
     this.check();
+    this.checkBatch('PirClip.loss', 'images', batch?.images, 4, '[B, H, W, 3]');
     this.checkRows('PirClip.loss', batch.images.shape[0], {
       ids: batch.ids,
       mask: batch.mask,

@@ -406,6 +406,7 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
    */
   encodeImages(images: tf.Tensor4D, training = false): EncodedImages {
     this.check();
+    this.checkBatch('PirItr.encodeImages', 'images', images, 4, '[B, H, W, 3]');
     const vision = this.encoders.vision.encode(images, training);
     if (!this.usesInstruction) return { vision };
     // frozen: its variables are never in trainableVariables()
@@ -425,12 +426,15 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
   /** Caption embeddings: `ids`, `mask` [B, L] → t [B, D], L2-normalised. */
   embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training = false): tf.Tensor2D {
     this.check();
+    this.checkBatch('PirItr.embedTexts', 'ids', ids, 2, '[B, L] token ids');
+    this.checkBatch('PirItr.embedTexts', 'mask', mask, 2, '[B, L]');
     return tf.tidy(() => this.textHead(this.encoders.text.encode(ids, mask, training), training));
   }
 
   /** `L_c + λ·L_a` on a batch (dropout on when `training`). @returns `{loss, contrastive, affiliation}`. */
   loss(batch: PirItrBatch, training = true): PirLossParts {
     this.check();
+    this.checkBatch('PirItr.loss', 'images', batch?.images, 4, '[B, H, W, 3]');
     this.checkRows('PirItr.loss', batch.images.shape[0], {
       ids: batch.ids,
       mask: batch.mask,

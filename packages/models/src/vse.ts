@@ -156,6 +156,7 @@ export class VseModel<E extends VseEncoders = VseEncoders> extends PirModelBase 
    */
   encodeImages(images: tf.Tensor4D, training = false): EncodedImages {
     this.check();
+    this.checkBatch('VseModel.encodeImages', 'images', images, 4, '[B, H, W, 3]');
     return { vision: this.encoders.vision.encode(images, training) };
   }
 
@@ -215,12 +216,15 @@ export class VseModel<E extends VseEncoders = VseEncoders> extends PirModelBase 
   /** Caption embeddings: `ids`, `mask` [B, L] → t [B, D], L2-normalised. */
   embedTexts(ids: tf.Tensor2D, mask: tf.Tensor2D, training = false): tf.Tensor2D {
     this.check();
+    this.checkBatch('VseModel.embedTexts', 'ids', ids, 2, '[B, L] token ids');
+    this.checkBatch('VseModel.embedTexts', 'mask', mask, 2, '[B, L]');
     return tf.tidy(() => this.textHead(this.encoders.text.encode(ids, mask, training), training));
   }
 
   /** The training loss on a batch. @returns `{loss, contrastive, affiliation}` (`affiliation` 0 when λ = 0). */
   loss(batch: VseBatch, training = true): PirLossParts {
     this.check();
+    this.checkBatch('VseModel.loss', 'images', batch?.images, 4, '[B, H, W, 3]');
     this.checkRows('VseModel.loss', batch.images.shape[0], {
       ids: batch.ids,
       mask: batch.mask,
