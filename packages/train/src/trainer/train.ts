@@ -161,6 +161,24 @@ function positiveInt(where: string, name: string, x: number | undefined, fallbac
   return v;
 }
 
+/**
+ * The image of each row: every distinct image decoded once (a batch may hold several captions of one image),
+ * then handed to its rows.
+ */
+async function loadRows(split: DataSplit, imageIds: ArrayLike<number>): Promise<RawImage[]> {
+  const rows = Array.from(imageIds);
+  const unique = [...new Set(rows)];
+  const decoded = await split.loadImages(unique);
+  if (!Array.isArray(decoded) || decoded.length !== unique.length)
+    throw new TrainInputError(
+      'train',
+      'data.train.loadImages',
+      `returned ${Array.isArray(decoded) ? decoded.length : typeof decoded} images for ${unique.length} indices`,
+    );
+  const byIndex = new Map(unique.map((i, k) => [i, decoded[k] as RawImage]));
+  return rows.map((i) => byIndex.get(i) as RawImage);
+}
+
 /** One turn of the event loop (macrotasks run: signal handlers, timers, I/O callbacks). */
 function turnEventLoop(): Promise<void> {
   const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
@@ -494,7 +512,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (stepInEpoch < stepsPerEpoch) {
         const loads = prefetch(
           sampler.epoch(),
-          async (batch) => ({ batch, images: await data.train.loadImages(Array.from(batch.imageIds)) }),
+          async (batch) => ({ batch, images: await loadRows(data.train, batch.imageIds) }),
           { depth },
         );
         let last = performance.now();
