@@ -1,0 +1,209 @@
+/**
+ * Training throughput and peak memory of PIR-ITR at the `tiny`, `base` and `paper` sizes of `@pir/models`'
+ * configurations: `@pir/train`'s step (AdamW, the model's loss) on wasm against the same configuration in
+ * PyTorch on CPU (`pir_training_torch.py`, the reference modules of tools/golden), each in its own process so
+ * that peak RSS is the configuration's own. Best against best: wasm with 1 and 2 threads, PyTorch with 1 and 2.
+ * The paper size also runs at the paper's batch of 128 as 4 micro-batches of 32 with gradient caching (the
+ * same gradient as one batch of 128), which is what lets it train in this machine's memory; from that the time
+ * of one RSITMD epoch (17,175 captions) follows.
+ *
+ *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3]
+ *
+ * Needs the packages built (`npm run build`) and a quiet machine (load average < 0.5; recorded).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createModel, type PirItr, resolveModelConfig } from '@pir/models';
+import { initBackend } from '@pir/runtime';
+import { AdamW, namedTrainableParameters, paramGroups, pirItrTask, readStep, trainStep } from '@pir/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { runPython, writeResult } from './lib/report.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
+};
+
+interface Measured {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  samplesPerSecond: number;
+  peakRssMiB: number;
+  peakTensorMiB?: number;
+  trainableParams?: number;
+}
+
+/** Child: one configuration, one batch (and micro-batch), one thread count, on wasm. */
+async function child(): Promise<void> {
+  const size = arg('size', 'tiny');
+  const batch = Number(arg('batch', '32'));
+  const micro = Number(arg('micro', '0'));
+  const reps = Number(arg('reps', '3'));
+  await initBackend({ backend: 'wasm', threads: Number(arg('threads', '1')) });
+  const model = createModel(`pir-itr-${size}` as 'pir-itr-tiny', { seed: 1 }) as unknown as PirItr;
+  const vision = model.encoders.vision as unknown as { config: { imageSize: number } };
+  const text = model.encoders.text as unknown as { config: { maxPositions: number } };
+  const s = vision.config.imageSize;
+  const L = Math.min(32, text.config.maxPositions);
+  const real = Math.round(0.6 * L);
+  const ids = tf.tensor2d(
+    Array.from({ length: batch }, (_, b) =>
+      Array.from({ length: L }, (_, j) => (j < real ? 1 + ((b * 31 + j * 7) % 999) : 0)),
+    ),
+    [batch, L],
+    'int32',
+  );
+  const data = {
+    images: tf.randomUniform([batch, s, s, 3], -1, 1, 'float32', 2) as tf.Tensor4D,
+    ids,
+    mask: tf.cast(tf.greater(ids, 0), 'float32') as tf.Tensor2D,
+    imageIds: Array.from({ length: batch }, (_, i) => i >> 1),
+    labels: Array.from({ length: batch }, (_, i) => (i >> 1) % 5),
+  };
+  const params = namedTrainableParameters(model);
+  const optimizer = new AdamW(paramGroups(params), { lr: 1e-4 });
+  const task = pirItrTask(model);
+  let peak = 0;
+  const probe = () => {
+    peak = Math.max(peak, tf.memory().numBytes);
+  };
+  const step = async () => {
+    const r = trainStep(task, optimizer, data, micro > 0 ? { microBatch: micro } : {});
+    probe();
+    await readStep(r);
+  };
+  await step(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const med = times[Math.floor(times.length / 2)] as number;
+  const out: Measured = {
+    medianMs: med,
+    minMs: times[0] as number,
+    maxMs: times[times.length - 1] as number,
+    reps,
+    samplesPerSecond: (1000 * batch) / med,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakTensorMiB: peak / 2 ** 20,
+    trainableParams: params.reduce((n, p) => n + p.variable.size, 0),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
+}
+
+function runChild(size: string, batch: number, threads: number, reps: number, micro = 0): Measured {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--child',
+      '1',
+      '--size',
+      size,
+      '--batch',
+      String(batch),
+      '--threads',
+      String(threads),
+      '--reps',
+      String(reps),
+      '--micro',
+      String(micro),
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+  );
+  return JSON.parse(out.trim().split('\n').pop() as string) as Measured;
+}
+
+async function parent(): Promise<void> {
+  const sizes = arg('sizes', 'tiny,base,paper').split(',');
+  const reps = Number(arg('reps', '3'));
+  const before = loadavg()[0] as number;
+  console.log(
+    `load average before: ${before.toFixed(2)}${before >= 0.5 ? ' (not quiet: figures are indicative)' : ''}`,
+  );
+  const rows: Record<string, unknown>[] = [];
+  for (const size of sizes) {
+    const batch = 32;
+    const cfgPath = join(tmpdir(), `pir-itr-${size}.resolved.json`);
+    writeFileSync(cfgPath, JSON.stringify(resolveModelConfig(`pir-itr-${size}` as 'pir-itr-tiny')));
+    const js: Record<string, Measured> = {};
+    const py: Record<string, Measured> = {};
+    for (const threads of [1, 2]) {
+      js[`${threads}t`] = runChild(size, batch, threads, size === 'paper' ? 2 : reps);
+      console.log(
+        `${size} batch ${batch} wasm ${threads}t: ${js[`${threads}t`]?.medianMs.toFixed(0)} ms/step`,
+      );
+      py[`${threads}t`] = runPython(
+        join(fileURLToPath(new URL('.', import.meta.url)), 'pir_training_torch.py'),
+        [
+          '--config',
+          cfgPath,
+          '--batch',
+          String(batch),
+          '--threads',
+          String(threads),
+          '--reps',
+          String(size === 'paper' ? 2 : reps),
+        ],
+        { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+      ) as Measured;
+      console.log(
+        `${size} batch ${batch} torch ${threads}t: ${py[`${threads}t`]?.medianMs.toFixed(0)} ms/step`,
+      );
+    }
+    const bestJs = Object.values(js).reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+    const bestPy = Object.values(py).reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+    const row: Record<string, unknown> = {
+      size,
+      batch,
+      wasm: js,
+      torch: py,
+      ratio: bestJs.medianMs / bestPy.medianMs,
+    };
+    if (size === 'paper') {
+      // the paper's batch of 128 as 4 × 32 with gradient caching, on the faster thread count
+      const threads = (js['2t']?.medianMs ?? Infinity) < (js['1t']?.medianMs ?? Infinity) ? 2 : 1;
+      const cached = runChild(size, 128, threads, 1, 32);
+      row.batch128 = {
+        threads,
+        microBatch: 32,
+        ...cached,
+        rsitmdEpochHours: ((17175 / 128) * cached.medianMs) / 3.6e6,
+      };
+      console.log(
+        `paper batch 128 as 4×32 (gradient caching), wasm ${threads}t: ${(cached.medianMs / 1000).toFixed(1)} s/step, peak RSS ${cached.peakRssMiB.toFixed(0)} MiB`,
+      );
+    }
+    rows.push(row);
+  }
+  const after = loadavg()[0] as number;
+  console.log(
+    '\nsize   batch  wasm best ms  torch best ms  ratio   wasm samples/s  wasm peak RSS MiB  torch peak RSS MiB',
+  );
+  for (const r of rows) {
+    const js = Object.values(r.wasm as Record<string, Measured>).reduce((a, b) =>
+      b.medianMs < a.medianMs ? b : a,
+    );
+    const py = Object.values(r.torch as Record<string, Measured>).reduce((a, b) =>
+      b.medianMs < a.medianMs ? b : a,
+    );
+    console.log(
+      `${String(r.size).padEnd(7)}${String(r.batch).padStart(5)}${js.medianMs.toFixed(0).padStart(14)}${py.medianMs.toFixed(0).padStart(15)}${(r.ratio as number).toFixed(2).padStart(7)}${js.samplesPerSecond.toFixed(1).padStart(17)}${js.peakRssMiB.toFixed(0).padStart(19)}${py.peakRssMiB.toFixed(0).padStart(20)}`,
+    );
+  }
+  writeResult('pir-training', { load: { before, after }, rows });
+  process.exit(0);
+}
+
+if (process.argv.includes('--child')) await child();
+else await parent();
