@@ -311,7 +311,9 @@ export const renderContactSheet = synthetic.renderContactSheet;
 /** @deprecated import from '@pir/datasets/synthetic' */
 export const resolveSyntheticOptions = synthetic.resolveSyntheticOptions;
 /** @deprecated import from '@pir/datasets/synthetic' */
-export const SCENE_CLASSES = synthetic.SCENE_CLASSES;
+// Typed by name: an inferred union's member order follows the checker's visiting order, which made the API
+// report differ between runs.
+export const SCENE_CLASSES: synthetic.SceneClass[] = synthetic.SCENE_CLASSES;
 /** @deprecated import from '@pir/datasets/synthetic' */
 export type SceneClass = synthetic.SceneClass;
 /** @deprecated import from '@pir/datasets/synthetic' */
