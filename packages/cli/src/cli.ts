@@ -1,7 +1,13 @@
 /**
  * The `pir` command.
  *
- *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--json]
+ *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--out dir]
+ *            [--no-baseline] [--json]
+ *   pir train --config <name|file.json> --out <run-dir> (--synthetic N [--size px] | --train f [--val f]
+ *             [--test f] --image-dir d) [--resume] [--epochs] [--batch-size] [--micro-batch] [--lr] [--seed]
+ *             [--init model-dir] [--tokenizer words|bert|clip] [--progress auto|bar|lines|none] [--json]
+ *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
+ *            [--split test] [--json]
  *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
  *   pir convert <released.pth | model-dir> <out-dir | out.safetensors> [--kind] [--names released|pir]
  *   pir info [--backend auto]
@@ -13,9 +19,13 @@ import { initBackend } from '@pir/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatBench, runBench } from './bench/run.js';
 import { convert } from './commands/convert.js';
+import type { DataSource } from './commands/data.js';
+import { evalCommand } from './commands/eval.js';
+import { trainCommand } from './commands/train.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
 import { DEMO_DEFAULTS, runDemo } from './demo/run.js';
+import { recallTable, reportJson, reportRow } from './format.js';
 import { VERSION } from './version.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
@@ -26,6 +36,51 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1)
       throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
     return n;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(Number.isFinite(n) && n > 0))
+      throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'.`);
+    return n;
+  };
+}
+
+/** The data flags shared by `pir train` and `pir eval`, as a {@link DataSource}. */
+function dataSource(
+  opts: {
+    synthetic?: number;
+    size: number;
+    seed: number;
+    imageDir?: string;
+    train?: string;
+    val?: string;
+    test?: string;
+    annotations?: string;
+  },
+  command: 'train' | 'eval',
+): DataSource {
+  const files = command === 'train' ? opts.train : opts.annotations;
+  const fileFlag = command === 'train' ? '--train' : '--annotations';
+  if (opts.synthetic !== undefined) {
+    if (files !== undefined || opts.imageDir !== undefined)
+      throw new InvalidArgumentError(
+        `--synthetic and ${fileFlag} / --image-dir are two data sources: give one.`,
+      );
+    return { kind: 'synthetic', images: opts.synthetic, size: opts.size, seed: opts.seed };
+  }
+  if (files === undefined || opts.imageDir === undefined)
+    throw new InvalidArgumentError(
+      `no data: give --synthetic <images> (the built-in benchmark), or ${fileFlag} <annotations.json> with --image-dir <folder>.`,
+    );
+  return {
+    kind: 'files',
+    train: files,
+    ...(opts.val === undefined ? {} : { val: opts.val }),
+    ...(opts.test === undefined ? {} : { test: opts.test }),
+    imageDir: opts.imageDir,
   };
 }
 
@@ -62,27 +117,178 @@ program
     DEMO_DEFAULTS.data.size,
   )
   .option('-s, --seed <n>', 'random seed', integer, DEMO_DEFAULTS.seed)
+  .option('-o, --out <dir>', 'folder of the runs (default: pir-demo-<date>-<time>)')
+  .option('--no-baseline', 'train PIR-ITR only, not the VSE baseline')
   .option('--json', 'print the result as JSON at the end')
   .action(async (opts) => {
     const result = await runDemo({
       backend: opts.backend,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      ...(opts.out !== undefined ? { out: opts.out } : {}),
       epochs: opts.epochs,
       seed: opts.seed,
+      baseline: opts.baseline !== false,
       data: { ...DEMO_DEFAULTS.data, images: opts.images, size: opts.size },
     });
     if (opts.json) {
       // per-query ranks are typed arrays: leave them out of the summary
-      const summary = (r: RetrievalReport) => ({
-        i2t: { recall: r.i2t.recall, medianRank: r.i2t.medianRank, meanRank: r.i2t.meanRank },
-        t2i: { recall: r.t2i.recall, medianRank: r.t2i.medianRank, meanRank: r.t2i.meanRank },
-        mR: r.mR,
-        rsum: r.rsum,
-      });
+      const summary = (r: RetrievalReport) => reportJson(r);
+      const run = (r: (typeof result)['pirItr']) => ({ ...r, test: summary(r.test) });
       console.log(
-        JSON.stringify({ ...result, before: summary(result.before), after: summary(result.after) }),
+        JSON.stringify({
+          ...result,
+          pirItr: run(result.pirItr),
+          ...(result.vse === undefined ? {} : { vse: run(result.vse) }),
+          before: summary(result.before),
+          after: summary(result.after),
+        }),
       );
     }
+  });
+
+program
+  .command('train')
+  .description(
+    'train a model (a catalogue name or a configuration file) on the synthetic benchmark or on annotation files, into a run directory with checkpoints, log, curves and the selected model',
+  )
+  .requiredOption(
+    '-c, --config <name|file>',
+    'a catalogue model (pir-itr-tiny, vse-tiny, pir-clip-tiny, pir-itr, …) or a .json configuration',
+  )
+  .requiredOption('-o, --out <dir>', 'the run directory')
+  .option(
+    '--synthetic <images>',
+    'train on the built-in synthetic benchmark with this many images (70/15/15 % train/val/test)',
+    positiveInt('--synthetic'),
+  )
+  .option('--size <px>', 'synthetic image side in pixels', positiveInt('--size'), 64)
+  .option('--train <file>', 'training annotations (PIR JSON, or a Karpathy dataset_*.json with every split)')
+  .option('--val <file>', 'validation annotations (select the epoch kept)')
+  .option('--test <file>', 'test annotations (reported at the selected epoch)')
+  .option('--image-dir <dir>', "the folder the annotations' image paths are relative to")
+  .option(
+    '--resume',
+    "continue the run in --out from its latest checkpoint (exactly: the same result as if it hadn't stopped)",
+  )
+  .option('-e, --epochs <n>', "epochs (default: the configuration's recipe)", positiveInt('--epochs'))
+  .option('--batch-size <n>', "captions per step (default: the recipe's)", positiveInt('--batch-size'))
+  .option(
+    '--micro-batch <n>',
+    'captions per forward pass: below the batch, gradient caching (same result, less memory)',
+    positiveInt('--micro-batch'),
+  )
+  .option('--lr <x>', "peak learning rate (default: the recipe's)", positiveNumber('--lr'))
+  .option(
+    '-s, --seed <n>',
+    'seed of the run (weights, batch order, augmentation, dropout; and the synthetic data)',
+    integer,
+    0,
+  )
+  .option(
+    '--init <model-dir>',
+    "start from a model directory's weights (matching names and shapes; e.g. PIR-CLIP stage 1)",
+  )
+  .addOption(
+    new Option(
+      '--tokenizer <kind>',
+      "captions' tokenizer (default: --init's, else a word vocabulary of the training captions)",
+    ).choices(['words', 'bert', 'clip']),
+  )
+  .addOption(
+    new Option('--progress <mode>', 'progress display')
+      .choices(['auto', 'bar', 'lines', 'none'])
+      .default('auto'),
+  )
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('--json', "print the run's results as JSON at the end")
+  .action(async (opts) => {
+    const data = dataSource(opts, 'train');
+    await initBackend({
+      backend: opts.backend,
+      seed: opts.seed,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const result = await trainCommand({
+      config: opts.config,
+      data,
+      out: opts.out,
+      seed: opts.seed,
+      progress: opts.progress,
+      ...(opts.resume === true ? { resume: true } : {}),
+      ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+      ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+      ...(opts.microBatch !== undefined ? { microBatch: opts.microBatch } : {}),
+      ...(opts.lr !== undefined ? { lr: opts.lr } : {}),
+      ...(opts.init !== undefined ? { init: opts.init } : {}),
+      ...(opts.tokenizer !== undefined ? { tokenizer: opts.tokenizer } : {}),
+    });
+    if (result.status === 'interrupted') {
+      console.error(`pir: interrupted; resume with: pir train … --out ${result.runDir} --resume`);
+      process.exit(130);
+    }
+    if (opts.json)
+      console.log(
+        JSON.stringify({
+          status: result.status,
+          runDir: result.runDir,
+          files: result.files,
+          best: result.best,
+          val: result.val ?? null,
+          test: result.test ?? null,
+          steps: result.steps,
+          seconds: result.seconds,
+          peakTensorBytes: result.peakBytes,
+          peakRssBytes: result.peakRssBytes,
+        }),
+      );
+    else
+      console.log(
+        `\nselected model: ${result.files.model ?? '(none)'}\nevaluate it with: pir eval --model ${result.files.model ?? '<model-dir>'} …`,
+      );
+  });
+
+program
+  .command('eval')
+  .description('score a model directory on a split: R@1/5/10 image→text and text→image, mR')
+  .requiredOption(
+    '-m, --model <dir>',
+    'the model directory (pir train writes <run>/model; pir convert writes one)',
+  )
+  .option(
+    '--synthetic <images>',
+    'the built-in synthetic benchmark with this many images (as pir train made it)',
+    positiveInt('--synthetic'),
+  )
+  .option('--size <px>', 'synthetic image side in pixels', positiveInt('--size'), 64)
+  .option('-s, --seed <n>', 'seed of the synthetic benchmark', integer, 0)
+  .option('--annotations <file>', 'annotations (PIR JSON of one split, or a Karpathy dataset_*.json)')
+  .option('--image-dir <dir>', "the folder the annotations' image paths are relative to")
+  .addOption(new Option('--split <name>', 'the split').choices(['train', 'val', 'test']).default('test'))
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('--json', 'print the result as JSON')
+  .action(async (opts) => {
+    const data = dataSource(opts, 'eval');
+    await initBackend({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const r = await evalCommand({ model: opts.model, data, split: opts.split });
+    if (opts.json) {
+      console.log(
+        JSON.stringify({ model: r.model, data: r.data, seconds: r.seconds, ...reportJson(r.report) }),
+      );
+      return;
+    }
+    console.log(`model: ${r.model.name} (${r.model.architecture}), ${r.model.dir}`);
+    console.log(
+      `data: ${r.data}: ${r.report.nImages} images × ${r.report.nTexts} captions (${r.seconds.toFixed(1)} s)`,
+    );
+    console.log(recallTable([reportRow(r.model.name, r.report)]));
+    console.log(
+      `median rank I2T ${r.report.i2t.medianRank} · T2I ${r.report.t2i.medianRank} · ties counted ${r.report.ties}`,
+    );
   });
 
 program
@@ -163,7 +369,7 @@ program
   });
 
 /** The `pir demo` flag of each `runDemo` option a {@link DemoOptionsError} can name. */
-const DEMO_FLAGS: Record<string, string> = { 'data.size': '--size', 'data.images': '--images' };
+const DEMO_FLAGS: Record<string, string> = { 'data.size': '--size', 'data.images': '--images', out: '--out' };
 
 program
   .parseAsync(process.argv)
@@ -171,7 +377,11 @@ program
   .then(() => process.exit(0))
   .catch((err: unknown) => {
     const flag = err instanceof DemoOptionsError ? DEMO_FLAGS[err.argument] : undefined;
-    console.error(`pir: ${(err as Error)?.message ?? err}${flag !== undefined ? ` (option ${flag})` : ''}`);
+    const message = String((err as Error)?.message ?? err);
+    // PirErrors start with where they happened ('pir train: …'): no second 'pir:'
+    console.error(
+      `${message.startsWith('pir ') ? '' : 'pir: '}${message}${flag !== undefined ? ` (option ${flag})` : ''}`,
+    );
     if (process.env.PIR_DEBUG) console.error(err);
     process.exit(1);
   });

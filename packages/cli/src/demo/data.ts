@@ -1,18 +1,30 @@
 /**
  * The demo's data: the synthetic remote-sensing benchmark of `@pir/datasets` (aerial-looking scenes of 12
- * classes with semantic noise, several captions per image), split by image, as one normalised image tensor,
- * the captions, the scene labels, and a word vocabulary built from the training captions.
+ * classes with semantic noise, five captions per image), split by image into train / val / test, as the
+ * trainer's `TrainingData` (`syntheticTrainingData` of `@pir/train`), and a word vocabulary of the training
+ * captions shared by both models.
  */
-import { generateSynthetic, imagesToBatch, type SyntheticOptions } from '@pir/datasets';
+import {
+  cleanCaption,
+  generateSynthetic,
+  imagesToBatch,
+  type SyntheticDataset,
+  type SyntheticOptions,
+} from '@pir/datasets';
 import { normalize } from '@pir/datasets/transforms';
 import { buildWordVocab, type WordTokenizer } from '@pir/encoders';
+import { syntheticTrainingData, type TrainingData } from '@pir/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { DemoOptionsError } from './errors.js';
 
-/** What to generate: number of images, side in pixels, share of images in the test split, semantic noise. */
+/**
+ * What to generate: number of images, side in pixels, the shares of images in the validation split (selects
+ * the epoch kept) and in the test split (reported), the semantic noise. The rest is the training split.
+ */
 export interface DemoDataOptions {
   images: number;
   size: number;
+  valShare: number;
   testShare: number;
   noise?: SyntheticOptions['noise'];
 }
@@ -23,82 +35,80 @@ export interface DemoDataOptions {
  */
 export const CONTEXT_LENGTH = 24;
 
-/** The demo's data; `images` is the one tensor, freed with {@link disposeDemoData}. */
-export interface DemoData {
-  /** Every image, [N, S, S, 3], CLIP-normalised (`normalize` of `@pir/datasets/transforms`). */
-  images: tf.Tensor4D;
-  /** The captions of image i (the synthetic benchmark writes five). */
-  captions: string[][];
-  /** Scene class of image i (an index into `classes`). */
-  labels: number[];
-  /** Indices of the training images. */
-  train: number[];
-  /** Indices of the test images. */
-  test: number[];
-  /** Scene class names. */
-  classes: readonly string[];
-  /** Word vocabulary of the training captions (`buildWordVocab`), {@link CONTEXT_LENGTH} tokens per caption. */
-  tokenizer: WordTokenizer;
+/** Words kept per caption after PIR's cleaning (PIR_SPEC §5: 30). */
+export const MAX_WORDS = 30;
+
+/** Images and captions of one split. */
+export interface SplitCount {
+  images: number;
+  captions: number;
 }
 
-/** One caption of one image: the unit a training batch is made of. */
-export interface CaptionRef {
-  image: number;
-  caption: number;
+/** The demo's data. */
+export interface DemoData {
+  /** The generated benchmark (decoded images, captions, labels, splits). */
+  dataset: SyntheticDataset;
+  /** The splits as the trainer reads them. */
+  training: TrainingData & { val: TrainingData['train']; test: TrainingData['train'] };
+  /** Images and captions per split. */
+  counts: { train: SplitCount; val: SplitCount; test: SplitCount };
+  /** Scene class names. */
+  classes: readonly string[];
+  /** Word vocabulary of the cleaned training captions (`buildWordVocab`), {@link CONTEXT_LENGTH} tokens. */
+  tokenizer: WordTokenizer;
 }
 
 /** Generate the benchmark with `seed`, split it by image and build the vocabulary of the training captions. */
 export function makeDemoData(options: DemoDataOptions, seed: number): DemoData {
-  const { images: count, size, testShare, noise } = options;
-  if (!(testShare > 0 && testShare < 1))
-    throw new DemoOptionsError('data.testShare', `must be in (0, 1), got ${testShare}`);
-  const ds = generateSynthetic({
+  const { images: count, size, valShare, testShare, noise } = options;
+  for (const [name, share] of [
+    ['data.valShare', valShare],
+    ['data.testShare', testShare],
+  ] as const)
+    if (!(share > 0 && share < 1)) throw new DemoOptionsError(name, `must be in (0, 1), got ${share}`);
+  if (!(valShare + testShare < 1))
+    throw new DemoOptionsError(
+      'data.testShare',
+      `and data.valShare add up to ${valShare + testShare}: nothing is left to train on`,
+    );
+  if (!(Number.isInteger(count) && count > 0))
+    throw new DemoOptionsError('data.images', `must be a positive integer, got ${count}`);
+  const dataset = generateSynthetic({
     seed,
     count,
     size,
-    splits: { train: 1 - testShare, val: 0, test: testShare },
+    splits: { train: 1 - valShare - testShare, val: valShare, test: testShare },
     ...(noise !== undefined ? { noise } : {}),
   });
-  const train: number[] = [];
-  const test: number[] = [];
-  ds.samples.forEach((s, i) => {
-    (s.split === 'test' ? test : train).push(i);
-  });
-  if (train.length === 0 || test.length === 0)
+  const countOf = (split: string): SplitCount => {
+    const images = dataset.samples.filter((s) => s.split === split).length;
+    return { images, captions: 5 * images };
+  };
+  const counts = { train: countOf('train'), val: countOf('val'), test: countOf('test') };
+  if (counts.train.images === 0 || counts.val.images === 0 || counts.test.images === 0)
     throw new DemoOptionsError(
       'data.images',
-      `is ${count}: that leaves an empty train or test split (test share ${testShare}); use more images`,
+      `is ${count}: that leaves an empty train, val or test split (${counts.train.images} / ${counts.val.images} / ` +
+        `${counts.test.images} images with shares val ${valShare}, test ${testShare} of each of the ` +
+        `${dataset.classes.length} classes); use more images`,
     );
-  const captions = ds.samples.map((s) => [...s.captions]);
+  const training = syntheticTrainingData(dataset) as DemoData['training'];
   const tokenizer = buildWordVocab(
-    train.flatMap((i) => captions[i] as string[]),
-    { contextLength: CONTEXT_LENGTH },
+    training.train.captions.map((c) => cleanCaption(c, { maxWords: MAX_WORDS })),
+    { contextLength: CONTEXT_LENGTH, maxWords: MAX_WORDS },
   );
-  const images = tf.tidy(() => normalize(imagesToBatch(ds.images)) as tf.Tensor4D);
-  return {
-    images,
-    captions,
-    labels: ds.samples.map((s) => s.label),
-    train,
-    test,
-    classes: ds.classes,
-    tokenizer,
-  };
+  return { dataset, training, counts, classes: dataset.classes, tokenizer };
 }
 
-/** Every caption of the given images, image by image: `{ image, caption }` (the caption's index). */
-export function captionsOf(data: DemoData, images: readonly number[]): CaptionRef[] {
-  return images.flatMap((image) =>
-    (data.captions[image] as string[]).map((_, caption) => ({ image, caption })),
+/**
+ * The training images as one tensor `[N, S, S, 3]` (CLIP-normalised, as the trainer's evaluation transform
+ * leaves them) and their scene labels: what the instruction encoder is pre-trained on. The caller disposes
+ * the tensor.
+ */
+export function trainingImages(data: DemoData): { images: tf.Tensor4D; labels: number[] } {
+  const picked = data.dataset.samples.flatMap((s, i) => (s.split === 'train' ? [i] : []));
+  const images = tf.tidy(
+    () => normalize(imagesToBatch(picked.map((i) => data.dataset.images[i]!))) as tf.Tensor4D,
   );
-}
-
-/** The text of a caption. */
-export function captionText(data: DemoData, ref: CaptionRef): string {
-  return (data.captions[ref.image] as string[])[ref.caption] as string;
-}
-
-/** Free the image tensor. */
-export function disposeDemoData(data: DemoData): void {
-  data.images.dispose();
+  return { images, labels: picked.map((i) => data.dataset.samples[i]!.label) };
 }

@@ -1,25 +1,23 @@
 /**
- * The demo's model: PIR-ITR (`PirItr` of `@pir/models`) at demo size, and its instruction encoder.
+ * The demo's models, as configurations of `@pir/models` that the trainer builds (`createModel`):
  *
- * - **instruction encoder**: a small ResNet scene classifier, pre-trained on the training images' scene labels
- *   and frozen (`pretrainInstructionEncoder`), standing in for PIR's AID-pretrained ResNet-50;
- * - **vision encoder**: a small Swin trained from scratch (3 stages, 16 → 64 wide);
- * - **text encoder**: a one-layer BERT over the demo's word vocabulary, trained from scratch;
- * - **PirItr**: projections to the joint width, hard belief keeping {@link KEEP_SHARE} of the vision tokens,
- *   one Spatial- and one Temporal-PAE layer, heads, `L_c + λ·L_a`.
+ * - **PIR-ITR** (`pir-itr`): a small Swin (3 stages, 16 → 64 wide) and a one-layer BERT over the demo's word
+ *   vocabulary, both trained from scratch; a small ResNet as the frozen instruction encoder; projections to the
+ *   joint width, hard belief keeping {@link KEEP_SHARE} of the vision tokens, one Spatial- and one
+ *   Temporal-PAE layer, heads, `L_c + λ·L_a`;
+ * - **the VSE baseline** (`vse`): the same Swin and BERT, and nothing of PIR — `v = proj(pooled image token)`,
+ *   `t = proj([CLS])`, the same contrastive loss.
  *
- * Why not `createModel` with a `ModelConfig` of `@pir/models`: the demo's model is *almost* one —
- * `{ architecture: 'pir-itr', encoders: { vision: { architecture: 'swin', config }, … }, config: { dim, k, … } }`
- * built with `createModel(config, { seed, tokenizer })` would give the same vision and text weights and the same
- * model seed (it forks one `Rng(seed)` by role, as this file does). But `createModel` builds the instruction
- * encoder as a fresh, *untrained* frozen ResNet, and the demo's is pre-trained on the data first; and `k` comes
- * from the built vision encoder (see {@link visionTokenCount}), which `createModel` only builds with `k`
- * already in the configuration. So the encoders are built here by their constructors and handed to `PirItr`.
+ * Both carry the same training recipe (the `train` key): AdamW without weight decay, a short linear warm-up
+ * then linear decay, batches of captions, no augmentation (the synthetic images are already varied).
+ *
+ * The instruction encoder is the one part the configuration cannot give: PIR uses a ResNet-50 pre-trained on
+ * AID scene classification. The demo pre-trains its ResNet on the training images' scene labels first
+ * ({@link pretrainDemoInstructionEncoder}), and the trainer's `init` loads those weights into the new model.
  */
 import {
   BERT_TEST,
   type BertConfig,
-  BertEncoder,
   type PretrainedInstructionEncoder,
   pretrainInstructionEncoder,
   RESNET_TEST,
@@ -27,12 +25,13 @@ import {
   SWIN_TEST,
   type SwinConfig,
   SwinTransformer,
+  type Tokenizer,
   type VisionEncoder,
 } from '@pir/encoders';
-import { PirItr } from '@pir/models';
+import type { ModelConfig, TrainRecipe } from '@pir/models';
 import type { Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DemoData } from './data.js';
+import { CONTEXT_LENGTH, MAX_WORDS } from './data.js';
 import { DemoOptionsError } from './errors.js';
 
 /**
@@ -63,8 +62,8 @@ export function checkImageSize(size: number): void {
 }
 
 /**
- * The demo's Swin at `imageSize` pixels: patch 2, window 4, three stages of one block (16, 32, 64 wide); the
- * rest (MLP ratio 2, LayerNorm ε, a 5-class `head` that PIR-ITR does not use) is `SWIN_TEST`'s.
+ * The demo's Swin at `imageSize` pixels: patch 2, window 4, three stages of one block (16, 32, 64 wide), no
+ * classification head; the rest (MLP ratio 2, LayerNorm ε) is `SWIN_TEST`'s.
  */
 export function demoSwinConfig(imageSize: number): SwinConfig {
   return {
@@ -75,6 +74,7 @@ export function demoSwinConfig(imageSize: number): SwinConfig {
     embedDim: 16,
     depths: [1, 1, 1],
     numHeads: [2, 4, 8],
+    numClasses: 0,
   };
 }
 
@@ -91,36 +91,30 @@ export function demoBertConfig(tokenizer: { vocabSize: number; contextLength: nu
   };
 }
 
-/** The demo's instruction encoder architecture: `RESNET_TEST` 8 wide (its classes come from the labels). */
-export const DEMO_RESNET: Partial<ResNetConfig> = { ...RESNET_TEST, width: 8 };
+/** The demo's instruction encoder architecture: `RESNET_TEST` 8 wide (pre-training adds a head of its classes). */
+export const DEMO_RESNET: ResNetConfig = { ...RESNET_TEST, width: 8, numClasses: 0 };
 
 /**
  * Pre-train the instruction encoder as a scene classifier on the training images, then freeze it.
- * @returns the frozen encoder; `history` holds each epoch's loss and training accuracy
+ * @param images [N, S, S, 3] normalised training images; `labels` their scene classes
+ * @returns the frozen encoder; `history` holds each epoch's loss and training accuracy; `model` is the ResNet
  */
 export async function pretrainDemoInstructionEncoder(
-  data: DemoData,
+  images: tf.Tensor4D,
+  labels: readonly number[],
   options: { epochs: number; rng: Rng },
 ): Promise<PretrainedInstructionEncoder> {
-  const trainImages = tf.gather(data.images, data.train) as tf.Tensor4D;
-  try {
-    return await pretrainInstructionEncoder(
-      trainImages,
-      data.train.map((i) => data.labels[i] as number),
-      {
-        epochs: options.epochs,
-        batchSize: PRETRAIN_BATCH_SIZE,
-        rng: options.rng,
-        config: DEMO_RESNET,
-      },
-    );
-  } finally {
-    trainImages.dispose();
-  }
+  const { numClasses: _, ...architecture } = DEMO_RESNET;
+  return pretrainInstructionEncoder(images, labels, {
+    epochs: options.epochs,
+    batchSize: PRETRAIN_BATCH_SIZE,
+    rng: options.rng,
+    config: architecture,
+  });
 }
 
 /**
- * How many vision tokens `PirItr` sees from `vision`: it prepends the pooled `global` token to the `local` ones
+ * How many vision tokens PIR-ITR sees from `vision`: it prepends the pooled `global` token to the `local` ones
  * (`[global; local]`, see `PirItr.imageHead`), so `1 + vision.localTokens` (Swin-T at 224 px: 1 + 7² = 50) — the
  * encoder says how many local tokens it gives; an encoder that cannot (its grid depends on the input) is asked
  * by encoding one blank image of `imageSize` pixels.
@@ -130,65 +124,97 @@ export function visionTokenCount(vision: VisionEncoder, imageSize: number): numb
   return tf.tidy(() => 1 + (vision.encode(tf.zeros([1, imageSize, imageSize, 3])).local.shape[1] as number));
 }
 
-/** The model's fields the demo sets (see `DemoOptions`). */
-export interface DemoModelOptions {
-  /** Width of the joint embedding space and of the PAE. */
-  embedDim: number;
-  /** λ of `L = L_c + λ·L_a`. */
-  lambda: number;
+/** How many tokens the demo's Swin gives at `imageSize` pixels (asked of a Swin built for it, then freed). */
+export function demoVisionTokens(imageSize: number): number {
+  const swin = new SwinTransformer(demoSwinConfig(imageSize));
+  try {
+    return visionTokenCount(swin, imageSize);
+  } finally {
+    swin.dispose();
+  }
 }
 
-/** The built model and what was derived for it. */
-export interface DemoModel {
-  /** PIR-ITR; it owns its three encoders (`model.dispose()` frees them). */
-  model: PirItr;
-  vision: SwinTransformer;
-  text: BertEncoder;
-  /** Vision tokens the model sees ({@link visionTokenCount}). */
+/** The fields of the configurations and the recipe that the demo's options set (see `DemoOptions`). */
+export interface DemoModelOptions {
+  /** Image side in pixels. */
+  size: number;
+  /** Width of the joint embedding space and of the PAE. */
+  embedDim: number;
+  /** λ of `L = L_c + λ·L_a` (PIR-ITR). */
+  lambda: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+/** The demo's training recipe (the `train` key of both configurations). */
+export function demoRecipe(o: DemoModelOptions): TrainRecipe {
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer: {
+      name: 'adamw',
+      lr: o.learningRate,
+      weightDecay: 0,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      noDecay: 'rank<2',
+    },
+    schedule: { name: 'linear', warmupFraction: 0.1 },
+    augment: { size: o.size, scale: [1, 1], flip: 0, randAugment: false },
+    captions: { maxWords: MAX_WORDS, maxTokens: CONTEXT_LENGTH },
+    selectOn: 'val',
+    notes:
+      'pir demo: Adam (no weight decay), 10 % linear warm-up then linear decay, no augmentation, selected on val',
+  };
+}
+
+/** The two configurations the demo trains, and the vision tokens / belief K they were sized with. */
+export interface DemoConfigs {
+  pirItr: ModelConfig;
+  vse: ModelConfig;
+  /** Vision tokens PIR-ITR sees ({@link visionTokenCount}). */
   tokens: number;
   /** Tokens the hard belief strategy keeps. */
   k: number;
 }
 
-/**
- * Build the vision and text encoders (seeded by `rng` forks `'vision'`, `'text'`) and PIR-ITR around them and
- * the pre-trained `instruction` encoder (seed from the fork `'model'`). On success the model owns all three
- * encoders; if building fails, what was built is freed and `instruction` is left to the caller.
- */
-export function buildDemoModel(
-  data: DemoData,
-  instruction: PretrainedInstructionEncoder,
-  options: DemoModelOptions,
-  rng: Rng,
-): DemoModel {
-  const imageSize = data.images.shape[1];
-  const vision = new SwinTransformer(demoSwinConfig(imageSize), { rng: rng.fork('vision') });
-  let text: BertEncoder | undefined;
-  try {
-    text = new BertEncoder(demoBertConfig(data.tokenizer), {
-      rng: rng.fork('text'),
-      tokenizer: data.tokenizer,
-    });
-    const tokens = visionTokenCount(vision, imageSize);
-    const k = Math.max(1, Math.round(KEEP_SHARE * tokens));
-    const model = new PirItr(
-      { vision, text, instruction },
-      {
-        dim: options.embedDim,
-        k,
-        heads: 4,
-        spatialLayers: 1,
-        temporalLayers: 1,
-        dropout: 0.1,
-        lambda: options.lambda,
-        seed: rng.fork('model').nextSeed(),
-        ownsEncoders: true,
-      },
-    );
-    return { model, vision, text, tokens, k };
-  } catch (e) {
-    vision.dispose();
-    text?.dispose();
-    throw e;
-  }
+/** PIR-ITR and the VSE baseline at demo size, over `tokenizer`'s vocabulary (see the module doc). */
+export function demoModelConfigs(tokenizer: Tokenizer, o: DemoModelOptions): DemoConfigs {
+  checkImageSize(o.size);
+  const tokens = demoVisionTokens(o.size);
+  const k = Math.max(1, Math.round(KEEP_SHARE * tokens));
+  const vision = { architecture: 'swin', config: { ...demoSwinConfig(o.size) } } as const;
+  const text = { architecture: 'bert', config: { ...demoBertConfig(tokenizer) } } as const;
+  const train = demoRecipe(o);
+  const pirItr: ModelConfig = {
+    name: 'pir-itr-demo',
+    description: `PIR-ITR at demo size: a 16 → 64 wide Swin on ${o.size} px images, a one-layer BERT, a pre-trained ResNet as the instruction encoder`,
+    architecture: 'pir-itr',
+    encoders: {
+      vision,
+      text,
+      instruction: { architecture: 'resnet', config: { ...DEMO_RESNET } },
+    },
+    config: {
+      dim: o.embedDim,
+      k,
+      heads: 4,
+      spatialLayers: 1,
+      temporalLayers: 1,
+      dropout: 0.1,
+      lambda: o.lambda,
+    },
+    train,
+  };
+  const vse: ModelConfig = {
+    name: 'vse-demo',
+    description:
+      "the VSE baseline on pir-itr-demo's Swin and BERT: the projected pooled image token and [CLS]",
+    architecture: 'vse',
+    encoders: { vision, text },
+    config: { dim: o.embedDim, loss: 'contrastive', lambda: 0 },
+    train,
+  };
+  return { pirItr, vse, tokens, k };
 }

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SwinTransformer } from '@pir/encoders';
 import { initBackend, PirError } from '@pir/runtime';
 import { expectNoLeak } from '@pir/test-utils';
@@ -17,15 +20,17 @@ async function rejection(fn: () => Promise<unknown>): Promise<unknown> {
 }
 
 describe('pir demo', () => {
-  it('PIR-ITR trained on the synthetic benchmark retrieves far above chance, and leaks nothing', async () => {
+  it('PIR-ITR and the VSE baseline trained on the synthetic benchmark, run folders written, nothing leaked', async () => {
     const lines: string[] = [];
     await initBackend({ backend: 'wasm', threads: 1 });
+    const out = join(mkdtempSync(join(tmpdir(), 'pir-demo-')), 'runs');
     const before = tf.memory().numTensors;
     const result = await runDemo({
       backend: 'wasm',
       threads: 1,
       epochs: 3,
-      data: { images: 160, size: 32, testShare: 0.25 },
+      out,
+      data: { images: 160, size: 32, valShare: 0.15, testShare: 0.25 },
       log: (l) => lines.push(l),
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -35,23 +40,43 @@ describe('pir demo', () => {
     expect(result.after.mR).toBeGreaterThan(result.before.mR + 10);
     expect(result.after.t2i.recall[10]).toBeGreaterThan(40);
     expect(result.instructionAccuracy).toBeGreaterThan(0.5);
-    expect(lines.join('\n')).toMatch(/test set after training/);
-    expect(lines.join('\n')).toMatch(/PIR-ITR: Swin/);
-  }, 300_000);
+    // the baseline trained on the same data, selected the same way, well above chance too
+    expect(result.vse?.valMR).toHaveLength(3);
+    expect(result.vse?.test.mR).toBeGreaterThan(result.before.mR + 5);
+    // each run folder holds the curves, log, checkpoints and the selected model the reported numbers come from
+    for (const run of [result.pirItr, result.vse]) {
+      for (const f of ['config.json', 'log.jsonl', 'results.json', 'loss.png', 'recall.png'])
+        expect(existsSync(join(run?.runDir as string, f)), f).toBe(true);
+      expect(existsSync(join(run?.modelDir as string, 'pir-model.json'))).toBe(true);
+      expect(run?.valMR[run.selectedEpoch]).toBe(Math.max(...(run?.valMR ?? [])));
+    }
+    const text = lines.join('\n');
+    expect(text).toMatch(/PIR-ITR: Swin/);
+    expect(text).toMatch(/VSE baseline/);
+    expect(text).toMatch(/PIR-ITR − VSE: [+−]\d+\.\d\d/);
+    // a second demo into the same folder is refused: runs are not mixed
+    await expect(runDemo({ out, data: { images: 160 }, log: () => {} })).rejects.toThrow(
+      /already holds a demo run/,
+    );
+  }, 400_000);
 
   it('refuses sizes the Swin windows cannot tile, and too few images, naming the option', async () => {
-    await expect(runDemo({ data: { images: 40, size: 48, testShare: 0.25 }, log: () => {} })).rejects.toThrow(
+    const data = { valShare: 0.1, testShare: 0.25 };
+    await expect(runDemo({ data: { ...data, images: 40, size: 48 }, log: () => {} })).rejects.toThrow(
       /data\.size must be a multiple of 32/,
     );
-    await expect(runDemo({ data: { images: 1, size: 32, testShare: 0.25 }, log: () => {} })).rejects.toThrow(
-      /empty train or test split/,
+    await expect(runDemo({ data: { ...data, images: 1, size: 32 }, log: () => {} })).rejects.toThrow(
+      /empty train, val or test split/,
     );
-    for (const [data, argument] of [
-      [{ images: 40, size: 48, testShare: 0.25 }, 'data.size'],
-      [{ images: 1, size: 32, testShare: 0.25 }, 'data.images'],
-      [{ images: 40, size: 32, testShare: 1 }, 'data.testShare'],
+    for (const [d, argument] of [
+      [{ ...data, images: 40, size: 48 }, 'data.size'],
+      [{ ...data, images: 1, size: 32 }, 'data.images'],
+      [{ ...data, images: 40, size: 32, testShare: 1 }, 'data.testShare'],
+      [{ ...data, images: 40, size: 32, valShare: 0 }, 'data.valShare'],
     ] as const) {
-      const e = await rejection(() => runDemo({ data, log: () => {} }));
+      const e = await rejection(() =>
+        runDemo({ data: d, out: join(tmpdir(), 'pir-demo-never'), log: () => {} }),
+      );
       expect(e).toBeInstanceOf(DemoOptionsError);
       expect(e).toBeInstanceOf(PirError);
       expect(e).toMatchObject({ name: 'DemoOptionsError', where: 'runDemo', argument });
