@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSynthetic } from '@pir/datasets';
+import { modelStateDict } from '@pir/models';
+import { loadModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +100,13 @@ describe('pir train / pir eval', () => {
     expect(result.status).toBe('completed');
     const [line] = lines.filter((l) => l.startsWith('--init'));
     expect(line).toMatch(/^--init .*: \d+ tensors loaded$/); // nothing missing, unused or mis-shaped
+    // every tensor of the directory, the encoders' included
+    const source = await loadModel(join(run, 'model'));
+    const whole = await modelStateDict(source.model);
+    source.dispose();
+    const expected = [...whole.keys()].filter((k) => !/num_batches_tracked$/.test(k)).length;
+    expect(Number(/: (\d+) tensors loaded/.exec(line as string)?.[1])).toBe(expected);
+    expect([...whole.keys()].some((k) => k.startsWith('vision.'))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     // the VSE baseline shares the encoders (Swin, BERT): those load, PIR's own tensors are reported unused
     const vseLines: string[] = [];

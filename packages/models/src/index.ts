@@ -68,7 +68,9 @@ export {
 export {
   type LoadModelOptions,
   loadModel,
+  loadModelStateDict,
   type ModelSourceLike,
+  modelStateDict,
   type SaveModelOptions,
   saveModel,
   serializeModel,

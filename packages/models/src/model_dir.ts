@@ -18,8 +18,10 @@ import {
 import {
   type HasParameters,
   hasParameters,
+  type LoadReport,
   loadStateDict,
   type StateDict,
+  type StateDictLike,
   StateDictError,
   stateDict,
   withPrefix,
@@ -103,6 +105,35 @@ function parts(model: EmbeddingModel, where: string): HasParameters[] {
       );
     return { namedParameters: () => withPrefix(prefix, holder.namedParameters()) };
   });
+}
+
+/**
+ * The whole model's weights — its own (projections, PAE, heads, temperatures) and every encoder's — under the
+ * model directory's prefixes (`model.`, `vision.`, `text.`, `instruction.`: {@link MODEL_PREFIXES}), as
+ * `model.safetensors` holds them. `model.stateDict()` gives the model's own weights only.
+ * @example
+ * ```ts
+ * const sd = await modelStateDict(trained);           // Map: 'vision.patch_embed.proj.weight' → …
+ * loadModelStateDict(fresh, sd, { strict: false });   // start another model from it
+ * ```
+ */
+export async function modelStateDict(model: EmbeddingModel): Promise<StateDict> {
+  return stateDict(parts(model, 'modelStateDict'));
+}
+
+/**
+ * Load weights named as {@link modelStateDict} gives them (a model directory's) into the model and its
+ * encoders. `strict` (default true): every missing, unexpected or mis-shaped key in one `StateDictError`,
+ * nothing written; `strict: false` loads what matches and reports the rest — e.g. PIR-CLIP's stage 2 from its
+ * stage 1, or a model from a checkpoint of another size's encoders.
+ * @returns what was loaded, missing, unexpected and mis-shaped
+ */
+export function loadModelStateDict(
+  model: EmbeddingModel,
+  sd: StateDictLike,
+  options: { strict?: boolean } = {},
+): LoadReport {
+  return loadStateDict(parts(model, 'loadModelStateDict'), sd, { ...options, where: 'loadModelStateDict' });
 }
 
 const json = (x: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(x, null, 2)}\n`);

@@ -13,15 +13,14 @@
  */
 import { access, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadBertTokenizer, loadClipTokenizer, type StateDict, type Tokenizer } from '@pir/encoders';
 import {
-  loadBertTokenizer,
-  loadClipTokenizer,
-  loadStateDict,
-  type StateDict,
-  stateDict,
-  type Tokenizer,
-} from '@pir/encoders';
-import { type ModelConfig, type ModelName, modelConfig } from '@pir/models';
+  loadModelStateDict,
+  type ModelConfig,
+  type ModelName,
+  modelConfig,
+  modelStateDict,
+} from '@pir/models';
 import { loadModel } from '@pir/models/node';
 import type { TrainableModel } from '@pir/train';
 import { type ProgressMode, type RunTrainingResult, runTraining } from '@pir/train/node';
@@ -135,7 +134,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<Omit<RunTrai
   if (o.init !== undefined) {
     const source = await loadModel(o.init);
     try {
-      initWeights = await stateDict(source.model);
+      initWeights = await modelStateDict(source.model);
       if (o.tokenizer === undefined && source.tokenizer !== undefined) tokenizer = source.tokenizer;
     } finally {
       source.dispose();
@@ -150,10 +149,8 @@ export async function trainCommand(o: TrainCommandOptions): Promise<Omit<RunTrai
     initWeights === undefined
       ? undefined
       : (m: TrainableModel) => {
-          const report = loadStateDict(m, initWeights as StateDict, {
-            strict: false,
-            where: 'pir train --init',
-          });
+          // the whole model: its own weights and every encoder's, under the model directory's prefixes
+          const report = loadModelStateDict(m, initWeights as StateDict, { strict: false });
           log(
             `--init ${o.init}: ${report.loaded.length} tensors loaded` +
               (report.missing.length > 0

