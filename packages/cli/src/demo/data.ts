@@ -22,9 +22,13 @@ import { DemoOptionsError } from './errors.js';
  * the epoch kept) and in the test split (reported), the semantic noise. The rest is the training split.
  */
 export interface DemoDataOptions {
+  /** Images of all splits. */
   images: number;
+  /** Side in pixels. */
   size: number;
+  /** Share of each class's images in the validation split. */
   valShare: number;
+  /** Share of each class's images in the test split. */
   testShare: number;
   noise?: SyntheticOptions['noise'];
 }

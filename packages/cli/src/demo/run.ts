@@ -34,6 +34,7 @@ import { type DemoData, type DemoDataOptions, makeDemoData, trainingImages } fro
 import { DemoInterruptedError, DemoOptionsError } from './errors.js';
 import { checkImageSize, demoModelConfigs, pretrainDemoInstructionEncoder } from './model.js';
 
+/** What `pir demo` runs with: {@link DEMO_DEFAULTS}, changed by {@link DemoOverrides}. */
 export interface DemoOptions {
   /** tfjs backend (default `'wasm'`). */
   backend: BackendName | 'auto';
@@ -107,7 +108,9 @@ export interface DemoRun {
   parameters: number;
 }
 
+/** What {@link runDemo} resolves with: both runs, the untrained baseline, the instruction encoder's accuracy. */
 export interface DemoResult {
+  /** The backend it ran on. */
   backend: BackendInfo;
   /** The folder of the runs. */
   out: string;
