@@ -18,8 +18,8 @@ import {
   loadData,
   main,
   parseOptions,
-  referenceRow,
   type Row,
+  referenceRow,
   row,
   startBackend,
 } from './cli.js';

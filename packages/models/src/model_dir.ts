@@ -21,8 +21,8 @@ import {
   type LoadReport,
   loadStateDict,
   type StateDict,
-  type StateDictLike,
   StateDictError,
+  type StateDictLike,
   stateDict,
   withPrefix,
 } from '@pir/nn';
