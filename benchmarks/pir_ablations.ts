@@ -3,7 +3,7 @@
  * of `@pir/datasets`, several seeds, the same encoders, data, recipe and selection rule (best epoch by val mR,
  * test reported there) for every variant — run with the `@pir/train` trainer.
  *
- *   npx tsx benchmarks/pir_ablations.ts [--images 2000] [--size 32] [--epochs 4] [--seeds 0,1,2] [--train-captions 2]
+ *   npx tsx benchmarks/pir_ablations.ts [--images 2000] [--size 32] [--epochs 3] [--seeds 0,1,2] [--train-captions 2]
  *                                       [--variants pir,vse,noBelief,noSpatialPae,noTemporalPae,lambda0,triplet]
  *
  * Per seed: the benchmark is generated with that seed (70 / 15 / 15 % train / val / test; training uses the
@@ -31,7 +31,7 @@ const arg = (name: string, fallback: string) => {
 };
 const IMAGES = Number(arg('images', '2000'));
 const SIZE = Number(arg('size', '32'));
-const EPOCHS = Number(arg('epochs', '4'));
+const EPOCHS = Number(arg('epochs', '3'));
 const SEEDS = arg('seeds', '0,1,2').split(',').map(Number);
 /** Training captions kept per image (evaluation uses all five, as the protocol): fewer steps per epoch. */
 const TRAIN_CAPTIONS = Number(arg('train-captions', '2'));
@@ -156,7 +156,24 @@ for (const seed of SEEDS) {
     size: SIZE,
     splits: { train: 0.7, val: 0.15, test: 0.15 },
   });
-  const data = syntheticTrainingData(ds);
+  const all = syntheticTrainingData(ds);
+  // training keeps the first TRAIN_CAPTIONS captions of each image (fewer steps per epoch); val/test keep all
+  const keep: number[] = [];
+  const seen = new Map<number, number>();
+  Array.from(all.train.captionToImage).forEach((image, c) => {
+    const n = seen.get(image) ?? 0;
+    if (n < TRAIN_CAPTIONS) keep.push(c);
+    seen.set(image, n + 1);
+  });
+  const data = {
+    ...all,
+    train: {
+      ...all.train,
+      loadImages: all.train.loadImages,
+      captions: keep.map((c) => all.train.captions[c] as string),
+      captionToImage: Int32Array.from(keep, (c) => all.train.captionToImage[c] as number),
+    },
+  };
   // the instruction encoder: a small ResNet scene classifier pre-trained on the training images, then frozen
   const trainIdx = ds.samples.flatMap((s, i) => (s.split === 'train' ? [i] : []));
   const x = tf.tidy(
@@ -208,6 +225,7 @@ for (const seed of SEEDS) {
       seconds,
     };
     runs.push(run);
+    writeResult('pir-ablations', { partial: true, machine: machine(), runs });
     console.log(
       `  ${variant.padEnd(14)} test mR ${run.testMR.toFixed(2)} (val ${run.valMR.toFixed(2)}, epoch ${run.bestEpoch + 1}) · ${seconds.toFixed(0)} s`,
     );
