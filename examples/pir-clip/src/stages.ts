@@ -39,7 +39,7 @@ export interface TwoStageOptions {
   seed?: number;
   /** Rows per forward pass (gradient caching: the same gradient as the whole batch on less memory). */
   microBatch?: number;
-  /** OpenAI CLIP / OpenCLIP weights (`.pt`, `.bin`, `.safetensors`) that stage 1 starts from. */
+  /** CLIP weights saved as a state dict (OpenCLIP `.bin` / `.safetensors`) that stage 1 starts from. */
   clip?: string;
   /** The captions' tokenizer (default: the trainer's word vocabulary of the training captions; CLIP BPE for `clip`). */
   tokenizer?: Tokenizer;

@@ -4,7 +4,7 @@
  *
  * ```
  * npm run train                                                    # synthetic benchmark, pir-clip-tiny sizes
- * npm run train -- --image-dir ~/data/rsitmd/images --size paper --clip ViT-B-32.pt --micro-batch 32
+ * npm run train -- --image-dir ~/data/rsitmd/images --size paper --clip open_clip_pytorch_model.bin --micro-batch 32
  * ```
  */
 import { resolve } from 'node:path';
@@ -36,7 +36,7 @@ data (RSITMD/RSICD with --image-dir, else the synthetic benchmark):
   --images <n>             synthetic scenes (default 300), --data-seed <n>
 model and recipe:
   --size test|tiny|base|paper   the catalogue's pir-clip-stage1-<size> and pir-clip-<size> (default tiny)
-  --clip <file>            OpenAI CLIP / OpenCLIP ViT-B/32 weights for stage 1 (--size paper; implies the CLIP tokenizer)
+  --clip <file>            CLIP ViT-B/32 weights as a state dict (OpenCLIP .bin/.safetensors) for stage 1 (--size paper; implies the CLIP tokenizer)
   --epochs <n>, --batch-size <n>  change both stages' recipes
   --micro-batch <n>        rows per forward pass (gradient caching)
   --seed <n>               default 0
