@@ -43,6 +43,8 @@ export interface TwoStageOptions {
   clip?: string;
   /** The captions' tokenizer (default: the trainer's word vocabulary of the training captions; CLIP BPE for `clip`). */
   tokenizer?: Tokenizer;
+  /** Stage 2 trains the instruction ResNet too, BatchNorm in training mode (the released PIR-CLIP training). */
+  trainInstruction?: boolean;
   /** Continue the stages from their latest checkpoints where there are some. */
   resume?: boolean;
   progress?: ProgressMode;
@@ -107,7 +109,10 @@ async function stage(
   });
   try {
     return {
-      name: model.overrides === undefined ? name : `${name} (stage-1 switches)`,
+      name:
+        model.overrides === undefined
+          ? name
+          : `${name} (${model.overrides.trainInstruction ? 'instruction trained' : 'stage-1 switches'})`,
       status: result.status,
       best: result.best,
       ...(result.val === undefined ? {} : { val: result.val }),
@@ -155,7 +160,10 @@ export async function trainTwoStages(
     from.dispose();
   }
   const stage2 = await stage(
-    { name: `pir-clip-${o.size}` },
+    {
+      name: `pir-clip-${o.size}`,
+      ...(o.trainInstruction ? { overrides: { trainInstruction: true } } : {}),
+    },
     o,
     join(o.runDir, 'stage2'),
     tokenizer,

@@ -37,6 +37,8 @@ data (RSITMD/RSICD with --image-dir, else the synthetic benchmark):
 model and recipe:
   --size test|tiny|base|paper   the catalogue's pir-clip-stage1-<size> and pir-clip-<size> (default tiny)
   --clip <file>            CLIP ViT-B/32 weights as a state dict (OpenCLIP .bin/.safetensors) for stage 1 (--size paper; implies the CLIP tokenizer)
+  --train-instruction      stage 2 trains the instruction ResNet too, BatchNorm in training mode (the released
+                           PIR-CLIP training; default: frozen, as the paper describes it)
   --epochs <n>, --batch-size <n>  change both stages' recipes
   --micro-batch <n>        rows per forward pass (gradient caching)
   --seed <n>               default 0
@@ -58,6 +60,7 @@ await main(async () => {
       'run-dir': { type: 'string' },
       resume: { type: 'boolean' },
       progress: { type: 'string' },
+      'train-instruction': { type: 'boolean' },
     },
     process.argv.slice(2),
   );
@@ -90,6 +93,7 @@ await main(async () => {
     ...(microBatch === undefined ? {} : { microBatch }),
     ...(values.clip === undefined ? {} : { clip: values.clip, tokenizer: await loadClipTokenizer() }),
     ...(values.resume ? { resume: true } : {}),
+    ...(values['train-instruction'] ? { trainInstruction: true } : {}),
     log: (line) => console.log(line),
   });
   const where = dataset === 'synthetic' ? 'synthetic' : dataset.toUpperCase();

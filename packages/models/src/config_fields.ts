@@ -55,6 +55,7 @@ export const PIR_CLIP_FIELDS: FieldSpec = {
     lambda,
     noBelief: boolean,
     noInstruction: boolean,
+    trainInstruction: boolean,
     logitScale: {
       kind: 'object',
       fields: {

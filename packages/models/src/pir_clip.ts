@@ -63,6 +63,16 @@ export interface PirClipConfig extends OwnershipOptions {
    * encoder may be omitted.
    */
   noInstruction?: boolean;
+  /**
+   * Train the instruction encoder too (default false: frozen, as PIR-ITR's and the paper's description). The
+   * released PIR-CLIP training does: its ModifiedResNet is not frozen and its BatchNorm runs in training mode.
+   * `true` adds the instruction encoder's weights (not its BatchNorm statistics) to `trainableVariables()`, and
+   * in training the encoder normalises with the batch's statistics (`encode(images, true)`; its running
+   * statistics are updated once per step and micro-batch). With gradient caching each micro-batch has its own
+   * statistics, as in PyTorch's gradient caching: the step then equals the whole batch's only up to them.
+   * Needs an instruction encoder whose `namedParameters()` lists its weights (the `@pir/encoders` ResNets).
+   */
+  trainInstruction?: boolean;
   /** CLIP logit scale (init 1/0.07, capped at 100), shared by both loss parts. */
   logitScale?: LogitScaleConfig;
   /** Seed of the initial weights (default: drawn from the global `Rng`). */
@@ -108,6 +118,8 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
   readonly noInstruction: boolean;
   /** Whether the image side uses the instruction (false only with `noBelief` and `noInstruction`). */
   readonly usesInstruction: boolean;
+  /** Whether training updates the instruction encoder ({@link PirClipConfig.trainInstruction}). */
+  readonly trainInstruction: boolean;
   /** Width W of the ViT (the instruction token's width). */
   readonly width: number;
   /** `instruction_proj` (Linear Di → W; empty when the instruction is unused). */
@@ -140,6 +152,32 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
       if (typeof this[key] !== 'boolean')
         throw new ModelInputError('PirClip', key, `${key} must be true or false, got ${String(this[key])}`);
     this.usesInstruction = !(this.noBelief && this.noInstruction);
+    this.trainInstruction = config.trainInstruction ?? false;
+    if (typeof this.trainInstruction !== 'boolean')
+      throw new ModelInputError(
+        'PirClip',
+        'trainInstruction',
+        `trainInstruction must be true or false, got ${String(this.trainInstruction)}`,
+      );
+    if (
+      this.trainInstruction &&
+      (!this.usesInstruction ||
+        typeof (encoders.instruction as { namedParameters?: unknown } | undefined)?.namedParameters !==
+          'function')
+    )
+      throw new ModelInputError(
+        'PirClip',
+        'trainInstruction',
+        this.usesInstruction
+          ? 'trainInstruction needs an instruction encoder with namedParameters() (a ResNet of @pir/encoders)'
+          : 'trainInstruction has nothing to train: this model does not use the instruction (noBelief and noInstruction)',
+      );
+    if (this.trainInstruction)
+      // the encoder's weights train (createModel and the released loader build it frozen); buffers do not
+      for (const p of (
+        encoders.instruction as unknown as { namedParameters(): NamedParameter[] }
+      ).namedParameters())
+        p.variable.trainable = p.spec.trainable !== false;
     const roles = this.usesInstruction ? (['text', 'instruction'] as const) : (['text'] as const);
     for (const role of roles) {
       const dim = (encoders[role] as { dim?: unknown } | undefined)?.dim;
@@ -195,8 +233,11 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
       };
     });
     if (!this.usesInstruction) return { vision };
-    // frozen: never in trainableVariables()
-    return { vision, instruction: (this.encoders.instruction as InstructionEncoder).encode(images) };
+    // frozen unless trainInstruction (then, in training, BatchNorm on the batch's statistics)
+    const instruction = this.encoders.instruction as InstructionEncoder & {
+      encode(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
+    };
+    return { vision, instruction: instruction.encode(images, this.trainInstruction && _training) };
   }
 
   /**
@@ -257,6 +298,25 @@ export class PirClip<E extends PirClipEncoders = PirClipEncoders> extends PirMod
       const { pooled } = vit.pool(vit.transform(seq));
       return l2Normalize(pooled);
     });
+  }
+
+  /**
+   * What training updates: {@link PirModelBase.trainableVariables}, and with `trainInstruction` the instruction
+   * encoder's weights (its parameters that are not buffers: not the BatchNorm running statistics).
+   */
+  override trainableVariables(): tf.Variable[] {
+    const base = super.trainableVariables();
+    if (!this.trainInstruction) return base;
+    const seen = new Set(base);
+    const instruction = (
+      this.encoders.instruction as unknown as { namedParameters(): NamedParameter[] }
+    ).namedParameters();
+    return [
+      ...base,
+      ...instruction
+        .filter((p) => p.spec.trainable !== false && !seen.has(p.variable))
+        .map((p) => p.variable),
+    ];
   }
 
   /** The text side: `t = L2norm(text.global)`. */

@@ -38,6 +38,7 @@ import {
   applyBatchNorm,
   asInstructionEncoder,
   FoldedConvs,
+  gradientTapeOn,
   type InstructionView,
   useFold,
 } from './resnet.js';
@@ -256,14 +257,20 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
   /**
    * The last stage's map.
    * @param images [B, S, S, 3] normalised (CLIP mean/std), channels last
+   * @param training BatchNorm on the batch's statistics (see the body); default false: running statistics
    * @returns [B, S/32, S/32, 32·width]
    */
-  features(images: tf.Tensor4D): tf.Tensor4D {
+  features(images: tf.Tensor4D, training = false): tf.Tensor4D {
     const c = this.config;
     checkShape('ModifiedResNet.encode', 'images', images.shape, [-1, c.imageSize, c.imageSize, 3]);
-    if (useFold(this.foldBatchNorm, this.params)) return this.featuresFolded(images);
+    if (!training && useFold(this.foldBatchNorm, this.params)) return this.featuresFolded(images);
     const g = (n: string) => this.params.get(n) as unknown as tf.Tensor4D;
-    const bn = (p: string, x: tf.Tensor) => applyBatchNorm(this.params, p, x, false) as tf.Tensor4D;
+    // training: each BatchNorm normalises with the batch's statistics (PyTorch's train mode); the running
+    // statistics are updated only while a gradient tape records — once per optimiser step and micro-batch,
+    // not again when gradient caching replays the forward pass without a tape
+    const update = training && gradientTapeOn();
+    const bn = (p: string, x: tf.Tensor) =>
+      applyBatchNorm(this.params, p, x, training, 1e-5, update) as tf.Tensor4D;
     return tf.tidy(() => {
       let x = tf.relu(bn('bn1', conv2d(images, g('conv1.weight'), null, 2, 1))) as tf.Tensor4D; // [B, S/2, S/2, w/2]
       x = tf.relu(bn('bn2', conv2d(x, g('conv2.weight'), null, 1, 1))) as tf.Tensor4D;
@@ -320,6 +327,7 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
 
   /** @param images [B, S, S, 3] normalised (CLIP mean/std), channels last */
   encode(images: tf.Tensor4D, _training = false): EncoderOutput {
+    // as a vision tower: BatchNorm on the running statistics (train it through `instruction(images, true)`)
     return tf.tidy(() => {
       const f = this.features(images); // [B, h, w, C]
       const [b, h, w, c] = f.shape;
@@ -328,9 +336,12 @@ export class ModifiedResNet implements VisionEncoder, HasParameters {
     });
   }
 
-  /** The attention-pooled embedding only [B, outputDim] (PIR-CLIP's instruction vector). */
-  instruction(images: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => attentionPool2d(this.params, this.features(images), this.config.heads));
+  /**
+   * The attention-pooled embedding only [B, outputDim] (PIR-CLIP's instruction vector).
+   * @param training BatchNorm on the batch's statistics (the released PIR-CLIP trains this tower so)
+   */
+  instruction(images: tf.Tensor4D, training = false): tf.Tensor2D {
+    return tf.tidy(() => attentionPool2d(this.params, this.features(images, training), this.config.heads));
   }
 
   /** This tower as an {@link InstructionEncoder} (width `outputDim`): a view whose parameters and `dispose` are the tower's. */

@@ -155,11 +155,13 @@ export function applyBatchNorm(
   x: tf.Tensor,
   training: boolean,
   eps = 1e-5,
+  updateStats = true,
 ): tf.Tensor {
   const g = (n: string) => params.get(`${prefix}.${n}`);
   if (!training)
     return batchNormInference(x, g('running_mean'), g('running_var'), g('weight'), g('bias'), eps);
   const s = batchNormTraining(x, g('weight'), g('bias'), eps);
+  if (!updateStats) return s.y;
   tf.tidy(() => {
     g('running_mean').assign(tf.add(tf.mul(g('running_mean'), 0.9), tf.mul(s.mean, 0.1)));
     g('running_var').assign(tf.add(tf.mul(g('running_var'), 0.9), tf.mul(s.unbiasedVar, 0.1)));
@@ -429,6 +431,12 @@ export class ResNet implements VisionEncoder, HasParameters {
 
 /** An {@link InstructionEncoder} that is a view of a network: its parameters and its `dispose` are the network's. */
 export interface InstructionView extends InstructionEncoder, HasParameters {
+  /**
+   * @param images [B, H, W, 3] → [B, Di]
+   * @param training BatchNorm on the batch's statistics (networks that support it: `ModifiedResNet`); default
+   *   false, the running statistics (a frozen instruction encoder)
+   */
+  encode(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
   /** Free the viewed network. */
   dispose(): void;
 }
@@ -439,13 +447,16 @@ export interface InstructionView extends InstructionEncoder, HasParameters {
  * network's.
  */
 export function asInstructionEncoder(
-  model: { dim: number; instruction(images: tf.Tensor4D): tf.Tensor2D } & Partial<HasParameters> & {
+  model: {
+    dim: number;
+    instruction(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
+  } & Partial<HasParameters> & {
       dispose?: () => void;
     },
 ): InstructionView {
   return {
     dim: model.dim,
-    encode: (images) => model.instruction(images),
+    encode: (images, training) => model.instruction(images, training),
     namedParameters: () => model.namedParameters?.() ?? [],
     ...(model.ignoredKeys === undefined ? {} : { ignoredKeys: model.ignoredKeys }),
     dispose: () => model.dispose?.(),

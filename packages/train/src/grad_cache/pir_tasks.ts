@@ -101,16 +101,24 @@ export function pirClipTask(model: PirClip): EmbeddingTask<PirClipBatch, PirLoss
       labels: sliceRows(batch.labels, start, end),
     }),
     release: (slice) => tf.dispose([slice.images, slice.ids, slice.mask, slice.labels] as never),
-    frozen: (batch) => instructionOf(model, batch.images), // [[rows, Di]] or []
+    // a trained instruction encoder runs inside the tape, with the rest (trainInstruction)
+    frozen: (batch) => (model.trainInstruction ? [] : instructionOf(model, batch.images)), // [[rows, Di]] or []
     embed: (batch, frozen, training) =>
       tf.tidy(() => {
+        const instruction = model.trainInstruction
+          ? (
+              model.encoders.instruction as {
+                encode(images: tf.Tensor4D, training?: boolean): tf.Tensor2D;
+              }
+            ).encode(batch.images, training)
+          : (frozen[0] as tf.Tensor2D | undefined);
         const stem = model.encoders.vision.embed(batch.images); // [rows, 1+N, W] after ln_pre
         const [b, l, w] = stem.shape;
         const vision = {
           global: tf.reshape(tf.slice(stem, [0, 0, 0], [b, 1, w]), [b, w]) as tf.Tensor2D, // class token
           local: tf.slice(stem, [0, 1, 0], [b, l - 1, w]) as tf.Tensor3D, // patches [rows, N, W]
         };
-        const v = model.imageHead(vision, frozen[0] as tf.Tensor2D, training);
+        const v = model.imageHead(vision, instruction, training);
         const t = model.embedTexts(batch.ids, batch.mask, training);
         return [v, t];
       }),

@@ -15,8 +15,8 @@ export interface NamedModel {
   namedParameters(): NamedParameter[];
   /** Everything training updates: the model's own trainable variables and the encoders'. */
   trainableVariables(): tf.Variable[];
-  /** The trained towers (the instruction encoder is frozen and never trained). */
-  readonly encoders: { readonly vision: unknown; readonly text: unknown };
+  /** The towers (the instruction encoder is frozen, except in a `PirClip` with `trainInstruction`). */
+  readonly encoders: { readonly vision: unknown; readonly text: unknown; readonly instruction?: unknown };
 }
 
 /** Options of {@link namedTrainableParameters}. */
@@ -25,6 +25,8 @@ export interface NamedTrainableOptions {
   visionPrefix?: string;
   /** Prefix of the text encoder's parameter names (default `'encoders.text.'`). */
   textPrefix?: string;
+  /** Prefix of the instruction encoder's (when the model trains it; default `'encoders.instruction.'`). */
+  instructionPrefix?: string;
 }
 
 /**
@@ -50,14 +52,16 @@ export function namedTrainableParameters(
   const prefixes = {
     vision: options.visionPrefix ?? 'encoders.vision.',
     text: options.textPrefix ?? 'encoders.text.',
+    instruction: options.instructionPrefix ?? 'encoders.instruction.',
   };
   const byVariable = new Map<tf.Variable, NamedParameter>();
   const add = (params: readonly NamedParameter[]) => {
     for (const p of params) if (!byVariable.has(p.variable)) byVariable.set(p.variable, p);
   };
   add(model.namedParameters());
-  for (const role of ['vision', 'text'] as const) {
+  for (const role of ['vision', 'text', 'instruction'] as const) {
     const encoder = model.encoders[role];
+    if (encoder === undefined) continue;
     if (hasParameters(encoder)) add(withPrefix(prefixes[role], encoder.namedParameters()));
     const trains = (encoder as { trainableVariables?: () => tf.Variable[] }).trainableVariables;
     if (typeof trains === 'function')
