@@ -4,13 +4,14 @@
  * annotation files on disk read the same as the benchmark in memory, `--init`, `--resume`, and the errors a
  * newcomer meets (which flag, what to do). Each leaves no tensor behind.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeSynthetic } from '@pir/datasets';
 import { modelStateDict } from '@pir/models';
 import { loadModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
+import { readTrainingData } from '@pir/train/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNTHETIC_SPLITS } from '../src/commands/data.js';
@@ -155,6 +156,21 @@ describe('pir train / pir eval', () => {
     expect(fromFiles.report.nImages).toBe(inMemory.report.nImages);
     expect(fromFiles.report.mR).toBeCloseTo(inMemory.report.mR, 4); // PNG is lossless
     expect(fromFiles.data).toContain(written.files.test);
+    // RSITMD's layout: every image in one folder, the annotations saying test/<name> — found as such
+    const flat = join(dir, 'flat');
+    mkdirSync(flat);
+    const test = JSON.parse(readFileSync(written.files.test, 'utf8')) as { image: string }[];
+    for (const e of test) copyFileSync(join(written.imageDir, e.image), join(flat, basename(e.image)));
+    expect(test[0]?.image).toMatch(/^test\//);
+    const fromFlat = await evalCommand({
+      model: join(run, 'model'),
+      data: { kind: 'files', train: written.files.test, imageDir: flat },
+    });
+    expect(fromFlat.report.mR).toBeCloseTo(inMemory.report.mR, 4);
+    // told to look where the annotations say, the same folder is missing every image, and says so
+    await expect(
+      readTrainingData({ train: written.files.test, imageDir: flat, layout: 'as-annotated' }),
+    ).rejects.toThrow(/image file not found/);
   }, 120_000);
 
   it('says which flag is wrong and what to do', async () => {

@@ -4,9 +4,9 @@
  * files (PIR JSON per split, or one Karpathy `dataset_*.json` with every split) and an image folder.
  */
 import { stat } from 'node:fs/promises';
-import { generateSynthetic, readAnnotationFile, selectSplits } from '@pir/datasets';
+import { generateSynthetic, readAnnotationFile } from '@pir/datasets';
 import { PirError } from '@pir/runtime/errors';
-import { type DataSplit, syntheticTrainingData, type TrainingData, trainingData } from '@pir/train';
+import { type DataSplit, syntheticTrainingData, type TrainingData } from '@pir/train';
 import { readTrainingData } from '@pir/train/node';
 
 /** Shares of the synthetic benchmark's images in the train / val / test splits. */
@@ -113,17 +113,23 @@ export async function readEvalSplit(
   const file = source.train;
   if (file === undefined) throw new CommandOptionError('pir eval', '--annotations', 'is needed');
   await checkImageDir('pir eval', source.imageDir);
-  const read = await readAnnotationFile(file, { imageDir: source.imageDir });
-  const several = read.images.some((im) => im.split !== read.images[0]?.split);
-  const ds = several ? selectSplits(read, split) : read;
-  if (ds.images.length === 0)
+  const read = await readAnnotationFile(file);
+  const splits = [...new Set(read.images.map((im) => im.split))];
+  // a file of one split is taken whole; of several (Karpathy), the images of `split`. The images are found and
+  // checked as `pir train` does (readTrainingData: the annotation's paths, or all in one folder)
+  if (splits.length > 1 && !splits.includes(split))
     throw new CommandOptionError(
       'pir eval',
       '--split',
-      `'${split}' holds no images in ${file}; its splits are ${[...new Set(read.images.map((im) => im.split))].join(', ')}`,
+      `'${split}' holds no images in ${file}; its splits are ${splits.join(', ')}`,
     );
+  const data = await readTrainingData(
+    splits.length > 1
+      ? { train: file, [split]: file, imageDir: source.imageDir }
+      : { train: file, imageDir: source.imageDir },
+  );
   return {
-    split: trainingData({ train: ds }, source.imageDir).train,
-    describe: `${file}${several ? ` (${split} split)` : ''}, images in ${source.imageDir}`,
+    split: (splits.length > 1 ? data[split] : data.train) as DataSplit,
+    describe: `${file}${splits.length > 1 ? ` (${split} split)` : ''}, images in ${source.imageDir}`,
   };
 }
