@@ -4,7 +4,8 @@
  *   pir demo [--backend wasm] [--threads N] [--epochs 4] [--images 240] [--size 32] [--seed 0] [--out dir]
  *            [--no-baseline] [--json]
  *   pir train --config <name|file.json> --out <run-dir> (--synthetic N [--size px] | --train f [--val f]
- *             [--test f] --image-dir d) [--resume] [--epochs] [--batch-size] [--micro-batch] [--lr] [--seed]
+ *             [--test f] --image-dir d) [--resume] [--epochs] [--batch-size] [--micro-batch]
+ *             [--gradient-checkpointing] [--lr] [--seed]
  *             [--init model-dir] [--tokenizer words|bert|clip] [--progress auto|bar|lines|none] [--json]
  *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
  *            [--split test] [--json]
@@ -177,6 +178,10 @@ program
     'captions per forward pass: below the batch, gradient caching (same result, less memory)',
     positiveInt('--micro-batch'),
   )
+  .option(
+    '--gradient-checkpointing',
+    "low-memory mode for large models: recompute the encoders' activations in the backward pass and keep no packed copy of the weights (same gradients; slower per step). With --micro-batch 1, trains the paper-size pir-itr in the 4 GiB wasm heap",
+  )
   .option('--lr <x>', "peak learning rate (default: the recipe's)", positiveNumber('--lr'))
   .option(
     '-s, --seed <n>',
@@ -208,6 +213,7 @@ program
       backend: opts.backend,
       seed: opts.seed,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      ...(opts.gradientCheckpointing === true ? { cachePackedWeights: false } : {}),
     });
     const result = await trainCommand({
       config: opts.config,
@@ -219,6 +225,7 @@ program
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
       ...(opts.microBatch !== undefined ? { microBatch: opts.microBatch } : {}),
+      ...(opts.gradientCheckpointing === true ? { gradientCheckpointing: true } : {}),
       ...(opts.lr !== undefined ? { lr: opts.lr } : {}),
       ...(opts.init !== undefined ? { init: opts.init } : {}),
       ...(opts.tokenizer !== undefined ? { tokenizer: opts.tokenizer } : {}),

@@ -53,6 +53,13 @@ export interface VisionEncoder {
    */
   encode(images: tf.Tensor4D, training?: boolean): EncoderOutput;
   /**
+   * Activation checkpointing (optional; encoders built from repeated blocks support it): `true` keeps only
+   * each block's input for the backward pass and recomputes the block there (`checkpoint` of `@pir/nn`) —
+   * same gradients, a fraction of the memory, one extra forward pass. Default false. Encoders without it
+   * leave the property absent.
+   */
+  gradientCheckpointing?: boolean;
+  /**
    * The variables a model trains when it fine-tunes this encoder (`[]` for a frozen one). The PIR models
    * collect these; nothing else of the encoder is looked at.
    */
@@ -69,6 +76,13 @@ export interface TextEncoder {
    * @param mask [B, L] 1 = real token, 0 = padding
    */
   encode(ids: tf.Tensor2D, mask: tf.Tensor2D, training?: boolean): EncoderOutput;
+  /**
+   * Activation checkpointing (optional; encoders built from repeated blocks support it): `true` keeps only
+   * each block's input for the backward pass and recomputes the block there (`checkpoint` of `@pir/nn`) —
+   * same gradients, a fraction of the memory, one extra forward pass. Default false. Encoders without it
+   * leave the property absent.
+   */
+  gradientCheckpointing?: boolean;
   /** The variables a model trains when it fine-tunes this encoder (`[]` for a frozen one). */
   trainableVariables(): tf.Variable[];
 }

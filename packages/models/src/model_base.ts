@@ -118,6 +118,32 @@ export abstract class PirModelBase implements HasParameters {
   }
 
   /**
+   * Activation checkpointing in the vision and text encoders that support it (`gradientCheckpointing` of the
+   * encoder contract: Swin, BERT, the CLIP towers): each block's activations are recomputed in the backward
+   * pass instead of kept — the same gradients, a fraction of the memory (what lets the paper-size PIR-ITR
+   * train in the 4 GiB wasm heap), about one more forward pass of the encoders per step. Like Hugging Face's
+   * `gradient_checkpointing_enable()`.
+   * @param on true to enable, false to disable
+   * @returns the roles whose encoder supports it (`[]`: none does, nothing changed)
+   * @example
+   * ```ts
+   * model.setGradientCheckpointing(true); // ['vision', 'text'] for PIR-ITR with Swin + BERT
+   * ```
+   */
+  setGradientCheckpointing(on: boolean): EncoderRole[] {
+    this.check();
+    const roles: EncoderRole[] = [];
+    for (const role of ['vision', 'text'] as const) {
+      const enc = this.towers[role] as { gradientCheckpointing?: unknown };
+      if (typeof enc.gradientCheckpointing === 'boolean') {
+        enc.gradientCheckpointing = on;
+        roles.push(role);
+      }
+    }
+    return roles;
+  }
+
+  /**
    * Apply the model's constraints after an optimiser step: clamp the temperatures (PIR-ITR) or cap the logit
    * scale (PIR-CLIP), as the released code does under `no_grad`.
    */

@@ -9,7 +9,8 @@
  *   return), the one loader {@link loadStateDict} and exporter {@link stateDict}.
  * - **Primitives**: {@link linear}, {@link layerNorm}, {@link gelu}, {@link quickGelu},
  *   {@link multiHeadAttention} (+ {@link attentionBias}, {@link attendHeads}), {@link dropout} — functional,
- *   backend-agnostic, with the fused gradients the training speed depends on.
+ *   backend-agnostic, with the fused gradients the training speed depends on; {@link checkpoint} (activation
+ *   checkpointing: a segment's activations recomputed in the backward pass instead of kept).
  *
  * Imports only `@tensorflow/tfjs-core` (a peer) and `@pir/runtime`.
  */
@@ -34,6 +35,13 @@ export {
   multiHeadAttention,
   splitHeads,
 } from './ops/attention.js';
+export {
+  type CheckpointOptions,
+  type CheckpointState,
+  checkpoint,
+  type GradientSink,
+  withGradientSink,
+} from './ops/checkpoint.js';
 export { type DropoutOptions, dropout } from './ops/dropout.js';
 export { LN_EPS, layerNorm } from './ops/layer_norm.js';
 export { linear, linearTorch } from './ops/linear.js';

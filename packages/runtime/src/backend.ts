@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { detectEnvironment, type Environment, importOptional, logicalCores } from './environment.js';
 import { PirError } from './errors.js';
+import { setCachePackedWeights } from './kernels/batch_mat_mul.js';
 import { setWinogradConv } from './kernels/conv_winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
 import { setGlobalSeed } from './rng.js';
@@ -41,6 +42,13 @@ export interface InitBackendOptions {
    * ≈ 1e-6 relative; see `kernels/conv_winograd.ts`). Needs `repairKernels`. Default `true`.
    */
   winograd?: boolean;
+  /**
+   * wasm: keep XNNPACK's packed copy of each GEMM weight matrix between calls (default `true`: fastest
+   * inference and training of models that fit twice in the heap). `false` packs the weights for each call
+   * and drops them after it: no second copy of every weight matrix in the 4 GiB wasm heap, at the cost of one
+   * packing per GEMM — set it to train large models (the paper-size PIR-ITR). Needs `repairKernels`.
+   */
+  cachePackedWeights?: boolean;
   /** Prefer the GPU for tfjs-node: `'tensorflow'` loads `@tensorflow/tfjs-node-gpu` first. Default `true`. */
   preferGpu?: boolean;
   /** WebGPU adapter request options (power preference) and, in Node, Dawn toggles passed to `webgpu.create`. */
@@ -193,6 +201,7 @@ async function prepare(
       info.simd = setup.simd;
       info.threads = setup.threads;
       setWinogradConv(opts.winograd !== false);
+      setCachePackedWeights(opts.cachePackedWeights !== false);
       info.repairedKernels = opts.repairKernels === false ? [] : repairWasmKernels();
       return info;
     }

@@ -6,7 +6,11 @@ import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-ut
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
-import { _seenWeightsSize, _setSeenWeightsLimit } from '../src/kernels/batch_mat_mul.js';
+import {
+  _seenWeightsSize,
+  _setSeenWeightsLimit,
+  setCachePackedWeights,
+} from '../src/kernels/batch_mat_mul.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
 
@@ -186,6 +190,40 @@ describe('wasm BatchMatMul repair', () => {
     } finally {
       _setSeenWeightsLimit(prev);
     }
+  });
+
+  it('cachePackedWeights off: the same values for every operand layout, and no weights id remembered', async () => {
+    await tf.setBackend('wasm');
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[5, 4], [4, 3], false, false], // weights b
+      [[4, 5], [3, 4], true, true], // aᵀ·bᵀ as (b·a)ᵀ: a as weights
+      [[4, 5], [4, 3], true, false],
+      [[1, 4, 5], [2, 4, 3], true, false], // a shared, b batched: a as weights
+    ];
+    const results = async (cache: boolean) => {
+      const prev = setCachePackedWeights(cache);
+      try {
+        const out: Float32Array[] = [];
+        for (const [sa, sb, ta, tb] of cases) {
+          const a = tf.tensor(data(tf.util.sizeFromShape(sa), 31), sa);
+          const b = tf.tensor(data(tf.util.sizeFromShape(sb), 32), sb);
+          const y = tf.matMul(a, b, ta, tb);
+          out.push((await y.data()) as Float32Array);
+          tf.dispose([a, b, y]);
+        }
+        return out;
+      } finally {
+        setCachePackedWeights(prev);
+      }
+    };
+    const cached = await results(true);
+    const seen = _seenWeightsSize();
+    await expectNoLeak(async () => {
+      const uncached = await results(false);
+      expect(_seenWeightsSize()).toBe(seen);
+      for (const [i, u] of uncached.entries())
+        expect(Array.from(u)).toEqual(Array.from(cached[i] as Float32Array));
+    });
   });
 
   it('stays correct over training steps in which the weights change every step', async () => {

@@ -47,6 +47,7 @@ export {
   type ConstantLrOptions,
   type CosineWithWarmupOptions,
   clipGradNorm,
+  clipGradNormInPlace,
   constantLr,
   cosineWithWarmup,
   type Gradients,

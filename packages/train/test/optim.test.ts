@@ -13,6 +13,7 @@ import { TrainInputError } from '../src/errors.js';
 import {
   AdamW,
   clipGradNorm,
+  clipGradNormInPlace,
   constantLr,
   cosineWithWarmup,
   linearWarmupDecay,
@@ -261,6 +262,41 @@ describeBackends('parameter groups and AdamW rules', () => {
       ...small.grads.values(),
       none.totalNorm,
     ]);
+  });
+});
+
+describeBackends('clipGradNormInPlace', () => {
+  it('gives clipGradNorm’s values in the same map, frees the originals as it goes, leaks nothing', async () => {
+    const x = tf.variable(tf.zeros([2]));
+    const y = tf.variable(tf.zeros([2, 2]));
+    const make = () =>
+      new Map<tf.Variable, tf.Tensor>([
+        [x, tf.tensor1d([3, 0])],
+        [y, tf.tensor2d([0, 4, 0, 0], [2, 2])],
+      ]);
+    try {
+      await expectNoLeak(async () => {
+        const ref = make();
+        const want = clipGradNorm(ref, 1);
+        const grads = make();
+        const originals = [...grads.values()];
+        const before = tf.memory().numTensors;
+        const total = clipGradNormInPlace(grads, 1);
+        expect(tf.memory().numTensors).toBe(before + 1); // the norm; the clipped replace the originals
+        expect(originals.every((g) => g.isDisposed)).toBe(true);
+        expect((await total.data())[0]).toBeCloseTo(5, 5);
+        for (const v of [x, y])
+          await expectAllClose(grads.get(v) as tf.Tensor, await (want.grads.get(v) as tf.Tensor).data(), {
+            atol: 0,
+            rtol: 0,
+          });
+        const none = clipGradNormInPlace(new Map(), 1);
+        expectTrainError(() => clipGradNormInPlace(grads, Number.NaN), 'clipGradNorm', 'maxNorm');
+        tf.dispose([total, none, want.totalNorm, ...want.grads.values(), ...ref.values(), ...grads.values()]);
+      });
+    } finally {
+      tf.dispose([x, y]);
+    }
   });
 });
 

@@ -165,6 +165,33 @@ describeBackends('train drives every architecture', () => {
     expect(losses[3]?.length).toBe(4);
   });
 
+  it('gradientCheckpointing trains the same run (losses within float rounding), with micro-batches too', async () => {
+    const losses: Record<string, number[]> = {};
+    for (const [name, extra] of [
+      ['plain', {}],
+      ['checkpointed', { gradientCheckpointing: true }],
+      ['checkpointed 3', { gradientCheckpointing: true, microBatch: 3 }],
+    ] as const) {
+      const r = await train(
+        base({
+          ...extra,
+          recipe: { epochs: 1, batchSize: 10 },
+          overrides: { dropout: 0 },
+          onEvent: (e) => {
+            if (e.type !== 'step') return;
+            losses[name] ??= [];
+            losses[name]?.push(e.losses.loss as number);
+          },
+        }),
+      );
+      r.dispose();
+    }
+    expect(losses.plain?.length).toBe(4);
+    for (const name of ['checkpointed', 'checkpointed 3'])
+      for (const [i, l] of (losses[name] ?? []).entries())
+        expect(l).toBeCloseTo(losses.plain?.[i] as number, 3);
+  });
+
   it("selectOn 'test' (the released code's rule) selects on the test split and still reports val", async () => {
     const r = await train(base({ recipe: { epochs: 1, batchSize: 10, selectOn: 'test' } }));
     expect(r.best?.selectOn).toBe('test');

@@ -39,6 +39,8 @@ export interface TrainCommandOptions {
   batchSize?: number;
   /** Rows per forward pass (gradient caching below the batch). */
   microBatch?: number;
+  /** Activation checkpointing in the encoders (the low-memory mode; see `TrainOptions`). */
+  gradientCheckpointing?: boolean;
   /** Peak learning rate. */
   lr?: number;
   seed?: number;
@@ -173,6 +175,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<Omit<RunTrai
     recipe,
     ...(o.seed === undefined ? {} : { seed: o.seed }),
     ...(o.microBatch === undefined ? {} : { microBatch: o.microBatch }),
+    ...(o.gradientCheckpointing === true ? { gradientCheckpointing: true } : {}),
     ...(tokenizer === undefined ? {} : { tokenizer }),
     ...(init === undefined ? {} : { init }),
     ...(o.resume === true ? { resume: true } : {}),

@@ -24,6 +24,7 @@ import { getGlobalRng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, TextEncoder } from '../contract.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
+import { runBlock } from './checkpointing.js';
 import { normalLinear } from './init.js';
 import type { TextModelOptions } from './options.js';
 import { MissingTokenizer } from './tokenizer_stub.js';
@@ -150,6 +151,11 @@ export class BertEncoder implements TextEncoder, HasParameters {
   readonly dim: number;
   readonly tokenizer;
   readonly ignoredKeys: readonly RegExp[] = [/^embeddings\.position_ids$/];
+  /**
+   * Recompute each layer's activations in the backward pass instead of keeping them (`checkpoint` of
+   * `@pir/nn`): same gradients, memory of one layer's activations plus each layer's input. Default false.
+   */
+  gradientCheckpointing = false;
 
   /**
    * @param config fields that differ from bert-base-uncased ({@link BERT_BASE}), the default — e.g. a named test size:
@@ -207,29 +213,14 @@ export class BertEncoder implements TextEncoder, HasParameters {
       ) as tf.Tensor3D;
       const bias = c.attentionMask === 'mask' ? attentionBias({ keyMask: maskF }) : null;
       for (let i = 0; i < c.numLayers; i++) {
-        const p = `encoder.layer.${i}`;
-        const lin = (name: string, t: tf.Tensor) =>
-          linear(t, g(`${p}.${name}.weight`), g(`${p}.${name}.bias`));
-        const prev = x;
-        x = tf.tidy(() => {
-          const q = lin('attention.self.query', prev) as tf.Tensor3D;
-          const k = lin('attention.self.key', prev) as tf.Tensor3D;
-          const v = lin('attention.self.value', prev) as tf.Tensor3D;
-          const a = lin('attention.output.dense', multiHeadAttention(q, k, v, c.numHeads, bias));
-          const h1 = layerNorm(
-            tf.add(a, prev),
-            g(`${p}.attention.output.LayerNorm.weight`),
-            g(`${p}.attention.output.LayerNorm.bias`),
-            eps,
-          );
-          const f = lin('output.dense', gelu(lin('intermediate.dense', h1)));
-          return layerNorm(
-            tf.add(f, h1),
-            g(`${p}.output.LayerNorm.weight`),
-            g(`${p}.output.LayerNorm.bias`),
-            eps,
-          ) as tf.Tensor3D;
-        });
+        const inputs = bias === null ? [x] : [x, bias];
+        x = runBlock(
+          this.gradientCheckpointing,
+          this.params,
+          `encoder.layer.${i}.`,
+          (prev, keyBias) => this.layer(i, prev as tf.Tensor3D, keyBias ?? null),
+          inputs,
+        );
       }
       const cls = tf.reshape(tf.slice(x, [0, 0, 0], [b, 1, h]), [b, h]) as tf.Tensor2D; // [B, H]
       const global =
@@ -237,6 +228,34 @@ export class BertEncoder implements TextEncoder, HasParameters {
           ? (tf.tanh(linear(cls, g('pooler.dense.weight'), g('pooler.dense.bias'))) as tf.Tensor2D)
           : cls;
       return { global, local: x, mask: maskF };
+    });
+  }
+
+  /** Layer `i` (post-LN): self-attention + residual + LayerNorm, then the MLP + residual + LayerNorm. */
+  private layer(i: number, prev: tf.Tensor3D, bias: tf.Tensor | null): tf.Tensor3D {
+    const c = this.config;
+    const eps = c.layerNormEps;
+    const p = `encoder.layer.${i}`;
+    const g = (n: string) => this.params.get(n);
+    const lin = (name: string, t: tf.Tensor) => linear(t, g(`${p}.${name}.weight`), g(`${p}.${name}.bias`));
+    return tf.tidy(() => {
+      const q = lin('attention.self.query', prev) as tf.Tensor3D;
+      const k = lin('attention.self.key', prev) as tf.Tensor3D;
+      const v = lin('attention.self.value', prev) as tf.Tensor3D;
+      const a = lin('attention.output.dense', multiHeadAttention(q, k, v, c.numHeads, bias));
+      const h1 = layerNorm(
+        tf.add(a, prev),
+        g(`${p}.attention.output.LayerNorm.weight`),
+        g(`${p}.attention.output.LayerNorm.bias`),
+        eps,
+      );
+      const f = lin('output.dense', gelu(lin('intermediate.dense', h1)));
+      return layerNorm(
+        tf.add(f, h1),
+        g(`${p}.output.LayerNorm.weight`),
+        g(`${p}.output.LayerNorm.bias`),
+        eps,
+      ) as tf.Tensor3D;
     });
   }
 

@@ -15,6 +15,7 @@ import {
 } from '@pir/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../layers/attention.js';
+import { runBlock } from './checkpointing.js';
 import { normalLinear } from './init.js';
 
 /** Shape of a CLIP transformer. */
@@ -53,11 +54,43 @@ export function clipTransformerSpecs(prefix: string, s: ClipTransformerShape): P
   return specs;
 }
 
+/** Residual block `p` (pre-LN): `x + attn(ln_1(x))`, then `+ mlp(ln_2(·))`. */
+function residualBlock(
+  params: ParamStore,
+  p: string,
+  s: ClipTransformerShape,
+  x: tf.Tensor3D,
+  bias: tf.Tensor | null,
+): tf.Tensor3D {
+  const act = activation(s.activation);
+  const g = (n: string) => params.get(n);
+  return tf.tidy(() => {
+    const a = selfAttention(
+      layerNorm(x, g(`${p}.ln_1.weight`), g(`${p}.ln_1.bias`)) as tf.Tensor3D,
+      g(`${p}.attn.in_proj_weight`),
+      g(`${p}.attn.in_proj_bias`),
+      g(`${p}.attn.out_proj.weight`),
+      g(`${p}.attn.out_proj.bias`),
+      s.heads,
+      bias,
+    );
+    const h = tf.add(x, a);
+    const n2 = layerNorm(h, g(`${p}.ln_2.weight`), g(`${p}.ln_2.bias`));
+    const m = linear(
+      act(linear(n2, g(`${p}.mlp.c_fc.weight`), g(`${p}.mlp.c_fc.bias`))),
+      g(`${p}.mlp.c_proj.weight`),
+      g(`${p}.mlp.c_proj.bias`),
+    );
+    return tf.add(h, m) as tf.Tensor3D;
+  });
+}
+
 /**
  * Run the residual blocks: `x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))`.
  *
  * @param x [B, L, W]
  * @param bias additive attention bias (key padding and/or causal; see `attentionBias`) or null
+ * @param checkpointed recompute each block's activations in the backward pass (`checkpoint` of `@pir/nn`)
  * @returns [B, L, W]
  */
 export function clipTransformer(
@@ -66,30 +99,19 @@ export function clipTransformer(
   s: ClipTransformerShape,
   x: tf.Tensor3D,
   bias: tf.Tensor | null,
+  checkpointed = false,
 ): tf.Tensor3D {
-  const act = activation(s.activation);
   return tf.tidy(() => {
     let h: tf.Tensor3D = x;
-    const g = (n: string) => params.get(n);
     for (let i = 0; i < s.layers; i++) {
       const p = `${prefix}.resblocks.${i}`;
-      const a = selfAttention(
-        layerNorm(h, g(`${p}.ln_1.weight`), g(`${p}.ln_1.bias`)) as tf.Tensor3D,
-        g(`${p}.attn.in_proj_weight`),
-        g(`${p}.attn.in_proj_bias`),
-        g(`${p}.attn.out_proj.weight`),
-        g(`${p}.attn.out_proj.bias`),
-        s.heads,
-        bias,
+      h = runBlock(
+        checkpointed,
+        params,
+        `${p}.`,
+        (a, keyBias) => residualBlock(params, p, s, a as tf.Tensor3D, keyBias ?? null),
+        bias === null ? [h] : [h, bias],
       );
-      h = tf.add(h, a);
-      const n2 = layerNorm(h, g(`${p}.ln_2.weight`), g(`${p}.ln_2.bias`));
-      const m = linear(
-        act(linear(n2, g(`${p}.mlp.c_fc.weight`), g(`${p}.mlp.c_fc.bias`))),
-        g(`${p}.mlp.c_proj.weight`),
-        g(`${p}.mlp.c_proj.bias`),
-      );
-      h = tf.add(h, m);
     }
     return h;
   });

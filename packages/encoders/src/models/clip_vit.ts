@@ -129,6 +129,11 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
   readonly config: Readonly<ClipVisionConfig>;
   readonly params: ParamStore;
   readonly dim: number;
+  /**
+   * Recompute each residual block's activations in the backward pass instead of keeping them (`checkpoint`
+   * of `@pir/nn`): same gradients, a fraction of the memory, one extra forward pass. Default false.
+   */
+  gradientCheckpointing = false;
   /** N of `encode(...).local`: the patches, (imageSize / patchSize)². */
   readonly localTokens: number;
 
@@ -184,7 +189,7 @@ export class ClipVisionTransformer implements VisionEncoder, HasParameters {
   transform(x: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
       const bias = attentionBias({ keyMask });
-      return clipTransformer(this.params, 'transformer', this.config, x, bias);
+      return clipTransformer(this.params, 'transformer', this.config, x, bias, this.gradientCheckpointing);
     });
   }
 

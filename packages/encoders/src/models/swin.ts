@@ -33,6 +33,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderOutput, VisionEncoder } from '../contract.js';
 import { patchEmbed } from '../layers/conv.js';
 import { check, checkPositiveInt, checkShape } from '../layers/errors.js';
+import { runBlock } from './checkpointing.js';
 import { normalLinear } from './init.js';
 import type { ModelOptions } from './options.js';
 
@@ -339,6 +340,11 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
   readonly localTokens: number;
   /** Buffers of official checkpoints that are recomputed here. */
   readonly ignoredKeys = [/(^|\.)relative_position_index$/, /(^|\.)attn_mask$/];
+  /**
+   * Recompute each block's activations in the backward pass instead of keeping them (`checkpoint` of
+   * `@pir/nn`): same gradients, memory of one block's activations plus each block's input. Default false.
+   */
+  gradientCheckpointing = false;
   private readonly stages: StagePlan[];
   /** Per stage: relative position index [w²·w²] (int32) and, when shifted, the mask [1, nW, 1, w², w²]. */
   private readonly consts: { index: tf.Tensor1D; mask: tf.Tensor | null }[];
@@ -439,7 +445,14 @@ export class SwinTransformer implements VisionEncoder, HasParameters {
       x = tf.add(x, g('patch_embed.proj.bias'));
       x = layerNorm(x, g('patch_embed.norm.weight'), g('patch_embed.norm.bias'), c.eps) as tf.Tensor4D;
       this.stages.forEach((s, i) => {
-        for (let j = 0; j < s.depth; j++) x = this.block(x, i, j);
+        for (let j = 0; j < s.depth; j++)
+          x = runBlock(
+            this.gradientCheckpointing,
+            this.params,
+            `layers.${i}.blocks.${j}.`,
+            (a) => this.block(a as tf.Tensor4D, i, j),
+            [x],
+          );
         if (s.merge) {
           const d = `layers.${i}.downsample`;
           x = patchMerging(x, g(`${d}.norm.weight`), g(`${d}.norm.bias`), g(`${d}.reduction.weight`), c.eps);

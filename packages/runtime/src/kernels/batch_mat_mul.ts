@@ -165,6 +165,37 @@ function weightsId(backend: WasmBackend, t: TensorInfo, k: number): number {
   return d.id;
 }
 
+/**
+ * Whether XNNPACK keeps the packed copy of a GEMM's weights operand between calls (per C++ id). On (the
+ * default), a model's weight matrices are packed once and reused by every forward pass — fastest, but every
+ * weight matrix then lives twice in the wasm heap (the variable and its packed copy). Off, the operand is
+ * packed for the call and dropped after it: one packing per call (O(K·N) next to the GEMM's O(M·K·N)), no
+ * second copy — what lets the paper-size PIR-ITR (161 M parameters) train inside the 4 GiB wasm heap.
+ */
+let CACHE_PACKED_WEIGHTS = true;
+
+/**
+ * Keep (`true`, default) or drop (`false`) XNNPACK's packed copy of GEMM weights between calls on wasm (see
+ * `initBackend({ cachePackedWeights })`). @returns the previous setting
+ */
+export function setCachePackedWeights(on: boolean): boolean {
+  const prev = CACHE_PACKED_WEIGHTS;
+  CACHE_PACKED_WEIGHTS = on;
+  return prev;
+}
+
+/**
+ * The C++ id to pass as GEMM weights for the whole tensor `t` viewed as `[k, size/k]`: its own id (packed
+ * copy cached) or, with the cache off, a temporary alias pushed to `aliases` (released after the GEMM, which
+ * drops the operator packed for it).
+ */
+function weightsOperand(backend: WasmBackend, t: TensorInfo, k: number, aliases: number[]): number {
+  if (CACHE_PACKED_WEIGHTS) return weightsId(backend, t, k);
+  const id = makeAlias(backend, offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
+  aliases.push(id);
+  return id;
+}
+
 // --- the kernel -------------------------------------------------------------------------------------------
 
 function freeAll(backend: WasmBackend, temps: TensorInfo[]): void {
@@ -223,6 +254,7 @@ export function batchMatMulWasm(
   }
 
   const temps: TensorInfo[] = [];
+  const aliases: number[] = [];
   try {
     // ---- b shared (or nothing batched): fold a's batch into rows, one GEMM.
     if (batchB === 1) {
@@ -234,7 +266,7 @@ export function batchMatMulWasm(
         gemm(
           backend,
           dataOf(backend, b, WHERE).memoryOffset,
-          weightsId(backend, a, k),
+          weightsOperand(backend, a, k, aliases),
           offsetOf(backend, tmp),
           n,
           k,
@@ -255,7 +287,7 @@ export function batchMatMulWasm(
         temps.push(bt);
         bId = dataOf(backend, bt, WHERE).id;
       } else {
-        bId = weightsId(backend, b, k);
+        bId = weightsOperand(backend, b, k, aliases);
       }
       const out = backend.makeOutput(outShape, 'float32');
       gemm(backend, offsetOf(backend, aRows), bId, offsetOf(backend, out), rows, k, n);
@@ -271,7 +303,7 @@ export function batchMatMulWasm(
       }
       let aId: number; // weights [K, M]
       if (ta) {
-        aId = weightsId(backend, a, k);
+        aId = weightsOperand(backend, a, k, aliases);
       } else {
         const at = transposeLast2(backend, a, 1, m, k);
         temps.push(at);
@@ -345,6 +377,7 @@ export function batchMatMulWasm(
     }
     return out;
   } finally {
+    for (const id of aliases) releaseAlias(backend, id);
     freeAll(backend, temps);
   }
 }

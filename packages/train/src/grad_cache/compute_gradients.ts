@@ -20,7 +20,13 @@
  * before each micro-batch's first pass the task's random generators are saved and before its second they
  * are restored (see `rng_state.ts`), so dropout draws the same masks in both. Outputs of frozen parts (the
  * instruction encoder) are computed once in pass 1 and reused. The price is one extra forward pass.
+ *
+ * With activation checkpointing in the encoders (`model.setGradientCheckpointing(true)`), each backward pass
+ * runs under a gradient sink (`withGradientSink` of `@pir/nn`): a checkpointed block's variable gradients
+ * are added to the accumulated gradients as soon as the block is done, instead of travelling through the
+ * backward pass — so pass 2 never holds the accumulated gradients *and* a micro-batch's full set.
  */
+import { type GradientSink, withGradientSink } from '@pir/nn';
 import type { RngState } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainInputError } from '../errors.js';
@@ -58,20 +64,56 @@ export function disposeGradients(result: GradientsResult<LossLike>): void {
 function lossAndGrads<P extends LossLike>(
   f: () => P,
   xs: tf.Tensor[],
+  sink?: GradientSink,
 ): { parts: P; grads: (tf.Tensor | null)[] } {
   let parts: P | undefined;
-  const { value, grads } = tf.engine().gradients(
-    () => {
-      parts = f();
-      for (const x of Object.values(parts) as tf.Tensor[]) if (x !== parts.loss) tf.keep(x);
-      return parts.loss;
-    },
-    xs,
-    undefined,
-    true,
-  );
+  const body = () => {
+    parts = f();
+    for (const x of Object.values(parts) as tf.Tensor[]) if (x !== parts.loss) tf.keep(x);
+    return parts.loss;
+  };
+  const { value, grads } =
+    sink === undefined ? tf.engine().gradients(body, xs, undefined, true) : gradientsWithSink(sink, body, xs);
   const out = { ...(parts as P), loss: value } as P;
   return { parts: out, grads: grads as (tf.Tensor | null)[] };
+}
+
+/**
+ * A sink adding checkpointed blocks' gradients into `acc` (kept: they are made inside the backward pass's
+ * scope); gradients of variables outside `vars` are dropped. Plus the anchor scalar to list among the `xs`.
+ */
+function accumulatingSink(acc: Map<tf.Variable, tf.Tensor>, vars: readonly tf.Variable[]): GradientSink {
+  const wanted = new Set(vars);
+  return {
+    anchor: tf.scalar(0),
+    add(v, g) {
+      if (!wanted.has(v)) {
+        g.dispose();
+        return;
+      }
+      const old = acc.get(v);
+      if (old === undefined) {
+        acc.set(v, tf.keep(g));
+        return;
+      }
+      acc.set(v, tf.keep(tf.add(old, g)));
+      tf.dispose([old, g]);
+    },
+  };
+}
+
+/** `engine.gradients(f, [...xs, sink.anchor])` under `sink`; @returns the value and the gradients of `xs`. */
+function gradientsWithSink(
+  sink: GradientSink,
+  f: () => tf.Tensor,
+  xs: tf.Tensor[],
+): { value: tf.Tensor; grads: (tf.Tensor | null)[] } {
+  const { value, grads } = withGradientSink(sink, () =>
+    tf.engine().gradients(f, [...xs, sink.anchor], undefined, true),
+  );
+  const anchorGrad = grads[xs.length];
+  if (anchorGrad != null) anchorGrad.dispose();
+  return { value, grads: grads.slice(0, xs.length) as (tf.Tensor | null)[] };
 }
 
 function add(acc: Map<tf.Variable, tf.Tensor>, v: tf.Variable, g: tf.Tensor | null): void {
@@ -130,15 +172,23 @@ function plain<B, P extends LossLike>(
   training: boolean,
 ): GradientsResult<P> {
   const frozen = task.frozen === undefined ? [] : tf.tidy(() => task.frozen?.(batch) ?? []);
+  const acc = new Map<tf.Variable, tf.Tensor>();
+  const sink = accumulatingSink(acc, vars);
   try {
-    const { parts, grads } = lossAndGrads(() => task.loss(task.embed(batch, frozen, training), batch), vars);
-    const acc = new Map<tf.Variable, tf.Tensor>();
+    const { parts, grads } = lossAndGrads(
+      () => task.loss(task.embed(batch, frozen, training), batch),
+      vars,
+      sink,
+    );
     vars.forEach((v, i) => {
       add(acc, v, grads[i] ?? null);
     });
     return { grads: acc, parts };
+  } catch (err) {
+    tf.dispose([...acc.values()]);
+    throw err;
   } finally {
-    tf.dispose(frozen);
+    tf.dispose([...frozen, sink.anchor]);
   }
 }
 
@@ -160,6 +210,7 @@ function cached<B, P extends LossLike>(
   let full: tf.Tensor2D[] = [];
   let embGrads: (tf.Tensor | null)[] = [];
   const acc = new Map<tf.Variable, tf.Tensor>();
+  const sink = accumulatingSink(acc, vars);
   let parts: P | undefined;
   try {
     // pass 1: embeddings of every micro-batch, no tape (each forward's activations freed by tidy)
@@ -208,7 +259,8 @@ function cached<B, P extends LossLike>(
       const rows = task.slice(batch, s, e);
       const cachedGrads = embGrads.map((g) => (g === null ? null : tf.slice(g, s, e - s))); // [rows, D] each
       try {
-        const { value, grads } = tf.engine().gradients(
+        const { value, grads } = gradientsWithSink(
+          sink,
           () => {
             const emb = task.embed(rows, frozen[c] as tf.Tensor[], training);
             const terms = emb.flatMap((x, k) => {
@@ -218,8 +270,6 @@ function cached<B, P extends LossLike>(
             return terms.length === 0 ? tf.scalar(0) : tf.addN(terms);
           },
           vars,
-          undefined,
-          true,
         );
         value.dispose();
         vars.forEach((v, i) => {
@@ -241,5 +291,6 @@ function cached<B, P extends LossLike>(
     tf.dispose(full);
     tf.dispose(embGrads.filter((g): g is tf.Tensor => g !== null));
     for (const fz of frozen) tf.dispose(fz);
+    sink.anchor.dispose();
   }
 }

@@ -46,3 +46,28 @@ export function clipGradNorm(grads: Gradients, maxNorm: number): ClippedGradient
   });
   return { grads: out, totalNorm: totalNorm as tf.Scalar };
 }
+
+/**
+ * {@link clipGradNorm} that replaces the gradients in `grads` by their scaled versions one at a time, freeing
+ * each original as soon as its copy exists — never two full sets of gradients in memory (PyTorch's in-place
+ * `clip_grad_norm_`). Same values as {@link clipGradNorm}.
+ * @returns [] the global 2-norm before clipping (the caller disposes it)
+ */
+export function clipGradNormInPlace(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number): tf.Scalar {
+  if (!(Number.isFinite(maxNorm) && maxNorm > 0))
+    throw new TrainInputError('clipGradNorm', 'maxNorm', `must be a finite number > 0, got ${maxNorm}`);
+  if (grads.size === 0) return tf.scalar(0);
+  const [total, coef] = tf.tidy(() => {
+    const t = tf.norm(tf.stack([...grads.values()].map((g) => tf.norm(g))));
+    return [t, tf.minimum(tf.div(maxNorm, tf.add(t, 1e-6)), 1)];
+  }) as [tf.Scalar, tf.Scalar];
+  try {
+    for (const [v, g] of grads) {
+      grads.set(v, tf.mul(g, coef));
+      g.dispose();
+    }
+  } finally {
+    coef.dispose();
+  }
+  return total;
+}

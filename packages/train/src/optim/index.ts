@@ -15,7 +15,12 @@ export {
   PIR_ITR_ADAMW,
   type ResolvedParamGroup,
 } from './adamw.js';
-export { type ClippedGradients, clipGradNorm, type Gradients } from './clip_grad_norm.js';
+export {
+  type ClippedGradients,
+  clipGradNorm,
+  clipGradNormInPlace,
+  type Gradients,
+} from './clip_grad_norm.js';
 export { type NamedModel, type NamedTrainableOptions, namedTrainableParameters } from './model_parameters.js';
 export {
   isTrainable,
