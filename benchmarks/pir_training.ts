@@ -2,12 +2,13 @@
  * Training throughput and peak memory of PIR-ITR at the `tiny`, `base` and `paper` sizes of `@pir/models`'
  * configurations: `@pir/train`'s step (AdamW, the model's loss) on wasm against the same configuration in
  * PyTorch on CPU (`pir_training_torch.py`, the reference modules of tools/golden), each in its own process so
- * that peak RSS is the configuration's own. Best against best: wasm with 1 and 2 threads, PyTorch with 1 and 2.
- * The paper size also runs at the paper's batch of 128 as 4 micro-batches of 32 with gradient caching (the
- * same gradient as one batch of 128), which is what lets it train in this machine's memory; from that the time
- * of one RSITMD epoch (17,175 captions) follows.
+ * that peak RSS is the configuration's own. Best against best: wasm with 1 and 2 threads, PyTorch with 1 and 2
+ * (`--threads 1`: one thread only). Batch 32 everywhere; wasm runs base as 4 × 8 with gradient caching and the
+ * paper size in the low-memory mode (`pir train --gradient-checkpointing`: activation checkpointing, no packed
+ * weight copies) as 32 × 1 — the same gradient as one batch — because the 4 GiB wasm heap holds no more. From
+ * the paper size's rate the time of one RSITMD epoch (17,175 captions) follows.
  *
- *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3]
+ *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3] [--threads 1,2] [--out name]
  *
  * Needs the packages built (`npm run build`) and a quiet machine (load average < 0.5; recorded).
  */
@@ -36,6 +37,8 @@ interface Measured {
   peakRssMiB: number;
   peakTensorMiB?: number;
   trainableParams?: number;
+  wasmHeapMiB?: number;
+  gradientCheckpointing?: boolean;
 }
 
 /** Child: one configuration, one batch (and micro-batch), one thread count, on wasm. */
@@ -44,8 +47,15 @@ async function child(): Promise<void> {
   const batch = Number(arg('batch', '32'));
   const micro = Number(arg('micro', '0'));
   const reps = Number(arg('reps', '3'));
-  await initBackend({ backend: 'wasm', threads: Number(arg('threads', '1')) });
+  const ckpt = arg('ckpt', '0') === '1';
+  await initBackend({
+    backend: 'wasm',
+    threads: Number(arg('threads', '1')),
+    // the low-memory mode (pir train --gradient-checkpointing): no packed copy of every weight matrix
+    ...(ckpt ? { cachePackedWeights: false } : {}),
+  });
   const model = createModel(`pir-itr-${size}` as 'pir-itr-tiny', { seed: 1 }) as unknown as PirItr;
+  if (ckpt) model.setGradientCheckpointing(true);
   const vision = model.encoders.vision as unknown as { config: { imageSize: number } };
   const text = model.encoders.text as unknown as { config: { maxPositions: number } };
   const s = vision.config.imageSize;
@@ -95,11 +105,21 @@ async function child(): Promise<void> {
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     peakTensorMiB: peak / 2 ** 20,
     trainableParams: params.reduce((n, p) => n + p.variable.size, 0),
+    // the wasm heap never shrinks: its size at the end is its peak (the limit is 4,096 MiB)
+    wasmHeapMiB: (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20,
+    gradientCheckpointing: ckpt,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
 }
 
-function runChild(size: string, batch: number, threads: number, reps: number, micro = 0): Measured {
+function runChild(
+  size: string,
+  batch: number,
+  threads: number,
+  reps: number,
+  micro = 0,
+  ckpt = false,
+): Measured {
   const out = execFileSync(
     process.execPath,
     [
@@ -118,6 +138,8 @@ function runChild(size: string, batch: number, threads: number, reps: number, mi
       String(reps),
       '--micro',
       String(micro),
+      '--ckpt',
+      ckpt ? '1' : '0',
     ],
     { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
   );
@@ -126,6 +148,7 @@ function runChild(size: string, batch: number, threads: number, reps: number, mi
 
 async function parent(): Promise<void> {
   const sizes = arg('sizes', 'tiny,base,paper').split(',');
+  const threadCounts = arg('threads', '1,2').split(',').map(Number);
   const reps = Number(arg('reps', '3'));
   const before = loadavg()[0] as number;
   console.log(
@@ -139,12 +162,14 @@ async function parent(): Promise<void> {
     writeFileSync(cfgPath, JSON.stringify(resolveModelConfig(`pir-itr-${size}` as 'pir-itr-tiny')));
     const js: Record<string, Measured> = {};
     const py: Record<string, Measured> = {};
-    // wasm's heap is one 32-bit address space (4 GiB, and it never shrinks): base and paper at batch 32 in one
-    // pass abort there, so they run as 4 micro-batches of 8 with gradient caching — the same gradient
-    const micro = size === 'tiny' ? 0 : 8;
-    for (const threads of [1, 2]) {
+    // wasm's heap is one 32-bit address space (4 GiB, and it never shrinks): base at batch 32 in one pass
+    // aborts there, so it runs as 4 micro-batches of 8 with gradient caching — the same gradient. The paper
+    // size runs in the low-memory mode (activation checkpointing, no packed weight copies) as 32 × 1.
+    const micro = size === 'tiny' ? 0 : size === 'paper' ? 1 : 8;
+    const ckpt = size === 'paper';
+    for (const threads of threadCounts) {
       try {
-        js[`${threads}t`] = runChild(size, batch, threads, size === 'paper' ? 1 : reps, micro);
+        js[`${threads}t`] = runChild(size, batch, threads, size === 'paper' ? 1 : reps, micro, ckpt);
         console.log(
           `${size} batch ${batch}${micro ? ` as ${batch / micro}×${micro}` : ''} wasm ${threads}t: ${js[`${threads}t`]?.medianMs.toFixed(0)} ms/step, peak RSS ${js[`${threads}t`]?.peakRssMiB.toFixed(0)} MiB`,
         );
@@ -220,7 +245,7 @@ async function parent(): Promise<void> {
       `${String(r.size).padEnd(7)}${String(r.batch).padStart(5)}${js.medianMs.toFixed(0).padStart(14)}${py.medianMs.toFixed(0).padStart(15)}${(r.ratio as number).toFixed(2).padStart(7)}${js.samplesPerSecond.toFixed(1).padStart(17)}${js.peakRssMiB.toFixed(0).padStart(19)}${py.peakRssMiB.toFixed(0).padStart(20)}`,
     );
   }
-  writeResult('pir-training', { load: { before, after }, rows, failures });
+  writeResult(arg('out', 'pir-training'), { load: { before, after }, threads: threadCounts, rows, failures });
   process.exit(0);
 }
 

@@ -73,11 +73,17 @@ export function datasetOption(value: unknown): DatasetName {
 }
 
 /** Start the tfjs backend the options ask for (default wasm, one thread per core). */
-export async function startBackend(values: { backend?: unknown; threads?: unknown }): Promise<string> {
+export async function startBackend(values: {
+  backend?: unknown;
+  threads?: unknown;
+  'gradient-checkpointing'?: unknown;
+}): Promise<string> {
   const threads = intOption('threads', values.threads, undefined, 1);
   const info = await initBackend({
     backend: (values.backend as BackendName | undefined) ?? 'wasm',
     ...(threads === undefined ? {} : { threads }),
+    // the low-memory mode: no packed copy of every weight matrix in the wasm heap
+    ...(values['gradient-checkpointing'] === true ? { cachePackedWeights: false } : {}),
   });
   return `backend: ${info.name}${info.threads ? ` (${info.threads} threads)` : ''}`;
 }

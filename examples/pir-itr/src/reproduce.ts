@@ -29,6 +29,11 @@ export interface ReproduceOptions {
   seed?: number;
   /** Rows per forward pass (gradient caching below the batch: the same gradient on less memory). */
   microBatch?: number;
+  /**
+   * Activation checkpointing in the encoders (start the backend with `cachePackedWeights: false` too): the
+   * low-memory mode in which the paper-size PIR-ITR trains on wasm (with `microBatch: 1`).
+   */
+  gradientCheckpointing?: boolean;
   /** Pretrained towers (Swin, BERT, the instruction ResNet). */
   weights?: PretrainedWeights;
   /**
@@ -127,6 +132,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       progress: options.progress ?? 'auto',
       ...(options.recipe === undefined ? {} : { recipe: options.recipe }),
       ...(options.microBatch === undefined ? {} : { microBatch: options.microBatch }),
+      ...(options.gradientCheckpointing === true ? { gradientCheckpointing: true } : {}),
       ...(tokenizer === undefined ? {} : { tokenizer }),
       ...(options.resume === undefined ? {} : { resume: options.resume }),
     });
