@@ -7,6 +7,8 @@
  *             [--test f] --image-dir d) [--resume] [--epochs] [--batch-size] [--micro-batch]
  *             [--gradient-checkpointing] [--lr] [--seed]
  *             [--init model-dir] [--tokenizer words|bert|clip] [--progress auto|bar|lines|none] [--json]
+ *   pir index <folder> --model <model-dir> --store <file:dir> [--batch-size] [--strict] [--shard i/n] [--json]
+ *   pir search "<caption>" … --model <model-dir> --store <file:dir> [-k 10] [--image] [--json]
  *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
  *            [--split test] [--json]
  *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
@@ -22,6 +24,7 @@ import { formatBench, runBench } from './bench/run.js';
 import { convert } from './commands/convert.js';
 import type { DataSource } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
+import { formatHits, indexCommand, searchCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
@@ -296,6 +299,82 @@ program
     console.log(
       `median rank I2T ${r.report.i2t.medianRank} · T2I ${r.report.t2i.medianRank} · ties counted ${r.report.ties}`,
     );
+  });
+
+program
+  .command('index')
+  .description(
+    'embed every image of a folder (JPEG, PNG, TIFF, WebP; sub-folders too) into a store with a model; resumable (run it again after a crash: it adds what is missing) and shardable',
+  )
+  .argument('<folder>', 'the archive: a folder of images')
+  .requiredOption('-m, --model <dir>', 'the model directory (pir train … → <run>/model, pir convert)')
+  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb (created on first use) or a folder')
+  .option(
+    '--batch-size <n>',
+    'images per forward pass and per committed batch (default 32)',
+    positiveInt('--batch-size'),
+  )
+  .option('--strict', 'stop at the first unreadable image (default: report each one and go on)')
+  .option('--shard <i/n>', 'index only shard i of n (0-based): n processes can fill one store together')
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('--json', 'print the summary as JSON')
+  .action(async (folder: string, opts) => {
+    await initBackend({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const tty = process.stderr.isTTY === true && !opts.json;
+    const s = await indexCommand({
+      folder,
+      model: opts.model,
+      store: opts.store,
+      ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+      ...(opts.strict === true ? { strict: true } : {}),
+      ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+      progress: (line, final) => {
+        if (tty) process.stderr.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
+        else if (!opts.json) process.stderr.write(`${line}\n`);
+      },
+    });
+    if (opts.json) {
+      console.log(JSON.stringify(s));
+      return;
+    }
+    console.log(
+      `${s.store}: ${s.added} added, ${s.alreadyIndexed} already there, ${s.failed.length} unreadable (${s.seconds.toFixed(1)} s)`,
+    );
+    for (const f of s.failed) console.log(`  unreadable: ${f.path}: ${f.error}`);
+  });
+
+program
+  .command('search')
+  .description('find the images of a store that match a caption (or, with --image, an image)')
+  .argument('<query...>', 'one or more captions (quote each), or image files with --image')
+  .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
+  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb or a folder')
+  .option('-k, --top <k>', 'hits per query', positiveInt('--top'), 10)
+  .option('--image', 'the queries are image files: image → images')
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .option('--json', 'print the hits as JSON')
+  .action(async (queries: string[], opts) => {
+    await initBackend({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const results = await searchCommand({
+      queries,
+      model: opts.model,
+      store: opts.store,
+      k: opts.top,
+      ...(opts.image === true ? { image: true } : {}),
+    });
+    if (opts.json) {
+      console.log(JSON.stringify(results));
+      return;
+    }
+    console.log(results.map((r) => formatHits(r.query, r.hits)).join('\n\n'));
   });
 
 program

@@ -1,0 +1,83 @@
+/**
+ * `pir index` and `pir search` (their functions, as the commands call them) on the synthetic benchmark written
+ * to disk: a store built, a rerun adding nothing, shards, image → images finding the image itself, the
+ * printed table naming the files, and the errors a newcomer meets. No tensor left behind.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSynthetic } from '@pir/datasets';
+import { buildWordVocab } from '@pir/encoders';
+import { createModel } from '@pir/models';
+import { saveModel } from '@pir/models/node';
+import { initBackend } from '@pir/runtime';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatHits, indexCommand, parseShard, searchCommand } from '../src/commands/search.js';
+
+describe('pir index / pir search', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pir-search-cli-'));
+  const images = join(dir, 'data', 'images');
+  const modelDir = join(dir, 'model');
+  const store = `file:${join(dir, 'archive.pirdb')}`;
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', threads: 1 });
+    await writeSynthetic(join(dir, 'data'), { seed: 5, count: 36, size: 32 });
+    writeFileSync(join(images, 'train', 'corrupt.png'), 'not a png');
+    const tokenizer = buildWordVocab(['a harbour with boats', 'an airport with planes'], {
+      contextLength: 12,
+    });
+    const model = createModel('pir-itr-test', { seed: 2, tokenizer });
+    await saveModel(model, modelDir, { config: 'pir-itr-test' });
+    model.dispose();
+  }, 120_000);
+
+  it('indexes a folder (the corrupt file reported), a rerun adds nothing, and search finds images', async () => {
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const s = await indexCommand({
+      folder: images,
+      model: modelDir,
+      store,
+      batchSize: 8,
+      progress: (l) => lines.push(l),
+    });
+    expect(s.added).toBe(36);
+    expect(s.failed.map((f) => f.path)).toEqual(['train/corrupt.png']);
+    expect(lines[lines.length - 1]).toMatch(/^indexed 37\/37 · [\d.]+ images\/s · ETA 0:00 · 1 unreadable$/);
+    const again = await indexCommand({ folder: images, model: modelDir, store });
+    expect(again.added).toBe(0);
+    expect(again.alreadyIndexed).toBe(36);
+
+    const [text] = await searchCommand({ queries: ['a harbour with boats'], model: modelDir, store, k: 4 });
+    expect(text?.hits.map((h) => h.rank)).toEqual([1, 2, 3, 4]);
+    const first = text?.hits[0]?.item;
+    const file = join(first?.root as string, first?.path as string);
+    const [img] = await searchCommand({ queries: [file], image: true, model: modelDir, store, k: 3 });
+    expect(img?.hits[0]?.item.path).toBe(first?.path);
+    const table = formatHits(text?.query as string, text?.hits ?? []);
+    expect(table).toContain(file);
+    expect(table.split('\n')[1]).toBe(' rank   score  file');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('clear errors: no such folder, an empty query, a bad shard, a store of another model', async () => {
+    await expect(indexCommand({ folder: join(dir, 'nope'), model: modelDir, store })).rejects.toThrow(
+      /is not a folder of images/,
+    );
+    await expect(searchCommand({ queries: [], model: modelDir, store })).rejects.toThrow(/give a caption/);
+    expect(() => parseShard('3/3')).toThrow(/0 ≤ i < n/);
+    expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
+    const other = join(dir, 'other-model');
+    const tokenizer = buildWordVocab(['a harbour'], { contextLength: 12 });
+    const m = createModel('pir-itr-test', { seed: 3, tokenizer, overrides: { k: 3 } });
+    await saveModel(m, other, { config: 'pir-itr-test', overrides: { k: 3 } });
+    m.dispose();
+    await expect(searchCommand({ queries: ['a harbour'], model: other, store })).rejects.toThrow(
+      /holds vectors of model 'pir-itr-test'.*configHash differ/,
+    );
+    await expect(
+      searchCommand({ queries: ['x'], model: modelDir, store: join(dir, 'empty') }),
+    ).rejects.toThrow(/no store at/);
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * `@pir/search/node` — the embedded store on disk ({@link openStore}, {@link FileStore}), the indexer
+ * ({@link indexImages}) and the searches ({@link searchTexts}, {@link searchImages}). Imports `node:fs`: never
+ * import this subpath in browser code.
+ */
+import '@pir/runtime';
+
+export { FileStore, openStore } from './file_store.js';
+export {
+  IMAGE_EXTENSIONS,
+  type IndexImagesOptions,
+  type IndexProgress,
+  type IndexSummary,
+  identityOf,
+  indexImages,
+  listImages,
+  searchImages,
+  searchTexts,
+} from './indexer.js';
