@@ -7,7 +7,8 @@
  *             [--test f] --image-dir d) [--resume] [--epochs] [--batch-size] [--micro-batch]
  *             [--gradient-checkpointing] [--lr] [--seed]
  *             [--init model-dir] [--tokenizer words|bert|clip] [--progress auto|bar|lines|none] [--json]
- *   pir index <folder> --model <model-dir> --store <file:dir> [--batch-size] [--strict] [--shard i/n] [--json]
+ *   pir index <folder> --model <model-dir> --store <file:dir> [--batch-size] [--strict] [--shard i/n]
+ *             [--tile px [--overlap px] [--bands 2,1,0]] [--json]
  *   pir search "<caption>" … --model <model-dir> --store <file:dir> [-k 10] [--image] [--json]
  *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
  *            [--split test] [--json]
@@ -316,6 +317,13 @@ program
   )
   .option('--strict', 'stop at the first unreadable image (default: report each one and go on)')
   .option('--shard <i/n>', 'index only shard i of n (0-based): n processes can fill one store together')
+  .option(
+    '--tile <px>',
+    'cut TIFF/GeoTIFF scenes into tiles of this side (each keeps its window and ground bounds)',
+    positiveInt('--tile'),
+  )
+  .option('--overlap <px>', 'pixels shared by neighbouring tiles (default 0)', integer)
+  .option('--bands <list>', 'GeoTIFF bands composed as RGB, 0-based (e.g. 2,1,0: Landsat natural colour)')
   .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
   .option('--json', 'print the summary as JSON')
@@ -332,6 +340,9 @@ program
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
       ...(opts.strict === true ? { strict: true } : {}),
       ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+      ...(opts.tile !== undefined ? { tile: opts.tile } : {}),
+      ...(opts.overlap !== undefined ? { overlap: opts.overlap } : {}),
+      ...(opts.bands !== undefined ? { bands: opts.bands } : {}),
       progress: (line, final) => {
         if (tty) process.stderr.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
         else if (!opts.json) process.stderr.write(`${line}\n`);

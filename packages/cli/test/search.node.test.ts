@@ -13,7 +13,7 @@ import { saveModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatHits, indexCommand, parseShard, searchCommand } from '../src/commands/search.js';
+import { formatHits, indexCommand, parseBands, parseShard, searchCommand } from '../src/commands/search.js';
 
 describe('pir index / pir search', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pir-search-cli-'));
@@ -68,6 +68,11 @@ describe('pir index / pir search', () => {
     await expect(searchCommand({ queries: [], model: modelDir, store })).rejects.toThrow(/give a caption/);
     expect(() => parseShard('3/3')).toThrow(/0 ≤ i < n/);
     expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
+    expect(parseBands('2, 1,0')).toEqual([2, 1, 0]);
+    expect(() => parseBands('red,green')).toThrow(/0-based band numbers/);
+    await expect(indexCommand({ folder: images, model: modelDir, store, overlap: 4 })).rejects.toThrow(
+      /--overlap needs --tile/,
+    );
     const other = join(dir, 'other-model');
     const tokenizer = buildWordVocab(['a harbour'], { contextLength: 12 });
     const m = createModel('pir-itr-test', { seed: 3, tokenizer, overrides: { k: 3 } });

@@ -32,6 +32,16 @@ export interface PixelWindow {
   height: number;
 }
 
+/** Where a tile lies on the ground: a box in the scene's coordinate reference system. */
+export interface GeoBounds {
+  /** `EPSG:<code>` from the GeoTIFF's keys (projected, else geographic), or null when the file names none. */
+  crs: string | null;
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
 /** One indexed image (or tile). */
 export interface StoreItem {
   /** Unique key: the path relative to the indexed root, plus `#x,y,w,h` for a tile. */
@@ -42,6 +52,8 @@ export interface StoreItem {
   root?: string;
   /** The tile's window; absent for a whole image. */
   window?: PixelWindow;
+  /** The tile's (or image's) box on the ground, from the GeoTIFF's georeferencing. */
+  bounds?: GeoBounds;
 }
 
 /** One result of a query. */

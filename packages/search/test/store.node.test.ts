@@ -127,8 +127,8 @@ describe('indexImages + FileStore', () => {
     await mkdir(path.join(crashDir, 'segments', '.tmp-leftover'), { recursive: true });
     await writeFile(path.join(crashDir, 'segments', '.tmp-leftover', 'vectors.f32'), 'half');
     const resumed = await openStore(crashDir, { create: identityOf(model) });
-    // two batches of 4 were committed before the crash (the broken file among them is not stored)
-    const committed = (await listImages(root)).slice(0, 8).filter((f) => f !== 'a/broken.png').length;
+    // two batches of 4 readable images were committed before the crash
+    const committed = 8;
     expect(resumed.count()).toBe(committed);
     const s = await indexImages({ model, store: resumed, root, batchSize: 4 });
     expect(s).toMatchObject({ alreadyIndexed: committed, added: N - committed });

@@ -28,6 +28,12 @@ export interface IndexCommandOptions {
   strict?: boolean;
   /** `i/n`: this process's shard (0-based). */
   shard?: string;
+  /** Cut TIFF/GeoTIFF scenes into tiles of this side. */
+  tile?: number;
+  /** Pixels shared by neighbouring tiles. */
+  overlap?: number;
+  /** GeoTIFF bands as RGB, `'2,1,0'`. */
+  bands?: string;
   /** Progress lines (default: on). */
   progress?: (line: string, final: boolean) => void;
 }
@@ -46,6 +52,18 @@ export function parseShard(text: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** Parse `--bands 2,1,0`. */
+export function parseBands(text: string): number[] {
+  const parts = text.split(',').map((t) => t.trim());
+  if (parts.length === 0 || !parts.every((t) => /^\d+$/.test(t)))
+    throw new CommandOptionError(
+      'pir index',
+      '--bands',
+      `expected 0-based band numbers separated by commas (e.g. 2,1,0), got '${text}'`,
+    );
+  return parts.map(Number);
+}
+
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
   const s = Math.round(seconds);
@@ -58,6 +76,13 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
   if (st === undefined || !st.isDirectory())
     throw new CommandOptionError('pir index', '<folder>', `'${o.folder}' is not a folder of images`);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+  if (o.tile === undefined && (o.overlap !== undefined || o.bands !== undefined))
+    throw new CommandOptionError(
+      'pir index',
+      o.overlap !== undefined ? '--overlap' : '--bands',
+      'needs --tile <px>',
+    );
+  const bands = o.bands === undefined ? undefined : parseBands(o.bands);
   const model = await loadModel(o.model);
   try {
     const store = await openStore(o.store, { create: identityOf(model) });
@@ -68,6 +93,15 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.strict === true ? { strict: true } : {}),
       ...(shard === undefined ? {} : { shard }),
+      ...(o.tile === undefined
+        ? {}
+        : {
+            tile: {
+              size: o.tile,
+              ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
+              ...(bands === undefined ? {} : { bands }),
+            },
+          }),
       onProgress: (p) =>
         o.progress?.(
           `indexed ${p.done}/${p.total} · ${p.imagesPerSecond.toFixed(1)} images/s · ETA ${eta((p.total - p.done) / p.imagesPerSecond)}${p.failed > 0 ? ` · ${p.failed} unreadable` : ''}`,
@@ -119,8 +153,9 @@ export function formatHits(query: string, hits: readonly SearchHit[]): string {
   for (const h of hits) {
     const file = h.item.root === undefined ? h.item.path : path.join(h.item.root, h.item.path);
     const w = h.item.window;
+    const b = h.item.bounds;
     lines.push(
-      `${String(h.rank).padStart(5)}  ${h.score.toFixed(4).padStart(6)}  ${file}${w ? ` [${w.x},${w.y} ${w.width}×${w.height}]` : ''}`,
+      `${String(h.rank).padStart(5)}  ${h.score.toFixed(4).padStart(6)}  ${file}${w ? ` [x ${w.x}, y ${w.y}, ${w.width}×${w.height} px]` : ''}${b ? ` ${b.crs ?? 'no CRS'} (${b.minX.toFixed(1)}, ${b.minY.toFixed(1)}) – (${b.maxX.toFixed(1)}, ${b.maxY.toFixed(1)})` : ''}`,
     );
   }
   if (hits.length === 0) lines.push('  (the store is empty)');

@@ -114,6 +114,12 @@ function isItem(x: unknown): x is StoreItem {
   if (typeof it !== 'object' || it === null || typeof it.id !== 'string' || typeof it.path !== 'string')
     return false;
   if (it.root !== undefined && typeof it.root !== 'string') return false;
+  if (it.bounds !== undefined) {
+    const b = it.bounds as unknown as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null) return false;
+    if (!(b.crs === null || typeof b.crs === 'string')) return false;
+    if (!['minX', 'minY', 'maxX', 'maxY'].every((k) => Number.isFinite(b[k]))) return false;
+  }
   if (it.window === undefined) return true;
   const w = it.window as unknown as Record<string, unknown>;
   return ['x', 'y', 'width', 'height'].every((k) => Number.isInteger(w[k]));

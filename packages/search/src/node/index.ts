@@ -16,4 +16,6 @@ export {
   listImages,
   searchImages,
   searchTexts,
+  type TileOptions,
+  tileWindows,
 } from './indexer.js';

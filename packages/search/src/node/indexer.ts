@@ -8,7 +8,14 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { evalTransform, loadImage, type RawImage } from '@pir/datasets';
+import {
+  decodeImage,
+  evalTransform,
+  type GeoTiffInfo,
+  geoTiffInfo,
+  loadImage,
+  type RawImage,
+} from '@pir/datasets';
 import { cleanCaption } from '@pir/datasets/captions';
 import { imageToTensor } from '@pir/datasets/transforms';
 import type { RetrievalModel } from '@pir/models';
@@ -16,7 +23,9 @@ import { hashString } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkIdentity,
+  type GeoBounds,
   type ModelIdentity,
+  type PixelWindow,
   type SearchHit,
   StoreError,
   type StoreItem,
@@ -60,6 +69,16 @@ export async function listImages(root: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Cutting GeoTIFF scenes into tiles (see {@link IndexImagesOptions.tile}). */
+export interface TileOptions {
+  /** Tile side in pixels (e.g. 224, or the model's input size). */
+  size: number;
+  /** Pixels shared by neighbouring tiles (default 0; < size). */
+  overlap?: number;
+  /** GeoTIFF bands to compose as RGB, 0-based (as `decodeImage` of `@pir/datasets`; default the first 3). */
+  bands?: readonly number[];
+}
+
 /** Options of {@link indexImages}. */
 export interface IndexImagesOptions {
   /** The model (`loadModel(dir)` of `@pir/models/node`). */
@@ -70,36 +89,45 @@ export interface IndexImagesOptions {
   root: string;
   /** The images to index (default: every image under `root`, {@link listImages}). */
   files?: readonly string[];
-  /** Images per forward pass and per committed batch (default 32). */
+  /** Images (or tiles) per forward pass and per committed batch (default 32). */
   batchSize?: number;
   /** Stop at the first unreadable image (default false: report every one and go on). */
   strict?: boolean;
-  /** This process's part of the archive: images whose id hashes to `index` modulo `count`. */
+  /** This process's part of the archive: images whose path hashes to `index` modulo `count`. */
   shard?: { index: number; count: number };
-  /** Called after each committed batch. */
+  /**
+   * Cut TIFF / GeoTIFF files into tiles of `size` px (`overlap` shared; the last row and column of tiles
+   * aligned to the scene's edge, so every pixel is covered); each tile is an item `path#x,y,w,h` with its
+   * pixel window and, for a georeferenced file, its bounds on the ground. Other formats stay whole.
+   */
+  tile?: TileOptions;
+  /** Called after each committed batch, and at the end. */
   onProgress?: (p: IndexProgress) => void;
 }
 
 /** Progress of {@link indexImages}. */
 export interface IndexProgress {
-  /** Images handled so far in this run (added + failed). */
+  /** Files handled so far in this run (indexed, skipped or failed). */
   done: number;
-  /** Images this run has to handle (its shard, minus what the store already held). */
+  /** Files in this run's shard. */
   total: number;
+  /** Items (images or tiles) added. */
   added: number;
+  /** Unreadable files. */
   failed: number;
-  /** Images per second in this run. */
+  /** Items added per second in this run. */
   imagesPerSecond: number;
 }
 
 /** What {@link indexImages} did. */
 export interface IndexSummary {
-  /** Images in this run's shard. */
+  /** Files in this run's shard. */
   inShard: number;
-  /** Already in the store before this run (skipped). */
+  /** Items (images or tiles) already in the store before this run (skipped). */
   alreadyIndexed: number;
+  /** Items added. */
   added: number;
-  /** Unreadable images: path and why. */
+  /** Unreadable files: path and why. */
   failed: { path: string; error: string }[];
   seconds: number;
 }
@@ -122,6 +150,71 @@ function toBatch(images: readonly RawImage[], size: number): tf.Tensor4D {
     () =>
       tf.stack(images.map((im) => evalTransform(imageToTensor(im) as tf.Tensor3D, { size }))) as tf.Tensor4D,
   );
+}
+
+/**
+ * The tile windows of a `width` × `height` scene: a grid of `size` tiles with stride `size − overlap`, the last
+ * row and column moved to end at the scene's edge (a scene smaller than `size` is one window, itself).
+ */
+export function tileWindows(width: number, height: number, size: number, overlap = 0): PixelWindow[] {
+  const stride = size - overlap;
+  const starts = (n: number): number[] => {
+    if (n <= size) return [0];
+    const out: number[] = [];
+    for (let p = 0; p + size < n; p += stride) out.push(p);
+    out.push(n - size);
+    return [...new Set(out)];
+  };
+  const w = Math.min(size, width);
+  const h = Math.min(size, height);
+  return starts(height).flatMap((y) => starts(width).map((x) => ({ x, y, width: w, height: h })));
+}
+
+/** Pixels of `win` from an interleaved image. */
+function crop(im: RawImage, win: PixelWindow): RawImage {
+  const c = im.channels;
+  const out = new (im.data.constructor as typeof Uint8Array)(win.width * win.height * c);
+  for (let r = 0; r < win.height; r++) {
+    const from = ((win.y + r) * im.width + win.x) * c;
+    out.set(im.data.subarray(from, from + win.width * c) as Uint8Array, r * win.width * c);
+  }
+  return { data: out, width: win.width, height: win.height, channels: c };
+}
+
+/** The EPSG code a GeoTIFF's keys name (projected first), as `EPSG:<code>`, or null. */
+function crsOf(keys: Record<string, unknown> | null): string | null {
+  for (const k of ['ProjectedCSTypeGeoKey', 'GeographicTypeGeoKey']) {
+    const v = keys?.[k];
+    if (typeof v === 'number' && v > 0 && v !== 32767) return `EPSG:${v}`;
+  }
+  return null;
+}
+
+/** A window's box on the ground from the scene's origin (upper-left corner) and pixel size. */
+function boundsOf(info: GeoTiffInfo, win: PixelWindow): GeoBounds | undefined {
+  const [x0, y0] = info.origin ?? [];
+  const [rx, ry] = info.resolution ?? [];
+  if (![x0, y0, rx, ry].every((v) => Number.isFinite(v))) return undefined;
+  const xs = [(x0 as number) + win.x * (rx as number), (x0 as number) + (win.x + win.width) * (rx as number)];
+  const ys = [
+    (y0 as number) + win.y * (ry as number),
+    (y0 as number) + (win.y + win.height) * (ry as number),
+  ];
+  return {
+    crs: crsOf(info.geoKeys),
+    minX: Math.min(...xs),
+    maxX: Math.max(...xs),
+    minY: Math.min(...ys),
+    maxY: Math.max(...ys),
+  };
+}
+
+const isTiff = (f: string) => /\.tiff?$/i.test(f);
+
+/** What one file contributes: items still to embed (with their pixels) and how many were already stored. */
+interface FileWork {
+  pending: { item: StoreItem; image: RawImage }[];
+  already: number;
 }
 
 /**
@@ -150,72 +243,118 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
         `index must be in [0, ${shard.count}), got ${shard.index} (--shard i/n is 0-based)`,
       );
   }
+  const tile = options.tile;
+  if (tile !== undefined) {
+    checkInt('tile.size', tile.size, 1);
+    const overlap = tile.overlap ?? 0;
+    if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile.size)
+      throw new StoreError(
+        'indexImages',
+        'tile.overlap',
+        `overlap must be an integer in [0, ${tile.size}), got ${overlap}`,
+      );
+  }
   const all = options.files ?? (await listImages(root));
   // shard of an image: FNV-1a of its relative path, unsigned, modulo the count (the same in every process)
   const mine =
     shard === undefined ? all : all.filter((f) => (hashString(f) >>> 0) % shard.count === shard.index);
-  const todo = mine.filter((f) => !store.has(f));
-  const summary: IndexSummary = {
-    inShard: mine.length,
-    alreadyIndexed: mine.length - todo.length,
-    added: 0,
-    failed: [],
-    seconds: 0,
-  };
+  const summary: IndexSummary = { inShard: mine.length, alreadyIndexed: 0, added: 0, failed: [], seconds: 0 };
   const size = imageSizeOf(model);
   const absRoot = path.resolve(root);
-  const decode = (files: readonly string[]) =>
-    Promise.allSettled(files.map((f) => loadImage(path.join(root, f))));
-  let next = todo.length > 0 ? decode(todo.slice(0, batchSize)) : undefined;
-  for (let start = 0; start < todo.length; start += batchSize) {
-    const files = todo.slice(start, start + batchSize);
-    const decoded = await (next as ReturnType<typeof decode>);
-    // decode the next batch while this one runs through the model
-    next =
-      start + batchSize < todo.length
-        ? decode(todo.slice(start + batchSize, start + 2 * batchSize))
-        : undefined;
-    const ok: { item: StoreItem; image: RawImage }[] = [];
-    decoded.forEach((r, i) => {
-      const f = files[i] as string;
-      if (r.status === 'fulfilled') ok.push({ item: { id: f, path: f, root: absRoot }, image: r.value });
-      else {
-        const error = (r.reason as Error)?.message ?? String(r.reason);
-        if (options.strict === true) {
-          // let the prefetch settle before throwing (no unhandled rejection)
-          void next?.catch(() => undefined);
-          throw new StoreError('indexImages', f, `cannot read ${path.join(root, f)}: ${error}`, {
-            cause: r.reason,
-          });
-        }
-        summary.failed.push({ path: f, error });
-      }
+
+  /** Read one file into work (nothing decoded when the store holds all of it). */
+  const prepare = async (f: string): Promise<FileWork> => {
+    const full = path.join(root, f);
+    if (tile === undefined || !isTiff(f)) {
+      if (store.has(f)) return { pending: [], already: 1 };
+      return {
+        pending: [{ item: { id: f, path: f, root: absRoot }, image: await loadImage(full) }],
+        already: 0,
+      };
+    }
+    const bytes = new Uint8Array(await fs.readFile(full));
+    const info = await geoTiffInfo(bytes, full);
+    const wins = tileWindows(info.width, info.height, tile.size, tile.overlap ?? 0);
+    const items = wins.map((w) => {
+      const b = boundsOf(info, w);
+      return {
+        id: `${f}#${w.x},${w.y},${w.width},${w.height}`,
+        path: f,
+        root: absRoot,
+        window: w,
+        ...(b === undefined ? {} : { bounds: b }),
+      } as StoreItem;
     });
-    if (ok.length > 0) {
+    const todo = items.filter((it) => !store.has(it.id));
+    if (todo.length === 0) return { pending: [], already: items.length };
+    const scene = await decodeImage(bytes, {
+      file: full,
+      ...(tile.bands === undefined ? {} : { bands: tile.bands }),
+    });
+    return {
+      pending: todo.map((it) => ({ item: it, image: crop(scene, it.window as PixelWindow) })),
+      already: items.length - todo.length,
+    };
+  };
+
+  let queue: { item: StoreItem; image: RawImage }[] = [];
+  let filesDone = 0;
+  const report = () =>
+    options.onProgress?.({
+      done: filesDone,
+      total: mine.length,
+      added: summary.added,
+      failed: summary.failed.length,
+      imagesPerSecond: summary.added / Math.max(1e-9, (performance.now() - t0) / 1000),
+    });
+  const flush = async (n: number) => {
+    while (queue.length >= n && queue.length > 0) {
+      const batch = queue.slice(0, batchSize);
+      queue = queue.slice(batch.length);
       const emb = tf.tidy(() => {
-        const batch = toBatch(
-          ok.map((o) => o.image),
+        const x = toBatch(
+          batch.map((o) => o.image),
           size,
         );
-        return model.embedImages(batch, { batchSize });
+        return model.embedImages(x, { batchSize });
       });
       const vectors = (await emb.data()) as Float32Array;
       emb.dispose();
       summary.added += await store.add(
         identity,
-        ok.map((o) => o.item),
+        batch.map((o) => o.item),
         vectors,
       );
+      report();
     }
-    const done = Math.min(start + batchSize, todo.length);
-    options.onProgress?.({
-      done,
-      total: todo.length,
-      added: summary.added,
-      failed: summary.failed.length,
-      imagesPerSecond: done / ((performance.now() - t0) / 1000),
-    });
+  };
+  // one file read and decoded ahead of the model
+  const settle = (f: string) =>
+    prepare(f).then(
+      (w) => ({ ok: true as const, w }),
+      (e: unknown) => ({ ok: false as const, e }),
+    );
+  let next = mine.length > 0 ? settle(mine[0] as string) : undefined;
+  for (let i = 0; i < mine.length; i++) {
+    const f = mine[i] as string;
+    const r = await (next as ReturnType<typeof settle>);
+    next = i + 1 < mine.length ? settle(mine[i + 1] as string) : undefined;
+    if (!r.ok) {
+      const error = (r.e as Error)?.message ?? String(r.e);
+      if (options.strict === true) {
+        await next; // let the read ahead settle (no stray rejection)
+        throw new StoreError('indexImages', f, `cannot read ${path.join(root, f)}: ${error}`, { cause: r.e });
+      }
+      summary.failed.push({ path: f, error });
+    } else {
+      summary.alreadyIndexed += r.w.already;
+      queue.push(...r.w.pending);
+    }
+    filesDone = i + 1;
+    await flush(batchSize);
   }
+  await flush(1);
+  report();
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;
 }
