@@ -414,6 +414,45 @@ export class PirItr<E extends PirItrEncoders = PirItrEncoders> extends PirModelB
     return { vision, instruction };
   }
 
+  /**
+   * What the belief strategy makes of each image (evaluation mode): the belief score of each of the 1 + N
+   * projected vision tokens (softmax over tokens of ⟨token, instruction⟩; token 0 is the pooled one, tokens
+   * 1…N the encoder's `local` grid, row-major) and which K of them the hard belief keeps — the picture of what
+   * the instruction prior trusted. Not defined for `noBelief` models.
+   * @param images [B, H, W, 3] as for {@link embedImages}
+   * @returns `scores` [B, 1 + N] (rows sum to 1) and `kept` [B, 1 + N] (1 = kept, K ones per row); the caller
+   *   disposes both
+   * @example
+   * ```ts
+   * const { scores, kept } = model.beliefMap(images); // Swin-T: [B, 50] each, 40 ones per row of kept
+   * ```
+   */
+  beliefMap(images: tf.Tensor4D): { scores: tf.Tensor2D; kept: tf.Tensor2D } {
+    this.check();
+    if (this.noBelief)
+      throw new ModelInputError('PirItr.beliefMap', 'model', 'this model has no belief strategy (noBelief)');
+    const [scores, kept] = tf.tidy(() => {
+      const { vision, instruction } = this.encodeImages(images, false);
+      const b = vision.global.shape[0];
+      const p = this.projections;
+      const tokens = tf.concat([tf.expandDims(vision.global, 1), vision.local], 1); // [B, 1+N, Dv]
+      const v = linear(tokens, p.get('vision_proj.weight'), p.get('vision_proj.bias')) as tf.Tensor3D;
+      const u = linear(
+        instruction as tf.Tensor2D,
+        p.get('instruction_proj.weight'),
+        p.get('instruction_proj.bias'),
+      ) as tf.Tensor2D;
+      const r = hardBelief(v, u, { k: this.k });
+      const n = v.shape[1];
+      const kept = tf.minimum(
+        tf.sum(tf.reshape(tf.oneHot(tf.reshape(r.indices, [-1]), n), [b, this.k, n]), 1),
+        1,
+      );
+      return [r.scores, kept];
+    });
+    return { scores: scores as tf.Tensor2D, kept: kept as tf.Tensor2D };
+  }
+
   /** Image embeddings: `images` [B, H, W, 3] (the encoders' preprocessing) → v [B, D], L2-normalised. */
   embedImages(images: tf.Tensor4D, training = false): tf.Tensor2D {
     this.check();

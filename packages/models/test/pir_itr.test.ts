@@ -243,3 +243,41 @@ describeBackends('PirItr (tiny encoders)', () => {
     });
   });
 });
+
+describeBackends('PirItr.beliefMap', () => {
+  it('scores every token (rows sum to 1), marks the k the hard belief keeps (the top k), leaks nothing', async () => {
+    const { createModel } = await import('../src/index.js');
+    const model = createModel('pir-itr-test', { seed: 5 });
+    const images = tf.randomUniform([3, 32, 32, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+    try {
+      // first use: the instruction ResNet caches its BatchNorm-folded kernels (34 tensors, kept by design)
+      const warm = model.beliefMap(images);
+      tf.dispose([warm.scores, warm.kept]);
+      await expectNoLeak(async () => {
+        const { scores, kept } = model.beliefMap(images);
+        const n = scores.shape[1] as number;
+        expect(scores.shape).toEqual([3, n]);
+        expect(kept.shape).toEqual([3, n]);
+        const [s, k] = [(await scores.array()) as number[][], (await kept.array()) as number[][]];
+        for (let i = 0; i < 3; i++) {
+          const row = s[i] as number[];
+          const keep = k[i] as number[];
+          expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+          expect(keep.reduce((a, b) => a + b, 0)).toBe(model.k);
+          const threshold = [...row].sort((a, b) => b - a)[model.k - 1] as number;
+          row.forEach((x, j) => {
+            if (x > threshold + 1e-6) expect(keep[j]).toBe(1);
+            if (x < threshold - 1e-6) expect(keep[j]).toBe(0);
+          });
+        }
+        tf.dispose([scores, kept]);
+      });
+      const ablated = createModel('pir-itr-test', { seed: 5, overrides: { noBelief: true } });
+      expect(() => ablated.beliefMap(images)).toThrow(/no belief strategy/);
+      ablated.dispose();
+    } finally {
+      images.dispose();
+      model.dispose();
+    }
+  });
+});
