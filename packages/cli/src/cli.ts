@@ -9,7 +9,8 @@
  *             [--init model-dir] [--tokenizer words|bert|clip] [--progress auto|bar|lines|none] [--json]
  *   pir index <folder> --model <model-dir> --store <file:dir> [--batch-size] [--strict] [--shard i/n]
  *             [--tile px [--overlap px] [--bands 2,1,0]] [--json]
- *   pir search "<caption>" … --model <model-dir> --store <file:dir> [-k 10] [--image] [--json]
+ *   pir search "<caption>" … --model <model-dir> --store <file:dir> [-k 10] [--image] [--sheet hits.png
+ *             [--belief hard|soft|none]] [--json]
  *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
  *            [--split test] [--json]
  *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
@@ -366,6 +367,18 @@ program
   .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb or a folder')
   .option('-k, --top <k>', 'hits per query', positiveInt('--top'), 10)
   .option('--image', 'the queries are image files: image → images')
+  .option(
+    '--sheet <file.png>',
+    'a contact sheet of the hits with the belief heat-map (PIR-ITR); several queries: file-1.png, …',
+  )
+  .addOption(
+    new Option(
+      '--belief <mode>',
+      'heat-map on the sheet: hard (kept vs dropped tokens), soft (belief scores), none',
+    )
+      .choices(['hard', 'soft', 'none'])
+      .default('hard'),
+  )
   .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
   .option('--json', 'print the hits as JSON')
@@ -380,12 +393,14 @@ program
       store: opts.store,
       k: opts.top,
       ...(opts.image === true ? { image: true } : {}),
+      ...(opts.sheet !== undefined ? { sheet: opts.sheet, belief: opts.belief } : {}),
     });
     if (opts.json) {
       console.log(JSON.stringify(results));
       return;
     }
     console.log(results.map((r) => formatHits(r.query, r.hits)).join('\n\n'));
+    for (const r of results) if (r.sheet !== undefined) console.log(`contact sheet: ${r.sheet}`);
   });
 
 program

@@ -3,7 +3,7 @@
  * to disk: a store built, a rerun adding nothing, shards, image → images finding the image itself, the
  * printed table naming the files, and the errors a newcomer meets. No tensor left behind.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSynthetic } from '@pir/datasets';
@@ -55,6 +55,13 @@ describe('pir index / pir search', () => {
     const file = join(first?.root as string, first?.path as string);
     const [img] = await searchCommand({ queries: [file], image: true, model: modelDir, store, k: 3 });
     expect(img?.hits[0]?.item.path).toBe(first?.path);
+    const sheet = join(dir, 'hits.png');
+    const [withSheet] = await searchCommand({ queries: ['a harbour'], model: modelDir, store, k: 3, sheet });
+    expect(withSheet?.sheet).toBe(sheet);
+    expect(readFileSync(sheet).subarray(1, 4).toString()).toBe('PNG');
+    await expect(
+      searchCommand({ queries: ['a harbour'], model: modelDir, store, sheet: join(dir, 'hits.jpg') }),
+    ).rejects.toThrow(/--sheet the contact sheet is a PNG file/);
     const table = formatHits(text?.query as string, text?.hits ?? []);
     expect(table).toContain(file);
     expect(table.split('\n')[1]).toBe(' rank   score  file');

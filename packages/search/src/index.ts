@@ -54,6 +54,8 @@ export interface StoreItem {
   window?: PixelWindow;
   /** The tile's (or image's) box on the ground, from the GeoTIFF's georeferencing. */
   bounds?: GeoBounds;
+  /** The GeoTIFF bands composed as RGB when the tile was indexed (0-based). */
+  bands?: number[];
 }
 
 /** One result of a query. */

@@ -21,6 +21,7 @@ import {
   indexImages,
   listImages,
   openStore,
+  renderHitsSheet,
   searchImages,
   searchTexts,
 } from '../src/node/index.js';
@@ -187,6 +188,28 @@ describe('indexImages + FileStore', () => {
     scores.sort((x, y) => y.s - x.s);
     expect(got?.map((h) => h.item.id)).toEqual(scores.slice(0, 6).map((x) => x.id));
     expect(tf.memory().numTensors).toBeLessThan(2000);
+  });
+
+  it('a contact sheet of the hits: PNG of the right size; the belief heat-map changes the tiles (hard ≠ soft ≠ none)', async () => {
+    const sharp = (await import('sharp')).default;
+    const store = await openStore(storeDir('full'));
+    const [hits] = await searchTexts(model, store, ['a harbour with boats'], 7);
+    const render = (belief: 'hard' | 'soft' | 'none') =>
+      renderHitsSheet(hits ?? [], { query: 'a harbour with boats', model, belief, columns: 4, tile: 64 });
+    const before = tf.memory().numTensors;
+    const [hard, soft, none] = await Promise.all([render('hard'), render('soft'), render('none')]);
+    expect(tf.memory().numTensors).toBe(before);
+    const meta = await sharp(hard).metadata();
+    expect(meta.format).toBe('png');
+    // 4 columns of 64 px + 8 px gaps; 2 rows of 64 + 34 (label) + 8, + 40 (title) + 8
+    expect([meta.width, meta.height]).toEqual([8 + 4 * 72, 40 + 2 * (64 + 34 + 8) + 8]);
+    const raw = async (png: Uint8Array) => (await sharp(png).raw().toBuffer()).toString('hex');
+    const [h, s2, n] = await Promise.all([raw(hard), raw(soft), raw(none)]);
+    expect(h).not.toBe(n);
+    expect(s2).not.toBe(n);
+    expect(h).not.toBe(s2);
+    const missing = { ...(hits?.[0] as never as object), item: { id: 'x', path: 'gone.png', root } };
+    await expect(renderHitsSheet([missing as never], { query: 'q' })).rejects.toThrow(/gone\.png/);
   });
 
   it('refuses another model, a damaged segment, a missing store, another scheme — each with a clear error', async () => {

@@ -2,15 +2,17 @@
  * `pir index` (embed an archive's images into a store) and `pir search` (captions or images → the store's
  * nearest images), on `@pir/search`'s embedded store.
  */
-import { stat } from 'node:fs/promises';
+import { rename, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadModel } from '@pir/models/node';
 import type { SearchHit } from '@pir/search';
 import {
+  type BeliefOverlay,
   type IndexSummary,
   identityOf,
   indexImages,
   openStore,
+  renderHitsSheet,
   searchImages,
   searchTexts,
 } from '@pir/search/node';
@@ -122,12 +124,15 @@ export interface SearchCommandOptions {
   model: string;
   store: string;
   k?: number;
+  /** Write a contact sheet of each query's hits (PNG): this path, or `name-1.png`, … for several queries. */
+  sheet?: string;
+  belief?: BeliefOverlay;
 }
 
 /** Run `pir search`. @returns one ranked list per query */
 export async function searchCommand(
   o: SearchCommandOptions,
-): Promise<{ query: string; hits: SearchHit[] }[]> {
+): Promise<{ query: string; hits: SearchHit[]; sheet?: string }[]> {
   if (o.queries.length === 0)
     throw new CommandOptionError(
       'pir search',
@@ -141,7 +146,31 @@ export async function searchCommand(
     const lists = o.image
       ? await searchImages(model, store, o.queries, k)
       : await searchTexts(model, store, o.queries, k);
-    return o.queries.map((query, i) => ({ query, hits: lists[i] ?? [] }));
+    const out: { query: string; hits: SearchHit[]; sheet?: string }[] = [];
+    for (const [i, query] of o.queries.entries()) {
+      const hits = lists[i] ?? [];
+      if (o.sheet === undefined) {
+        out.push({ query, hits });
+        continue;
+      }
+      if (!/\.png$/i.test(o.sheet))
+        throw new CommandOptionError(
+          'pir search',
+          '--sheet',
+          `the contact sheet is a PNG file (…/hits.png), got '${o.sheet}'`,
+        );
+      const file = o.queries.length === 1 ? o.sheet : o.sheet.replace(/\.png$/i, `-${i + 1}.png`);
+      const png = await renderHitsSheet(hits, {
+        query,
+        model,
+        ...(o.belief === undefined ? {} : { belief: o.belief }),
+      });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, png);
+      await rename(tmp, file);
+      out.push({ query, hits, sheet: file });
+    }
+    return out;
   } finally {
     model.dispose();
   }

@@ -114,6 +114,11 @@ function isItem(x: unknown): x is StoreItem {
   if (typeof it !== 'object' || it === null || typeof it.id !== 'string' || typeof it.path !== 'string')
     return false;
   if (it.root !== undefined && typeof it.root !== 'string') return false;
+  if (
+    it.bands !== undefined &&
+    !(Array.isArray(it.bands) && it.bands.every((b) => Number.isInteger(b) && b >= 0))
+  )
+    return false;
   if (it.bounds !== undefined) {
     const b = it.bounds as unknown as Record<string, unknown>;
     if (typeof b !== 'object' || b === null) return false;

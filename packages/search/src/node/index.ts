@@ -19,3 +19,4 @@ export {
   type TileOptions,
   tileWindows,
 } from './indexer.js';
+export { type BeliefOverlay, type HitsSheetOptions, renderHitsSheet } from './sheet.js';

@@ -283,6 +283,7 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
         root: absRoot,
         window: w,
         ...(b === undefined ? {} : { bounds: b }),
+        ...(tile.bands === undefined ? {} : { bands: [...tile.bands] }),
       } as StoreItem;
     });
     const todo = items.filter((it) => !store.has(it.id));
