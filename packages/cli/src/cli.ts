@@ -11,6 +11,7 @@
  *             [--tile px [--overlap px] [--bands 2,1,0]] [--json]
  *   pir search "<caption>" … --model <model-dir> --store <file:dir> [-k 10] [--image] [--sheet hits.png
  *             [--belief hard|soft|none]] [--json]
+ *   pir serve --model <model-dir> --store <file:dir> [--port 8080] [--host 127.0.0.1] [--max-queue 16]
  *   pir eval --model <model-dir> (--synthetic N [--size px] [--seed] | --annotations f --image-dir d)
  *            [--split test] [--json]
  *   pir bench [--mode quick|full] [--only <names>] [--backend wasm] [--threads N] [--json]
@@ -26,7 +27,7 @@ import { formatBench, runBench } from './bench/run.js';
 import { convert } from './commands/convert.js';
 import type { DataSource } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
-import { formatHits, indexCommand, searchCommand } from './commands/search.js';
+import { formatHits, indexCommand, searchCommand, serveCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
@@ -401,6 +402,39 @@ program
     }
     console.log(results.map((r) => formatHits(r.query, r.hits)).join('\n\n'));
     for (const r of results) if (r.sheet !== undefined) console.log(`contact sheet: ${r.sheet}`);
+  });
+
+program
+  .command('serve')
+  .description(
+    'an HTTP JSON API and a search page over a store (POST /search, GET /health, GET /image, GET /)',
+  )
+  .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
+  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb or a folder')
+  .option('-p, --port <n>', 'port (0: any free one)', integer, 8080)
+  .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)', '127.0.0.1')
+  .option('--max-queue <n>', 'searches waiting before 503 (default 16)', positiveInt('--max-queue'))
+  .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
+  .action(async (opts) => {
+    await initBackend({
+      backend: opts.backend,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    });
+    const { url, close } = await serveCommand({
+      model: opts.model,
+      store: opts.store,
+      port: opts.port,
+      host: opts.host,
+      ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),
+    });
+    console.log(`pir serve: ${url} (Ctrl-C stops)`);
+    // serve until Ctrl-C or SIGTERM (the command's promise resolving would exit the process)
+    await new Promise<void>((ok) => {
+      const stop = () => void close().then(ok);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
   });
 
 program

@@ -13,7 +13,14 @@ import { saveModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatHits, indexCommand, parseBands, parseShard, searchCommand } from '../src/commands/search.js';
+import {
+  formatHits,
+  indexCommand,
+  parseBands,
+  parseShard,
+  searchCommand,
+  serveCommand,
+} from '../src/commands/search.js';
 
 describe('pir index / pir search', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pir-search-cli-'));
@@ -66,6 +73,23 @@ describe('pir index / pir search', () => {
     expect(table).toContain(file);
     expect(table.split('\n')[1]).toBe(' rank   score  file');
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('pir serve answers /health and /search on a free localhost port, and refuses a port in use', async () => {
+    const s = await serveCommand({ model: modelDir, store, port: 0 });
+    try {
+      expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await (await fetch(`${s.url}/health`)).json()).items).toBe(36);
+      const r = await fetch(`${s.url}/search`, {
+        method: 'POST',
+        body: JSON.stringify({ text: 'a harbour', k: 2 }),
+      });
+      expect((await r.json()).hits).toHaveLength(2);
+      const port = Number(new URL(s.url).port);
+      await expect(serveCommand({ model: modelDir, store, port })).rejects.toThrow(/--port cannot listen/);
+    } finally {
+      await s.close();
+    }
   });
 
   it('clear errors: no such folder, an empty query, a bad shard, a store of another model', async () => {

@@ -8,13 +8,16 @@ import { loadModel } from '@pir/models/node';
 import type { SearchHit } from '@pir/search';
 import {
   type BeliefOverlay,
+  createSearchServer,
   type IndexSummary,
   identityOf,
   indexImages,
+  itemPng,
   openStore,
   renderHitsSheet,
   searchImages,
   searchTexts,
+  serverUrl,
 } from '@pir/search/node';
 import { CommandOptionError } from './data.js';
 
@@ -189,4 +192,53 @@ export function formatHits(query: string, hits: readonly SearchHit[]): string {
   }
   if (hits.length === 0) lines.push('  (the store is empty)');
   return lines.join('\n');
+}
+
+/** Options of {@link serveCommand} (the flags of `pir serve`). */
+export interface ServeCommandOptions {
+  model: string;
+  store: string;
+  port?: number;
+  host?: string;
+  maxQueue?: number;
+}
+
+/** Start `pir serve`. @returns its URL and a function that stops it (and frees the model) */
+export async function serveCommand(
+  o: ServeCommandOptions,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const store = await openStore(o.store);
+  const model = await loadModel(o.model);
+  const server = createSearchServer({
+    model,
+    store,
+    ...(o.maxQueue === undefined ? {} : { maxQueue: o.maxQueue }),
+    imageOf: async (id) => {
+      const item = store.get(id);
+      return item === undefined ? undefined : itemPng(item);
+    },
+  });
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', ok);
+    });
+  } catch (e) {
+    model.dispose();
+    throw new CommandOptionError(
+      'pir serve',
+      '--port',
+      `cannot listen on ${o.host ?? '127.0.0.1'}:${o.port ?? 8080}: ${(e as Error).message}`,
+    );
+  }
+  return {
+    url: serverUrl(server),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => {
+          model.dispose();
+          ok();
+        });
+      }),
+  };
 }

@@ -155,6 +155,12 @@ export class FileStore implements VectorStore {
     return this.ids.has(id);
   }
 
+  /** The stored item with this id, or `undefined`. */
+  get(id: string): StoreItem | undefined {
+    const i = this.ids.get(id);
+    return i === undefined ? undefined : this.items[i];
+  }
+
   /** Every stored item, in store order. */
   list(): readonly StoreItem[] {
     return this.items.slice(0, this.size);

@@ -12,6 +12,7 @@ export {
   type IndexProgress,
   type IndexSummary,
   identityOf,
+  imageVector,
   indexImages,
   listImages,
   searchImages,
@@ -19,4 +20,5 @@ export {
   type TileOptions,
   tileWindows,
 } from './indexer.js';
-export { type BeliefOverlay, type HitsSheetOptions, renderHitsSheet } from './sheet.js';
+export { createSearchServer, type SearchServerOptions, serverUrl } from './server.js';
+export { type BeliefOverlay, type HitsSheetOptions, itemImage, itemPng, renderHitsSheet } from './sheet.js';

@@ -381,6 +381,16 @@ export async function searchTexts(
   return store.search(identityOf(model), q, k);
 }
 
+/** The embedding of one decoded image (L2-normalised, the model's preprocessing). */
+export async function imageVector(model: RetrievalModel, image: RawImage): Promise<Float32Array> {
+  const emb = tf.tidy(() => model.embedImages(toBatch([image], imageSizeOf(model))));
+  try {
+    return (await emb.data()) as Float32Array;
+  } finally {
+    emb.dispose();
+  }
+}
+
 /** Image files → the store's `k` nearest images each. */
 export async function searchImages(
   model: RetrievalModel,

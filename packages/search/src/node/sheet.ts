@@ -37,8 +37,8 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The pixels of a hit: the whole file, or its tile's window of the scene (with the bands it was indexed with). */
-async function hitImage(item: StoreItem): Promise<RawImage> {
+/** The pixels of an item: the whole file, or its tile's window of the scene (with the bands it was indexed with). */
+export async function itemImage(item: StoreItem): Promise<RawImage> {
   const file = item.root === undefined ? item.path : path.join(item.root, item.path);
   if (item.window === undefined) return loadImage(file);
   const scene = await decodeImage(new Uint8Array(await fs.readFile(file)), {
@@ -82,6 +82,19 @@ function beliefOf(
   return { grid, scores: scores.slice(1), kept: kept.slice(1), pooledKept: kept[0] === 1 };
 }
 
+/** An item's pixels as PNG bytes (what `pir serve`'s `GET /image` returns), at most `side` px on its long side. */
+export async function itemPng(item: StoreItem, side = 512): Promise<Uint8Array> {
+  const img = await itemImage(item);
+  const sharp = (await import('sharp')).default;
+  const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
+  })
+    .resize(side, side, { fit: 'inside', withoutEnlargement: true })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png);
+}
+
 /**
  * A contact sheet of `hits` as PNG bytes (see the module doc).
  * @example
@@ -116,7 +129,7 @@ export async function renderHitsSheet(
     const top = head + Math.floor(i / columns) * (tile + label + pad);
     let img: RawImage;
     try {
-      img = await hitImage(h.item);
+      img = await itemImage(h.item);
     } catch (e) {
       throw new StoreError(where, h.item.path, `cannot read the hit's image: ${(e as Error).message}`, {
         cause: e,
