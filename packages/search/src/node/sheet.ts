@@ -60,19 +60,16 @@ function beliefOf(
   model: RetrievalModel,
   image: RawImage,
 ): { grid: number; scores: number[]; kept: number[]; pooledKept: boolean } | undefined {
-  const m = model.model as unknown as Partial<BeliefModel>;
-  if (typeof m.beliefMap !== 'function') return undefined;
+  const m = model.model as unknown as Partial<BeliefModel> & { noBelief?: boolean };
+  // no heat-map for models without a belief strategy (VSE, PIR-CLIP, PIR-ITR with noBelief)
+  if (typeof m.beliefMap !== 'function' || m.noBelief === true) return undefined;
   const c = (model.config.encoders.vision as { config?: { imageSize?: unknown } }).config;
   const size = typeof c?.imageSize === 'number' ? c.imageSize : 224;
-  let r: { scores: tf.Tensor2D; kept: tf.Tensor2D };
-  try {
-    r = tf.tidy(() => {
-      const x = tf.expandDims(evalTransform(imageToTensor(image) as tf.Tensor3D, { size })) as tf.Tensor4D;
-      return (m as BeliefModel).beliefMap(x);
-    });
-  } catch {
-    return undefined; // a noBelief model
-  }
+  // errors propagate: a heat-map that silently disappears would hide a broken model or image
+  const r = tf.tidy(() => {
+    const x = tf.expandDims(evalTransform(imageToTensor(image) as tf.Tensor3D, { size })) as tf.Tensor4D;
+    return (m as BeliefModel).beliefMap(x);
+  });
   const scores = Array.from(r.scores.dataSync());
   const kept = Array.from(r.kept.dataSync());
   tf.dispose([r.scores, r.kept]);
