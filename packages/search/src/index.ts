@@ -56,6 +56,27 @@ export interface StoreItem {
   bounds?: GeoBounds;
   /** The GeoTIFF bands composed as RGB when the tile was indexed (0-based). */
   bands?: number[];
+  /**
+   * The text, when the item is a caption rather than an image (`path` is then its annotation file, `id`
+   * `file#n`). A store may hold both; searches ask for one kind ({@link SearchOptions.kind}).
+   */
+  caption?: string;
+}
+
+/** What a store item is: an image (or tile) or a caption. */
+export type ItemKind = 'image' | 'caption';
+
+/** The kind of a stored item. */
+export function kindOf(item: StoreItem): ItemKind {
+  return item.caption === undefined ? 'image' : 'caption';
+}
+
+/** How {@link VectorStore.search} searches. */
+export interface SearchOptions {
+  /** Which items to rank (default `'image'`). */
+  kind?: ItemKind;
+  /** Exact search even where the store has an approximate index (default false). */
+  exact?: boolean;
 }
 
 /** One result of a query. */
@@ -93,10 +114,12 @@ export function checkIdentity(where: string, expected: ModelIdentity, got: Model
 export interface VectorStore {
   /** The model whose vectors the store holds (`undefined` while empty and unclaimed). */
   readonly identity: ModelIdentity | undefined;
-  /** Items stored. */
-  count(): number;
-  /** Whether an item with this id is stored. */
-  has(id: string): boolean;
+  /** Items stored (of one kind, or all). */
+  count(kind?: ItemKind): Promise<number>;
+  /** The ids among `ids` that the store does not hold (in the given order). */
+  missing(ids: readonly string[]): Promise<string[]>;
+  /** The stored item with this id, or `undefined`. */
+  get(id: string): Promise<StoreItem | undefined>;
   /**
    * Add items and their vectors (`vectors` [items.length × dim], row-major) as one atomic unit: after a crash
    * either all of them are stored or none. Items whose id is already stored are skipped.
@@ -104,10 +127,17 @@ export interface VectorStore {
    */
   add(identity: ModelIdentity, items: readonly StoreItem[], vectors: Float32Array): Promise<number>;
   /**
-   * The `k` items most similar to each query (`queries` [q × dim]).
+   * The `k` items (of `options.kind`, images by default) most similar to each query (`queries` [q × dim]).
    * @returns one ranked list per query
    */
-  search(identity: ModelIdentity, queries: Float32Array, k: number): Promise<SearchHit[][]>;
+  search(
+    identity: ModelIdentity,
+    queries: Float32Array,
+    k: number,
+    options?: SearchOptions,
+  ): Promise<SearchHit[][]>;
+  /** Release connections and mapped files. The store cannot be used afterwards. */
+  close(): Promise<void>;
 }
 
 /**

@@ -53,9 +53,7 @@ function runChild(store: string, onLine?: (line: string, child: ChildProcess) =>
 }
 
 function byId(store: FileStore): Map<string, number[]> {
-  const dim = store.identity.dim;
-  const all = (store as unknown as { vectors: Float32Array }).vectors;
-  return new Map(store.list().map((it, i) => [it.id, Array.from(all.subarray(i * dim, (i + 1) * dim))]));
+  return new Map(store.list().map((it) => [it.id, Array.from(store.vector(it.id) as Float32Array)]));
 }
 
 beforeAll(async () => {
@@ -111,7 +109,7 @@ it('killed with SIGKILL after a commit and mid-batch, then rerun: every image on
       else setTimeout(() => child.kill('SIGKILL'), delayMs);
     });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const partial = (await openStore(dir)).count();
+    const partial = (await openStore(dir)).size();
     expect(partial).toBeGreaterThanOrEqual(8);
     expect(partial).toBeLessThan(30);
     const rerun = await runChild(dir);

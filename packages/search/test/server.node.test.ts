@@ -46,8 +46,10 @@ beforeAll(async () => {
     get identity() {
       return store.identity;
     },
-    count: () => store.count(),
-    has: (id: string) => store.has(id),
+    count: store.count.bind(store),
+    missing: store.missing.bind(store),
+    get: store.get.bind(store),
+    close: store.close.bind(store),
     add: store.add.bind(store),
     search: async (...a: Parameters<FileStore['search']>) => {
       await new Promise((ok) => setTimeout(ok, 40));
@@ -60,7 +62,7 @@ beforeAll(async () => {
     maxBodyBytes: 64 * 1024,
     maxQueue: 1,
     imageOf: async (id) => {
-      const item = store.get(id);
+      const item = await store.get(id);
       return item === undefined ? undefined : itemPng(item, 64);
     },
   });
@@ -79,12 +81,12 @@ const post = (body: string) =>
 
 it('health, a text search, an image search that finds the image itself, the page, the image route', async () => {
   const h = await (await fetch(`${url}/health`)).json();
-  expect(h).toEqual({ status: 'ok', model: identityOf(model), items: 12 });
+  expect(h).toEqual({ status: 'ok', model: identityOf(model), items: 12, captions: 0 });
   const r = await post(JSON.stringify({ text: 'a harbour with boats', k: 3 }));
   expect(r.status).toBe(200);
   const { hits } = await r.json();
   expect(hits.map((x: { rank: number }) => x.rank)).toEqual([1, 2, 3]);
-  const first = store.get(hits[0].id);
+  const first = await store.get(hits[0].id);
   const bytes = await readFile(path.join(first?.root as string, first?.path as string));
   const ri = await post(JSON.stringify({ image: bytes.toString('base64'), k: 1 }));
   expect((await ri.json()).hits[0].id).toBe(hits[0].id);

@@ -56,13 +56,9 @@ afterAll(async () => {
 const storeDir = (name: string) => path.join(work, `${name}.pirdb`);
 
 async function vectorsById(store: FileStore): Promise<Map<string, number[]>> {
-  // every stored vector, by querying with… the store's own rows: read them through a search of each id's image
+  // every stored vector, by id
   const out = new Map<string, number[]>();
-  const dim = store.identity.dim;
-  const all = (store as unknown as { vectors: Float32Array }).vectors;
-  store.list().forEach((it, i) => {
-    out.set(it.id, Array.from(all.subarray(i * dim, (i + 1) * dim)));
-  });
+  for (const it of store.list()) out.set(it.id, Array.from(store.vector(it.id) as Float32Array));
   return out;
 }
 
@@ -90,12 +86,12 @@ describe('indexImages + FileStore', () => {
     expect(s.added).toBe(N);
     expect(s.failed.map((f) => f.path)).toEqual(['a/broken.png']);
     expect(s.failed[0]?.error).toMatch(/broken\.png/);
-    expect(store.count()).toBe(N);
+    expect(store.size()).toBe(N);
     expect(progress[progress.length - 1]).toBe(N + 1);
     const again = await indexImages({ model, store, root, batchSize: 5 });
     expect(again).toMatchObject({ added: 0, alreadyIndexed: N });
     const reopened = await openStore(storeDir('lenient'));
-    expect(reopened.count()).toBe(N);
+    expect(reopened.size()).toBe(N);
   });
 
   it('strict: stops at the unreadable image, naming it', async () => {
@@ -115,8 +111,10 @@ describe('indexImages + FileStore', () => {
       get identity() {
         return real.identity;
       },
-      count: () => real.count(),
-      has: (id) => real.has(id),
+      count: (kind) => real.count(kind),
+      missing: (ids) => real.missing(ids),
+      get: (id) => real.get(id),
+      close: () => real.close(),
       search: (i, q, k) => real.search(i, q, k),
       add: async (i, items, v) => {
         if (++batches === 3) throw new Error('killed');
@@ -130,7 +128,7 @@ describe('indexImages + FileStore', () => {
     const resumed = await openStore(crashDir, { create: identityOf(model) });
     // two batches of 4 readable images were committed before the crash
     const committed = 8;
-    expect(resumed.count()).toBe(committed);
+    expect(resumed.size()).toBe(committed);
     const s = await indexImages({ model, store: resumed, root, batchSize: 4 });
     expect(s).toMatchObject({ alreadyIndexed: committed, added: N - committed });
     const [a, b] = await Promise.all([vectorsById(full), vectorsById(await openStore(crashDir))]);
@@ -149,7 +147,7 @@ describe('indexImages + FileStore', () => {
     expect(sums.reduce((n, s) => n + s.added, 0)).toBe(N);
     expect(sums.every((s) => s.inShard < N + 1)).toBe(true);
     const merged = await openStore(dir);
-    expect(merged.count()).toBe(N);
+    expect(merged.size()).toBe(N);
     expect(new Set(merged.list().map((i) => i.id)).size).toBe(N);
     await expect(indexImages({ model, store: merged, root, shard: { index: 3, count: 3 } })).rejects.toThrow(
       /0-based/,
@@ -180,10 +178,10 @@ describe('indexImages + FileStore', () => {
     const q = (await t.data()) as Float32Array;
     t.dispose();
     const dim = store.identity.dim;
-    const all = (store as unknown as { vectors: Float32Array }).vectors;
-    const scores = store.list().map((it, i) => {
+    const scores = store.list().map((it) => {
+      const v = store.vector(it.id) as Float32Array;
       let s = 0;
-      for (let j = 0; j < dim; j++) s += (q[j] as number) * (all[i * dim + j] as number);
+      for (let j = 0; j < dim; j++) s += (q[j] as number) * (v[j] as number);
       return { id: it.id, s };
     });
     scores.sort((x, y) => y.s - x.s);

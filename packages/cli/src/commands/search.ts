@@ -214,7 +214,7 @@ export async function serveCommand(
     store,
     ...(o.maxQueue === undefined ? {} : { maxQueue: o.maxQueue }),
     imageOf: async (id) => {
-      const item = store.get(id);
+      const item = await store.get(id);
       return item === undefined ? undefined : itemPng(item);
     },
   });

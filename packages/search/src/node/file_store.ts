@@ -9,13 +9,22 @@
  *   segments/seg-<hex>/        one committed batch: items.json (ids, paths, windows) + vectors.f32 (float32 LE,
  *                              items × dim) + meta.json (count, dim, SHA-256 of vectors.f32)
  *   segments/.tmp-<hex>/       a batch being written (fsync'ed, then renamed to seg-<hex>: atomic)
+ *   ann.json                   optional: the approximate index — the segments it covers, in row order, and per
+ *                              kind (image, caption) its graph file with size and SHA-256
+ *   ann-<kind>-<hex>.usearch   an HNSW graph (usearch), written aside and fsync'ed before ann.json names it
  * ```
  *
  * A crash (SIGKILL, power loss) loses at most the batch being written, never leaves half a segment that a
  * reader would take: a reader only looks at `seg-*` folders, and checks each one's sizes and hash. Several
  * processes may add to one store at once (`--shard i/n`): segment names are random, and an id written by two
- * processes is kept once (the first segment in name order wins). Opening reads every segment into memory:
- * exact search over a few million 512-d vectors; larger archives want an approximate index or PostgreSQL.
+ * processes is kept once (the first segment read wins: those the approximate index covers, in its order, then
+ * the rest in name order). Opening reads every segment into memory (4 bytes × dim per item: 2 GB for 1 M
+ * 512-d vectors) and maps the approximate index; a store that outgrows one machine's memory wants PostgreSQL.
+ *
+ * The approximate index is derived data: when it is damaged, missing or older than the segments it claims,
+ * the store says why ({@link FileStore.annProblem}) and searches exactly — slower, never wrong. A graph file is
+ * parsed by native code: it is checked against its SHA-256 first, but a store from someone you do not trust
+ * should be re-indexed (`buildIndex()` after deleting `ann.json`) rather than mapped.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -23,12 +32,16 @@ import * as path from 'node:path';
 import {
   checkIdentity,
   exactTopK,
+  type ItemKind,
+  kindOf,
   type ModelIdentity,
   type SearchHit,
+  type SearchOptions,
   StoreError,
   type StoreItem,
   type VectorStore,
 } from '../index.js';
+import { AnnIndex, type AnnMeta, type AnnOptions } from './ann.js';
 
 const FORMAT = 'pir-store';
 const VERSION = 1;
@@ -114,6 +127,7 @@ function isItem(x: unknown): x is StoreItem {
   if (typeof it !== 'object' || it === null || typeof it.id !== 'string' || typeof it.path !== 'string')
     return false;
   if (it.root !== undefined && typeof it.root !== 'string') return false;
+  if (it.caption !== undefined && typeof it.caption !== 'string') return false;
   if (
     it.bands !== undefined &&
     !(Array.isArray(it.bands) && it.bands.every((b) => Number.isInteger(b) && b >= 0))
@@ -130,12 +144,37 @@ function isItem(x: unknown): x is StoreItem {
   return ['x', 'y', 'width', 'height'].every((k) => Number.isInteger(w[k]));
 }
 
+/** The rows of one kind of item, in store order. */
+interface Part {
+  items: StoreItem[];
+  vectors: Float32Array;
+  size: number;
+  /** The approximate index over the first `ann.rows` rows, when one is built. */
+  ann?: AnnIndex;
+  /** Its file (to extend it). */
+  annFile?: string;
+}
+
+/** `ann.json`: which segments (in row order) the approximate indexes cover, and their graph files. */
+interface AnnRecord {
+  format: 'pir-ann-record';
+  segments: string[];
+  indexes: Partial<Record<ItemKind, AnnMeta & { file: string }>>;
+}
+
+const KINDS: readonly ItemKind[] = ['image', 'caption'];
+
 /** The embedded {@link VectorStore} in a folder (see the module doc). Open it with {@link openFileStore}. */
 export class FileStore implements VectorStore {
-  private items: StoreItem[] = [];
-  private readonly ids = new Map<string, number>();
-  private vectors = new Float32Array(0);
-  private size = 0;
+  private parts: Record<ItemKind, Part> = {
+    image: { items: [], vectors: new Float32Array(0), size: 0 },
+    caption: { items: [], vectors: new Float32Array(0), size: 0 },
+  };
+  private readonly ids = new Map<string, { kind: ItemKind; row: number }>();
+  /** Segment names in row order (loaded, then added by this process). */
+  private order: string[] = [];
+  /** Why the approximate index is not used, when it exists but cannot be (the search is then exact). */
+  annProblem: string | undefined;
 
   private constructor(
     /** The store's folder. */
@@ -147,23 +186,45 @@ export class FileStore implements VectorStore {
     return { ...this.manifest.model };
   }
 
-  count(): number {
-    return this.size;
+  async count(kind?: ItemKind): Promise<number> {
+    return this.size(kind);
   }
 
+  /** Items stored (of one kind, or all), synchronously. */
+  size(kind?: ItemKind): number {
+    return kind === undefined ? this.parts.image.size + this.parts.caption.size : this.parts[kind].size;
+  }
+
+  /** Whether an item with this id is stored. */
   has(id: string): boolean {
     return this.ids.has(id);
   }
 
-  /** The stored item with this id, or `undefined`. */
-  get(id: string): StoreItem | undefined {
-    const i = this.ids.get(id);
-    return i === undefined ? undefined : this.items[i];
+  async missing(ids: readonly string[]): Promise<string[]> {
+    return ids.filter((id) => !this.ids.has(id));
   }
 
-  /** Every stored item, in store order. */
-  list(): readonly StoreItem[] {
-    return this.items.slice(0, this.size);
+  async get(id: string): Promise<StoreItem | undefined> {
+    const at = this.ids.get(id);
+    return at === undefined ? undefined : this.parts[at.kind].items[at.row];
+  }
+
+  /** A copy of the stored vector [dim] of an item (to search with it: an image's nearest images), or `undefined`. */
+  vector(id: string): Float32Array | undefined {
+    const at = this.ids.get(id);
+    if (at === undefined) return undefined;
+    const dim = this.manifest.model.dim;
+    return this.parts[at.kind].vectors.slice(at.row * dim, (at.row + 1) * dim);
+  }
+
+  /** Every stored item of one kind (default images), in store order. */
+  list(kind: ItemKind = 'image'): readonly StoreItem[] {
+    return this.parts[kind].items.slice(0, this.parts[kind].size);
+  }
+
+  /** Rows covered by the approximate index, per kind (0 where there is none). */
+  indexed(): Record<ItemKind, number> {
+    return { image: this.parts.image.ann?.rows ?? 0, caption: this.parts.caption.ann?.rows ?? 0 };
   }
 
   /** Open (or, with `create`, create) the store in `dir`. */
@@ -229,8 +290,13 @@ export class FileStore implements VectorStore {
     return (await readJson(path.join(root, 'manifest.json'), 'manifest.json')) as Manifest;
   }
 
-  /** (Re)read every committed segment (another process may have added some). */
+  /**
+   * (Re)read every committed segment (another process may have added some), and map the approximate index
+   * where `ann.json` describes one that covers what was read (the segments it covers are read first, in its
+   * order, so that its row numbers are the store's).
+   */
   async load(): Promise<void> {
+    await this.close();
     const segDir = path.join(this.dir, 'segments');
     let names: string[];
     try {
@@ -239,78 +305,132 @@ export class FileStore implements VectorStore {
       if (code(e) === 'ENOENT') names = [];
       else throw e;
     }
-    this.items = [];
+    for (const kind of KINDS) this.parts[kind] = { items: [], vectors: new Float32Array(0), size: 0 };
     this.ids.clear();
-    this.size = 0;
-    this.vectors = new Float32Array(0);
-    const dim = this.manifest.model.dim;
-    for (const name of names) {
-      const folder = path.join(segDir, name);
-      const meta = (await readJson(
-        path.join(folder, 'meta.json'),
-        `${name}/meta.json`,
-      )) as Partial<SegmentMeta>;
-      if (!Number.isInteger(meta.count) || meta.dim !== dim || typeof meta.sha256 !== 'string')
-        throw new StoreError(
-          'openStore',
-          `${name}/meta.json`,
-          `segment ${folder} is damaged or of another model (meta ${JSON.stringify(meta).slice(0, 200)}, store dim ${dim})`,
-        );
-      const count = meta.count as number;
-      const vfile = path.join(folder, 'vectors.f32');
-      const stat = await fs.stat(vfile);
-      if (stat.size !== count * dim * 4)
-        throw new StoreError(
-          'openStore',
-          `${name}/vectors.f32`,
-          `${vfile} has ${stat.size} bytes, expected ${count} × ${dim} × 4 = ${count * dim * 4}: the segment is damaged; delete the folder and index again (the indexer adds what is missing)`,
-        );
-      const bytes = await fs.readFile(vfile);
-      const sha = createHash('sha256').update(bytes).digest('hex');
-      if (sha !== meta.sha256)
-        throw new StoreError(
-          'openStore',
-          `${name}/vectors.f32`,
-          `${vfile} does not match its SHA-256 in meta.json: the segment is damaged; delete the folder and index again`,
-        );
-      const items = await readJson(path.join(folder, 'items.json'), `${name}/items.json`);
-      if (!Array.isArray(items) || items.length !== count || !items.every(isItem))
-        throw new StoreError(
-          'openStore',
-          `${name}/items.json`,
-          `${folder}/items.json must list ${count} items {id, path, window?}`,
-        );
-      const vecs = new Float32Array(bytes.buffer, bytes.byteOffset, count * dim);
-      this.append(items, vecs);
+    this.order = [];
+    this.annProblem = undefined;
+    const record = await this.readAnnRecord();
+    let covered: string[] = [];
+    if (record !== undefined) {
+      const present = new Set(names);
+      const gone = record.segments.filter((n) => !present.has(n));
+      if (gone.length > 0)
+        this.annProblem = `the approximate index covers ${gone.length} segment(s) that are gone (${gone[0]}…); searching exactly until it is rebuilt (pir index --ann on)`;
+      else covered = record.segments;
     }
+    const rest = names.filter((n) => !covered.includes(n));
+    for (const name of covered) await this.readSegment(segDir, name);
+    if (record !== undefined && this.annProblem === undefined) await this.openAnn(record);
+    for (const name of rest) await this.readSegment(segDir, name);
+  }
+
+  private async readAnnRecord(): Promise<AnnRecord | undefined> {
+    const file = path.join(this.dir, 'ann.json');
+    const st = await fs.stat(file).catch(() => undefined);
+    if (st === undefined) return undefined;
+    const raw = (await readJson(file, 'ann.json')) as Partial<AnnRecord>;
+    if (
+      raw?.format !== 'pir-ann-record' ||
+      !Array.isArray(raw.segments) ||
+      !raw.segments.every((n) => typeof n === 'string' && /^seg-[0-9a-f-]+$/.test(n)) ||
+      typeof raw.indexes !== 'object' ||
+      raw.indexes === null
+    ) {
+      this.annProblem = `${file} is not an approximate-index record of @pir/search; searching exactly until it is rebuilt (pir index --ann on)`;
+      return undefined;
+    }
+    return raw as AnnRecord;
+  }
+
+  private async openAnn(record: AnnRecord): Promise<void> {
+    const dim = this.manifest.model.dim;
+    for (const kind of KINDS) {
+      const meta = record.indexes[kind];
+      if (meta === undefined) continue;
+      const part = this.parts[kind];
+      const bad = (why: string) => {
+        this.annProblem = `the approximate ${kind} index is not used: ${why}; searching exactly until it is rebuilt (pir index --ann on)`;
+      };
+      if (typeof meta.file !== 'string' || !/^ann-[a-z]+-[0-9a-f]+\.usearch$/.test(meta.file)) {
+        bad('ann.json names no valid graph file');
+        continue;
+      }
+      if (meta.dim !== dim || meta.rows !== part.size) {
+        bad(`it holds ${meta.rows} × ${meta.dim} rows, the segments it covers ${part.size} × ${dim}`);
+        continue;
+      }
+      const file = path.join(this.dir, meta.file);
+      try {
+        part.ann = await AnnIndex.open(file, meta);
+        part.annFile = file;
+      } catch (e) {
+        bad((e as Error).message);
+      }
+    }
+  }
+
+  private async readSegment(segDir: string, name: string): Promise<void> {
+    const dim = this.manifest.model.dim;
+    const folder = path.join(segDir, name);
+    const meta = (await readJson(
+      path.join(folder, 'meta.json'),
+      `${name}/meta.json`,
+    )) as Partial<SegmentMeta>;
+    if (!Number.isInteger(meta.count) || meta.dim !== dim || typeof meta.sha256 !== 'string')
+      throw new StoreError(
+        'openStore',
+        `${name}/meta.json`,
+        `segment ${folder} is damaged or of another model (meta ${JSON.stringify(meta).slice(0, 200)}, store dim ${dim})`,
+      );
+    const count = meta.count as number;
+    const vfile = path.join(folder, 'vectors.f32');
+    const stat = await fs.stat(vfile);
+    if (stat.size !== count * dim * 4)
+      throw new StoreError(
+        'openStore',
+        `${name}/vectors.f32`,
+        `${vfile} has ${stat.size} bytes, expected ${count} × ${dim} × 4 = ${count * dim * 4}: the segment is damaged; delete the folder and index again (the indexer adds what is missing)`,
+      );
+    const bytes = await fs.readFile(vfile);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== meta.sha256)
+      throw new StoreError(
+        'openStore',
+        `${name}/vectors.f32`,
+        `${vfile} does not match its SHA-256 in meta.json: the segment is damaged; delete the folder and index again`,
+      );
+    const items = await readJson(path.join(folder, 'items.json'), `${name}/items.json`);
+    if (!Array.isArray(items) || items.length !== count || !items.every(isItem))
+      throw new StoreError(
+        'openStore',
+        `${name}/items.json`,
+        `${folder}/items.json must list ${count} items {id, path, window?, caption?}`,
+      );
+    this.append(items, new Float32Array(bytes.buffer, bytes.byteOffset, count * dim));
+    this.order.push(name);
   }
 
   /** Append to memory, skipping ids already present. @returns how many were new */
   private append(items: readonly StoreItem[], vecs: Float32Array): number {
     const dim = this.manifest.model.dim;
-    const keep: number[] = [];
-    const seen = new Set<string>();
+    let added = 0;
     items.forEach((it, i) => {
-      if (!this.ids.has(it.id) && !seen.has(it.id)) {
-        keep.push(i);
-        seen.add(it.id);
+      if (this.ids.has(it.id)) return;
+      const kind = kindOf(it);
+      const part = this.parts[kind];
+      const need = (part.size + 1) * dim;
+      if (need > part.vectors.length) {
+        const grown = new Float32Array(Math.max(need, Math.ceil(part.vectors.length * 1.5), 1024 * dim));
+        grown.set(part.vectors.subarray(0, part.size * dim));
+        part.vectors = grown;
       }
+      part.vectors.set(vecs.subarray(i * dim, (i + 1) * dim), part.size * dim);
+      part.items[part.size] = it;
+      this.ids.set(it.id, { kind, row: part.size });
+      part.size++;
+      added++;
     });
-    if (keep.length === 0) return 0;
-    const need = (this.size + keep.length) * dim;
-    if (need > this.vectors.length) {
-      const grown = new Float32Array(Math.max(need, Math.ceil(this.vectors.length * 1.5)));
-      grown.set(this.vectors.subarray(0, this.size * dim));
-      this.vectors = grown;
-    }
-    for (const i of keep) {
-      const it = items[i] as StoreItem;
-      this.vectors.set(vecs.subarray(i * dim, (i + 1) * dim), this.size * dim);
-      this.items[this.size] = it;
-      this.ids.set(it.id, this.size);
-      this.size++;
-    }
-    return keep.length;
+    return added;
   }
 
   async add(identity: ModelIdentity, items: readonly StoreItem[], vectors: Float32Array): Promise<number> {
@@ -318,14 +438,21 @@ export class FileStore implements VectorStore {
     checkIdentity(where, this.manifest.model, identity);
     const dim = this.manifest.model.dim;
     if (!Array.isArray(items) || !items.every(isItem))
-      throw new StoreError(where, 'items', 'expected items {id, path, window?}');
+      throw new StoreError(where, 'items', 'expected items {id, path, window?, caption?}');
     if (!(vectors instanceof Float32Array) || vectors.length !== items.length * dim)
       throw new StoreError(
         where,
         'vectors',
         `expected a Float32Array of ${items.length} × ${dim} = ${items.length * dim} values, got ${vectors instanceof Float32Array ? vectors.length : typeof vectors}`,
       );
-    const fresh = items.map((it, i) => [it, i] as const).filter(([it]) => !this.ids.has(it.id));
+    const seen = new Set<string>();
+    const fresh = items
+      .map((it, i) => [it, i] as const)
+      .filter(([it]) => {
+        if (this.ids.has(it.id) || seen.has(it.id)) return false;
+        seen.add(it.id);
+        return true;
+      });
     if (fresh.length === 0) return 0;
     const rows = fresh.map(([it]) => it);
     const vecs = new Float32Array(fresh.length * dim);
@@ -354,16 +481,109 @@ export class FileStore implements VectorStore {
       await fs.rm(tmp, { recursive: true, force: true });
       throw e;
     }
+    this.order.push(`seg-${tag}`);
     return this.append(rows, vecs);
   }
 
-  async search(identity: ModelIdentity, queries: Float32Array, k: number): Promise<SearchHit[][]> {
-    checkIdentity('FileStore.search', this.manifest.model, identity);
+  /**
+   * Ranked items of one kind. With an approximate index: its candidates (2k, at least k + 16) over the rows it
+   * covers, re-scored with the exact vectors, merged with an exact search of the rows added since it was built;
+   * without one (or `exact`): exact search of every row. Scores are always the exact cosine.
+   */
+  async search(
+    identity: ModelIdentity,
+    queries: Float32Array,
+    k: number,
+    options: SearchOptions = {},
+  ): Promise<SearchHit[][]> {
+    const where = 'FileStore.search';
+    checkIdentity(where, this.manifest.model, identity);
+    const kind = options.kind ?? 'image';
+    if (!KINDS.includes(kind))
+      throw new StoreError(where, 'kind', `kind must be 'image' or 'caption', got ${String(kind)}`);
     const dim = this.manifest.model.dim;
-    const top = await exactTopK(queries, this.vectors.subarray(0, this.size * dim), dim, k);
+    const part = this.parts[kind];
+    const ann = options.exact === true ? undefined : part.ann;
+    const from = ann?.rows ?? 0;
+    const top = await exactTopK(queries, part.vectors.subarray(from * dim, part.size * dim), dim, k);
+    if (ann !== undefined) {
+      const cands = ann.candidates(queries, Math.max(2 * k, k + 16));
+      cands.forEach((rows, qi) => {
+        const q = queries.subarray(qi * dim, (qi + 1) * dim);
+        const merged = (top[qi] as { index: number; score: number }[]).map((h) => ({
+          index: h.index + from,
+          score: h.score,
+        }));
+        for (const r of rows) {
+          let s = 0;
+          const off = r * dim;
+          for (let j = 0; j < dim; j++) s += (q[j] as number) * (part.vectors[off + j] as number);
+          merged.push({ index: r, score: Math.fround(s) });
+        }
+        merged.sort((a, b) => b.score - a.score || a.index - b.index);
+        top[qi] = merged.slice(0, k);
+      });
+    }
     return top.map((hits) =>
-      hits.map((h, r) => ({ rank: r + 1, score: h.score, item: this.items[h.index] as StoreItem })),
+      hits.map((h, r) => ({ rank: r + 1, score: h.score, item: part.items[h.index] as StoreItem })),
     );
+  }
+
+  /**
+   * Build (or extend) the approximate index of each kind over every stored row, save it next to the segments
+   * (atomically: the graph under a new name, then `ann.json` renamed over the old record), and use it.
+   * Extending an index re-reads it into memory and adds the rows stored since.
+   * @returns rows indexed per kind and the seconds it took
+   */
+  async buildIndex(options: AnnOptions = {}): Promise<{ rows: Record<ItemKind, number>; seconds: number }> {
+    const t0 = performance.now();
+    const dim = this.manifest.model.dim;
+    const record: AnnRecord = { format: 'pir-ann-record', segments: [...this.order], indexes: {} };
+    const made: string[] = [];
+    try {
+      for (const kind of KINDS) {
+        const part = this.parts[kind];
+        if (part.size === 0) continue;
+        let base: AnnIndex | undefined;
+        if (part.ann !== undefined && part.annFile !== undefined && part.ann.rows <= part.size) {
+          const old = await this.readAnnRecord();
+          const meta = old?.indexes[kind];
+          if (meta !== undefined && part.ann.rows === meta.rows)
+            base = await AnnIndex.open(part.annFile, meta, { ...options, load: true }).catch(() => undefined);
+        }
+        const ann =
+          base !== undefined && base.rows === part.size
+            ? base
+            : AnnIndex.build(part.vectors.subarray(0, part.size * dim), dim, options, base);
+        const file = `ann-${kind}-${randomBytes(6).toString('hex')}.usearch`;
+        const meta = await ann.save(path.join(this.dir, file));
+        made.push(file);
+        record.indexes[kind] = { ...meta, file };
+        part.ann = ann;
+        part.annFile = path.join(this.dir, file);
+      }
+      const tmp = path.join(this.dir, `.ann-${randomBytes(6).toString('hex')}.tmp`);
+      await writeSynced(tmp, `${JSON.stringify(record, null, 2)}\n`);
+      await fs.rename(tmp, path.join(this.dir, 'ann.json'));
+      await syncDir(this.dir);
+    } catch (e) {
+      for (const f of made) await fs.rm(path.join(this.dir, f), { force: true });
+      throw e;
+    }
+    // graph files no record names any more (readers that mapped one keep their mapping)
+    for (const n of await fs.readdir(this.dir)) {
+      if (/^ann-[a-z]+-[0-9a-f]+\.usearch$/.test(n) && !made.includes(n))
+        await fs.rm(path.join(this.dir, n), { force: true });
+    }
+    this.annProblem = undefined;
+    return { rows: this.indexed(), seconds: (performance.now() - t0) / 1000 };
+  }
+
+  async close(): Promise<void> {
+    for (const kind of KINDS) {
+      delete this.parts[kind].ann;
+      delete this.parts[kind].annFile;
+    }
   }
 
   /** Remove leftovers of crashed writers (`.tmp-*` folders older than `olderThanMs`, default 1 hour). */

@@ -266,7 +266,7 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
   const prepare = async (f: string): Promise<FileWork> => {
     const full = path.join(root, f);
     if (tile === undefined || !isTiff(f)) {
-      if (store.has(f)) return { pending: [], already: 1 };
+      if ((await store.missing([f])).length === 0) return { pending: [], already: 1 };
       return {
         pending: [{ item: { id: f, path: f, root: absRoot }, image: await loadImage(full) }],
         already: 0,
@@ -286,7 +286,8 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
         ...(tile.bands === undefined ? {} : { bands: [...tile.bands] }),
       } as StoreItem;
     });
-    const todo = items.filter((it) => !store.has(it.id));
+    const absent = new Set(await store.missing(items.map((it) => it.id)));
+    const todo = items.filter((it) => absent.has(it.id));
     if (todo.length === 0) return { pending: [], already: items.length };
     const scene = await decodeImage(bytes, {
       file: full,

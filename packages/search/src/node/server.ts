@@ -4,7 +4,7 @@
  * | route | what |
  * |---|---|
  * | `GET /health` | `{ status: 'ok', model: {name, configHash, dim}, items }` |
- * | `POST /search` | body `{ "text": "a harbour", "k": 10 }` or `{ "image": "<base64 PNG/JPEG/TIFF>", "k": 10 }` → `{ hits: [{rank, score, id, path, window?, bounds?}] }` |
+ * | `POST /search` | body `{ "text": "a harbour", "k": 10 }` or `{ "image": "<base64 PNG/JPEG/TIFF>", "k": 10 }`, optional `"kind": "caption"` (captions instead of images) → `{ hits: [{rank, score, id, path, window?, bounds?, caption?}] }` |
  * | `GET /image?id=<id>` | the indexed image (or tile) as PNG — only ids the store holds |
  * | `GET /` | a page to type a caption and see the hits |
  *
@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeImage } from '@pir/datasets';
 import { cleanCaption } from '@pir/datasets/captions';
 import type { RetrievalModel } from '@pir/models';
-import type { SearchHit, VectorStore } from '../index.js';
+import { kindOf, type SearchHit, type VectorStore } from '../index.js';
 import { identityOf, imageVector } from './indexer.js';
 
 /** Options of {@link createSearchServer}. */
@@ -100,6 +100,7 @@ function hitJson(h: SearchHit) {
     path: h.item.path,
     ...(h.item.window === undefined ? {} : { window: h.item.window }),
     ...(h.item.bounds === undefined ? {} : { bounds: h.item.bounds }),
+    ...(h.item.caption === undefined ? {} : { caption: h.item.caption }),
   };
 }
 
@@ -134,7 +135,7 @@ export function createSearchServer(options: SearchServerOptions): http.Server {
   };
 
   const search = async (body: Buffer) => {
-    let req: { text?: unknown; image?: unknown; k?: unknown };
+    let req: { text?: unknown; image?: unknown; k?: unknown; kind?: unknown };
     try {
       req = JSON.parse(body.toString('utf8'));
     } catch {
@@ -144,6 +145,9 @@ export function createSearchServer(options: SearchServerOptions): http.Server {
     const k = req.k === undefined ? 10 : req.k;
     if (!Number.isInteger(k) || (k as number) < 1 || (k as number) > maxK)
       throw new HttpError(400, `k must be an integer in [1, ${maxK}], got ${JSON.stringify(req.k)}`);
+    const kind = req.kind === undefined ? 'image' : req.kind;
+    if (kind !== 'image' && kind !== 'caption')
+      throw new HttpError(400, `"kind" must be "image" or "caption", got ${JSON.stringify(req.kind)}`);
     const hasText = req.text !== undefined;
     const hasImage = req.image !== undefined;
     if (hasText === hasImage)
@@ -173,7 +177,7 @@ export function createSearchServer(options: SearchServerOptions): http.Server {
       embed = () => imageVector(model, img);
     }
     // the embedding and the scan of the store, one search at a time
-    const [hits] = await enqueue(async () => store.search(identity, await embed(), k as number));
+    const [hits] = await enqueue(async () => store.search(identity, await embed(), k as number, { kind }));
     return { hits: (hits ?? []).map(hitJson) };
   };
 
@@ -193,7 +197,8 @@ export function createSearchServer(options: SearchServerOptions): http.Server {
     const handle = async () => {
       if (url.pathname === '/health') {
         if (req.method !== 'GET') throw new HttpError(405, 'GET /health');
-        return send(200, { status: 'ok', model: identity, items: store.count() });
+        const [images, captions] = await Promise.all([store.count('image'), store.count('caption')]);
+        return send(200, { status: 'ok', model: identity, items: images, captions });
       }
       if (url.pathname === '/search') {
         if (req.method !== 'POST') throw new HttpError(405, 'POST /search with {"text": …} or {"image": …}');
@@ -202,7 +207,8 @@ export function createSearchServer(options: SearchServerOptions): http.Server {
       if (url.pathname === '/image') {
         if (req.method !== 'GET') throw new HttpError(405, 'GET /image?id=…');
         const id = url.searchParams.get('id');
-        if (id === null || !store.has(id) || options.imageOf === undefined)
+        const item = id === null ? undefined : await store.get(id);
+        if (id === null || item === undefined || kindOf(item) !== 'image' || options.imageOf === undefined)
           throw new HttpError(404, 'no such image');
         const png = await options.imageOf(id);
         if (png === undefined) throw new HttpError(404, 'the image cannot be read');
