@@ -144,6 +144,15 @@ function isItem(x: unknown): x is StoreItem {
   return ['x', 'y', 'width', 'height'].every((k) => Number.isInteger(w[k]));
 }
 
+/** How a store's approximate index is searched. */
+export interface SearchTuning {
+  /**
+   * HNSW candidate list (ef) per query: higher finds more of the exact top-k, more slowly (default 128; the
+   * benchmark's recall and latency per ef are in `benchmarks/README.md`).
+   */
+  expansionSearch?: number;
+}
+
 /** The rows of one kind of item, in store order. */
 interface Part {
   items: StoreItem[];
@@ -173,6 +182,8 @@ export class FileStore implements VectorStore {
   private readonly ids = new Map<string, { kind: ItemKind; row: number }>();
   /** Segment names in row order (loaded, then added by this process). */
   private order: string[] = [];
+  /** How the approximate index is searched (see {@link SearchTuning}). */
+  private tuning: SearchTuning = {};
   /** Why the approximate index is not used, when it exists but cannot be (the search is then exact). */
   annProblem: string | undefined;
 
@@ -228,7 +239,7 @@ export class FileStore implements VectorStore {
   }
 
   /** Open (or, with `create`, create) the store in `dir`. */
-  static async open(dir: string, create?: ModelIdentity): Promise<FileStore> {
+  static async open(dir: string, create?: ModelIdentity, search: SearchTuning = {}): Promise<FileStore> {
     const where = 'openStore';
     const root = path.resolve(dir);
     const manifestFile = path.join(root, 'manifest.json');
@@ -263,6 +274,7 @@ export class FileStore implements VectorStore {
       );
     if (create !== undefined) checkIdentity(where, m.model, create);
     const store = new FileStore(root, m as Manifest);
+    store.tuning = { ...search };
     await store.load();
     return store;
   }
@@ -361,7 +373,7 @@ export class FileStore implements VectorStore {
       }
       const file = path.join(this.dir, meta.file);
       try {
-        part.ann = await AnnIndex.open(file, meta);
+        part.ann = await AnnIndex.open(file, meta, this.tuning);
         part.annFile = file;
       } catch (e) {
         bad((e as Error).message);
@@ -612,7 +624,10 @@ export class FileStore implements VectorStore {
  * const store = await openStore('file:./archive.pirdb', { create: identity });
  * ```
  */
-export async function openStore(uri: string, options: { create?: ModelIdentity } = {}): Promise<FileStore> {
+export async function openStore(
+  uri: string,
+  options: { create?: ModelIdentity; search?: SearchTuning } = {},
+): Promise<FileStore> {
   if (typeof uri !== 'string' || uri === '')
     throw new StoreError('openStore', 'uri', 'expected a store URI (file:./archive.pirdb) or a folder');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
@@ -623,5 +638,5 @@ export async function openStore(uri: string, options: { create?: ModelIdentity }
       `'${scheme}:' stores are not available in this release of @pir/search (only the embedded file: store); got ${uri}`,
     );
   const dir = scheme === 'file' ? uri.replace(/^file:(\/\/)?/i, '') : uri;
-  return FileStore.open(dir, options.create);
+  return FileStore.open(dir, options.create, options.search);
 }

@@ -5,7 +5,8 @@
  */
 import '@pir/runtime';
 
-export { FileStore, openStore } from './file_store.js';
+export type { AnnOptions } from './ann.js';
+export { FileStore, openStore, type SearchTuning } from './file_store.js';
 export {
   IMAGE_EXTENSIONS,
   type IndexImagesOptions,
