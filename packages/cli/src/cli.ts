@@ -27,7 +27,7 @@ import { formatBench, runBench } from './bench/run.js';
 import { convert } from './commands/convert.js';
 import type { DataSource } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
-import { formatHits, indexCommand, searchCommand, serveCommand } from './commands/search.js';
+import { ANN_AUTO_ROWS, formatHits, indexCommand, searchCommand, serveCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
 import { DemoOptionsError } from './demo/errors.js';
 import { MAX_SIZE, SIZE_MULTIPLE } from './demo/model.js';
@@ -307,11 +307,26 @@ program
 program
   .command('index')
   .description(
-    'embed every image of a folder (JPEG, PNG, TIFF, WebP; sub-folders too) into a store with a model; resumable (run it again after a crash: it adds what is missing) and shardable',
+    'embed every image of a folder (JPEG, PNG, TIFF, WebP; sub-folders too), and captions, into a store with a model; resumable (run it again after a crash: it adds what is missing) and shardable',
   )
-  .argument('<folder>', 'the archive: a folder of images')
+  .argument('[folder]', 'the archive: a folder of images')
   .requiredOption('-m, --model <dir>', 'the model directory (pir train … → <run>/model, pir convert)')
-  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb (created on first use) or a folder')
+  .requiredOption(
+    '-s, --store <uri>',
+    'the store: file:./archive.pirdb (created on first use), a folder, or postgres://user@host/db?collection=name',
+  )
+  .option(
+    '--captions <file>',
+    'also store the captions of an annotation file (RSICD/RSITMD JSON, PIR JSON) or a .txt (one per line), for image → captions',
+  )
+  .addOption(
+    new Option(
+      '--ann <mode>',
+      `approximate index (HNSW): auto = from ${ANN_AUTO_ROWS.toLocaleString('en')} images or when the store has one, on, off`,
+    )
+      .choices(['auto', 'on', 'off'])
+      .default('auto'),
+  )
   .option(
     '--batch-size <n>',
     'images per forward pass and per committed batch (default 32)',
@@ -329,14 +344,16 @@ program
   .addOption(new Option('-b, --backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option('-t, --threads <n>', 'wasm threads (default: all cores)', positiveInt('--threads'))
   .option('--json', 'print the summary as JSON')
-  .action(async (folder: string, opts) => {
+  .action(async (folder: string | undefined, opts) => {
     await initBackend({
       backend: opts.backend,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     });
     const tty = process.stderr.isTTY === true && !opts.json;
     const s = await indexCommand({
-      folder,
+      ...(folder !== undefined ? { folder } : {}),
+      ...(opts.captions !== undefined ? { captions: opts.captions } : {}),
+      ann: opts.ann,
       model: opts.model,
       store: opts.store,
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
@@ -358,6 +375,14 @@ program
       `${s.store}: ${s.added} added, ${s.alreadyIndexed} already there, ${s.failed.length} unreadable (${s.seconds.toFixed(1)} s)`,
     );
     for (const f of s.failed) console.log(`  unreadable: ${f.path}: ${f.error}`);
+    if (s.captions !== undefined) {
+      const c = s.captions;
+      console.log(
+        `captions: ${c.added} added, ${c.alreadyIndexed} already there${c.skipped.length > 0 ? `, ${c.skipped.length} entries skipped` : ''} (${c.seconds.toFixed(1)} s)`,
+      );
+      for (const x of c.skipped) console.log(`  skipped: ${x}`);
+    }
+    if (s.ann !== undefined) console.log(`approximate index built in ${s.ann.seconds.toFixed(1)} s`);
   });
 
 program
@@ -365,9 +390,11 @@ program
   .description('find the images of a store that match a caption (or, with --image, an image)')
   .argument('<query...>', 'one or more captions (quote each), or image files with --image')
   .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
-  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb or a folder')
+  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name')
   .option('-k, --top <k>', 'hits per query', positiveInt('--top'), 10)
   .option('--image', 'the queries are image files: image → images')
+  .option('--captions', "with --image: rank the store's captions (pir index --captions) instead of its images")
+  .option('--exact', 'exact search even where the store has an approximate index')
   .option(
     '--sheet <file.png>',
     'a contact sheet of the hits with the belief heat-map (PIR-ITR); several queries: file-1.png, …',
@@ -394,6 +421,8 @@ program
       store: opts.store,
       k: opts.top,
       ...(opts.image === true ? { image: true } : {}),
+      ...(opts.captions === true ? { captions: true } : {}),
+      ...(opts.exact === true ? { exact: true } : {}),
       ...(opts.sheet !== undefined ? { sheet: opts.sheet, belief: opts.belief } : {}),
     });
     if (opts.json) {
@@ -410,7 +439,7 @@ program
     'an HTTP JSON API and a search page over a store (POST /search, GET /health, GET /image, GET /)',
   )
   .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
-  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb or a folder')
+  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name')
   .option('-p, --port <n>', 'port (0: any free one)', integer, 8080)
   .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)', '127.0.0.1')
   .option('--max-queue <n>', 'searches waiting before 503 (default 16)', positiveInt('--max-queue'))

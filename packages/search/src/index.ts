@@ -61,6 +61,8 @@ export interface StoreItem {
    * `file#n`). A store may hold both; searches ask for one kind ({@link SearchOptions.kind}).
    */
   caption?: string;
+  /** For a caption from an annotation file: the image file it was written for. */
+  of?: string;
 }
 
 /** What a store item is: an image (or tile) or a caption. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { initBackend } from '@pir/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIdentity, StoreItem } from '../src/index.js';
-import { openStore } from '../src/node/index.js';
+import { openFileStore } from '../src/node/index.js';
 
 const D = 32;
 const identity: ModelIdentity = { name: 'ann-test', configHash: 'c0ffee', dim: D };
@@ -83,7 +83,7 @@ describe('the approximate index of the embedded store', () => {
     (want.length * 10);
 
   it('builds, is persisted, and finds the exact top-10 (recall ≥ 0.95) with exact scores', async () => {
-    const store = await openStore(dir(), { create: identity });
+    const store = await openFileStore(dir(), { create: identity });
     for (let s = 0; s < N; s += 1000)
       await store.add(identity, items(s, 1000), all.slice(s * D, (s + 1000) * D));
     const built = await store.buildIndex({ threads: 2 });
@@ -92,7 +92,7 @@ describe('the approximate index of the embedded store', () => {
     expect(names).toContain('ann.json');
     expect(names.filter((n) => n.endsWith('.usearch'))).toHaveLength(1);
 
-    const reopened = await openStore(dir());
+    const reopened = await openFileStore(dir());
     expect(reopened.indexed().image).toBe(N);
     expect(reopened.annProblem).toBeUndefined();
     const hits = await reopened.search(identity, queries, 10);
@@ -115,7 +115,7 @@ describe('the approximate index of the embedded store', () => {
   });
 
   it('searches rows added after the build (exactly), and extends the index on the next build', async () => {
-    const store = await openStore(dir());
+    const store = await openFileStore(dir());
     await store.add(identity, items(N, 200), all.slice(N * D, (N + 200) * D));
     expect(store.indexed().image).toBe(N);
     // a query equal to a new row finds it first
@@ -130,7 +130,7 @@ describe('the approximate index of the embedded store', () => {
     const after = (await readdir(dir())).filter((n) => n.endsWith('.usearch'));
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before[0]);
-    const reopened = await openStore(dir());
+    const reopened = await openFileStore(dir());
     expect(reopened.indexed().image).toBe(N + 200);
     expect(recall(await reopened.search(identity, queries, 10), exact(N + 200))).toBeGreaterThanOrEqual(0.95);
   });
@@ -142,14 +142,14 @@ describe('the approximate index of the embedded store', () => {
     const bytes = await readFile(path.join(copy, graph));
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 0xff;
     await writeFile(path.join(copy, graph), bytes);
-    const store = await openStore(copy);
+    const store = await openFileStore(copy);
     expect(store.indexed().image).toBe(0);
     expect(store.annProblem).toMatch(/SHA-256.*damaged.*searching exactly/s);
     const hits = await store.search(identity, queries, 10);
     expect(hits.map((l) => l.map((h) => h.item.id))).toEqual(exact(N + 200));
     // rebuilding repairs it
     await store.buildIndex({ threads: 2 });
-    const repaired = await openStore(copy);
+    const repaired = await openFileStore(copy);
     expect(repaired.annProblem).toBeUndefined();
     expect(repaired.indexed().image).toBe(N + 200);
   });
@@ -159,7 +159,7 @@ describe('the approximate index of the embedded store', () => {
     await cp(dir(), copy, { recursive: true });
     const segs = (await readdir(path.join(copy, 'segments'))).sort();
     await rm(path.join(copy, 'segments', segs[0] as string), { recursive: true });
-    const store = await openStore(copy);
+    const store = await openFileStore(copy);
     expect(store.annProblem).toMatch(/segment\(s\) that are gone/);
     expect(store.indexed().image).toBe(0);
     expect(store.size()).toBe(N + 200 - 1000);
@@ -171,14 +171,14 @@ describe('the approximate index of the embedded store', () => {
     const segs = (await readdir(path.join(copy, 'segments'))).sort();
     // move a covered segment's content under a name that sorts first, as a late shard's segment would
     const extra = clustered(100, 11);
-    const store = await openStore(copy);
+    const store = await openFileStore(copy);
     await store.add(identity, items(50_000, 100), extra);
     const added = (await readdir(path.join(copy, 'segments'))).find((n) => !segs.includes(n)) as string;
     await cp(path.join(copy, 'segments', added), path.join(copy, 'segments', 'seg-000000000000-00'), {
       recursive: true,
     });
     await rm(path.join(copy, 'segments', added), { recursive: true });
-    const reopened = await openStore(copy);
+    const reopened = await openFileStore(copy);
     expect(reopened.annProblem).toBeUndefined();
     expect(reopened.indexed().image).toBe(N + 200);
     expect(reopened.size()).toBe(N + 300);
@@ -198,7 +198,7 @@ describe('the approximate index of the embedded store', () => {
 describe('captions beside images', () => {
   it('a store holds both; a search ranks one kind; each kind has its own index', async () => {
     const dir = path.join(work, 'captions.pirdb');
-    const store = await openStore(dir, { create: identity });
+    const store = await openFileStore(dir, { create: identity });
     const imgs = clustered(300, 21);
     const caps = clustered(120, 22);
     await store.add(identity, items(0, 300), imgs);
@@ -219,7 +219,7 @@ describe('captions beside images', () => {
     expect(im?.every((h) => h.item.caption === undefined)).toBe(true);
     const built = await store.buildIndex({ threads: 2 });
     expect(built.rows).toEqual({ image: 300, caption: 120 });
-    const reopened = await openStore(dir);
+    const reopened = await openFileStore(dir);
     expect(reopened.indexed()).toEqual({ image: 300, caption: 120 });
     expect((await reopened.search(identity, q, 1, { kind: 'caption' }))[0]?.[0]?.item.id).toBe(
       'captions.json#9',

@@ -17,7 +17,7 @@ import { saveModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type FileStore, openStore } from '../src/node/index.js';
+import { type FileStore, openFileStore } from '../src/node/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cache = join(root, 'node_modules/.cache/pir-search-test');
@@ -96,7 +96,7 @@ it('killed with SIGKILL after a commit and mid-batch, then rerun: every image on
   const full = await runChild(join(work, 'full.pirdb'));
   expect(full.code, full.stderr).toBe(0);
   expect(full.lines[full.lines.length - 1]).toBe('DONE 30 0');
-  const want = byId(await openStore(join(work, 'full.pirdb')));
+  const want = byId(await openFileStore(join(work, 'full.pirdb')));
   expect(want.size).toBe(30);
   for (const [name, delayMs] of [
     ['after-commit', 0],
@@ -109,13 +109,13 @@ it('killed with SIGKILL after a commit and mid-batch, then rerun: every image on
       else setTimeout(() => child.kill('SIGKILL'), delayMs);
     });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const partial = (await openStore(dir)).size();
+    const partial = (await openFileStore(dir)).size();
     expect(partial).toBeGreaterThanOrEqual(8);
     expect(partial).toBeLessThan(30);
     const rerun = await runChild(dir);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.lines[rerun.lines.length - 1]).toBe(`DONE ${30 - partial} ${partial}`);
-    const got = byId(await openStore(dir));
+    const got = byId(await openFileStore(dir));
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [id, v] of want) expect(got.get(id), id).toEqual(v);
   }

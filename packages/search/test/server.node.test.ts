@@ -19,7 +19,7 @@ import {
   identityOf,
   indexImages,
   itemPng,
-  openStore,
+  openFileStore,
   serverUrl,
 } from '../src/node/index.js';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
     await writeImage(path.join(root, `${s.labelName}_${i}.png`), ds.images[i] as never);
   const tokenizer = buildWordVocab(['a harbour with boats'], { contextLength: 12 });
   model = new RetrievalModel(createModel('pir-itr-test', { seed: 1, tokenizer }), { config: 'pir-itr-test' });
-  store = await openStore(path.join(work, 'a.pirdb'), { create: identityOf(model) });
+  store = await openFileStore(path.join(work, 'a.pirdb'), { create: identityOf(model) });
   await indexImages({ model, store, root });
   // searches take 40 ms more here, so that a burst of requests fills the queue
   const slow = {

@@ -20,7 +20,7 @@ import {
   identityOf,
   indexImages,
   listImages,
-  openStore,
+  openFileStore,
   renderHitsSheet,
   searchImages,
   searchTexts,
@@ -74,7 +74,7 @@ describe('listImages', () => {
 
 describe('indexImages + FileStore', () => {
   it('lenient: indexes every readable image, reports the broken one; a rerun adds nothing', async () => {
-    const store = await openStore(`file:${storeDir('lenient')}`, { create: identityOf(model) });
+    const store = await openFileStore(`file:${storeDir('lenient')}`, { create: identityOf(model) });
     const progress: number[] = [];
     const s = await indexImages({
       model,
@@ -90,22 +90,22 @@ describe('indexImages + FileStore', () => {
     expect(progress[progress.length - 1]).toBe(N + 1);
     const again = await indexImages({ model, store, root, batchSize: 5 });
     expect(again).toMatchObject({ added: 0, alreadyIndexed: N });
-    const reopened = await openStore(storeDir('lenient'));
+    const reopened = await openFileStore(storeDir('lenient'));
     expect(reopened.size()).toBe(N);
   });
 
   it('strict: stops at the unreadable image, naming it', async () => {
-    const store = await openStore(storeDir('strict'), { create: identityOf(model) });
+    const store = await openFileStore(storeDir('strict'), { create: identityOf(model) });
     await expect(indexImages({ model, store, root, batchSize: 4, strict: true })).rejects.toThrow(
       /a\/broken\.png/,
     );
   });
 
   it('a run that dies mid-way resumes to the same store as an uninterrupted run (vectors equal)', async () => {
-    const full = await openStore(storeDir('full'), { create: identityOf(model) });
+    const full = await openFileStore(storeDir('full'), { create: identityOf(model) });
     await indexImages({ model, store: full, root, batchSize: 4 });
     const crashDir = storeDir('crash');
-    const real = await openStore(crashDir, { create: identityOf(model) });
+    const real = await openFileStore(crashDir, { create: identityOf(model) });
     let batches = 0;
     const dying: VectorStore = {
       get identity() {
@@ -125,20 +125,20 @@ describe('indexImages + FileStore', () => {
     // a crash mid-write leaves a temporary folder: readers ignore it
     await mkdir(path.join(crashDir, 'segments', '.tmp-leftover'), { recursive: true });
     await writeFile(path.join(crashDir, 'segments', '.tmp-leftover', 'vectors.f32'), 'half');
-    const resumed = await openStore(crashDir, { create: identityOf(model) });
+    const resumed = await openFileStore(crashDir, { create: identityOf(model) });
     // two batches of 4 readable images were committed before the crash
     const committed = 8;
     expect(resumed.size()).toBe(committed);
     const s = await indexImages({ model, store: resumed, root, batchSize: 4 });
     expect(s).toMatchObject({ alreadyIndexed: committed, added: N - committed });
-    const [a, b] = await Promise.all([vectorsById(full), vectorsById(await openStore(crashDir))]);
+    const [a, b] = await Promise.all([vectorsById(full), vectorsById(await openFileStore(crashDir))]);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [id, v] of a) expect(b.get(id)).toEqual(v);
   });
 
   it('three shards written concurrently into one store: every image exactly once', async () => {
     const dir = storeDir('shards');
-    const stores = await Promise.all([0, 1, 2].map(() => openStore(dir, { create: identityOf(model) })));
+    const stores = await Promise.all([0, 1, 2].map(() => openFileStore(dir, { create: identityOf(model) })));
     const sums = await Promise.all(
       stores.map((store, index) =>
         indexImages({ model, store, root, batchSize: 3, shard: { index, count: 3 } }),
@@ -146,7 +146,7 @@ describe('indexImages + FileStore', () => {
     );
     expect(sums.reduce((n, s) => n + s.added, 0)).toBe(N);
     expect(sums.every((s) => s.inShard < N + 1)).toBe(true);
-    const merged = await openStore(dir);
+    const merged = await openFileStore(dir);
     expect(merged.size()).toBe(N);
     expect(new Set(merged.list().map((i) => i.id)).size).toBe(N);
     await expect(indexImages({ model, store: merged, root, shard: { index: 3, count: 3 } })).rejects.toThrow(
@@ -155,7 +155,7 @@ describe('indexImages + FileStore', () => {
   });
 
   it('image → images: each image finds itself first; caption → images equals brute force', async () => {
-    const store = await openStore(storeDir('full'));
+    const store = await openFileStore(storeDir('full'));
     const before = tf.memory().numTensors;
     const files = store
       .list()
@@ -191,7 +191,7 @@ describe('indexImages + FileStore', () => {
 
   it('a contact sheet of the hits: PNG of the right size; the belief heat-map changes the tiles (hard ≠ soft ≠ none)', async () => {
     const sharp = (await import('sharp')).default;
-    const store = await openStore(storeDir('full'));
+    const store = await openFileStore(storeDir('full'));
     const [hits] = await searchTexts(model, store, ['a harbour with boats'], 7);
     const render = (belief: 'hard' | 'soft' | 'none') =>
       renderHitsSheet(hits ?? [], { query: 'a harbour with boats', model, belief, columns: 4, tile: 64 });
@@ -213,17 +213,16 @@ describe('indexImages + FileStore', () => {
 
   it('refuses another model, a damaged segment, a missing store, another scheme — each with a clear error', async () => {
     const other = { ...identityOf(model), configHash: 'another' };
-    await expect(openStore(storeDir('full'), { create: other })).rejects.toThrow(/configHash differ/);
-    const store = await openStore(storeDir('full'));
+    await expect(openFileStore(storeDir('full'), { create: other })).rejects.toThrow(/configHash differ/);
+    const store = await openFileStore(storeDir('full'));
     await expect(store.search(other, new Float32Array(other.dim), 1)).rejects.toBeInstanceOf(StoreError);
-    await expect(openStore(storeDir('nothing-here'))).rejects.toThrow(/no store at .*pir index/);
-    await expect(openStore('postgres://localhost/archive')).rejects.toThrow(
-      /'postgres:' stores are not available/,
-    );
+    await expect(openFileStore(storeDir('nothing-here'))).rejects.toThrow(/no store at .*pir index/);
+    await expect(openFileStore('postgres://localhost/archive')).rejects.toThrow(/expected an embedded store/);
+    await expect(openFileStore('s3://bucket/archive')).rejects.toThrow(/'s3:' is not a store @pir\/search knows/);
     const segs = (await readdir(path.join(storeDir('lenient'), 'segments'))).filter((n) =>
       n.startsWith('seg-'),
     );
     await truncate(path.join(storeDir('lenient'), 'segments', segs[0] as string, 'vectors.f32'), 8);
-    await expect(openStore(storeDir('lenient'))).rejects.toThrow(/vectors\.f32 has 8 bytes, expected/);
+    await expect(openFileStore(storeDir('lenient'))).rejects.toThrow(/vectors\.f32 has 8 bytes, expected/);
   });
 });

@@ -14,7 +14,7 @@ import { createModel, RetrievalModel } from '@pir/models';
 import { initBackend } from '@pir/runtime';
 import { writeArrayBuffer } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityOf, indexImages, openStore, tileWindows } from '../src/node/index.js';
+import { identityOf, indexImages, openFileStore, tileWindows } from '../src/node/index.js';
 
 const LANDSAT = fileURLToPath(new URL('../../../../shared/data/rasters/L7_ETMs.tif', import.meta.url));
 let work: string;
@@ -61,7 +61,7 @@ describe('indexing GeoTIFF scenes as tiles', () => {
     const dir = path.join(work, 'scenes');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'scene.tif'), new Uint8Array(tif));
-    const store = await openStore(path.join(work, 'tiles.pirdb'), { create: identityOf(model) });
+    const store = await openFileStore(path.join(work, 'tiles.pirdb'), { create: identityOf(model) });
     const s = await indexImages({ model, store, root: dir, tile: { size: 32, overlap: 8 }, batchSize: 5 });
     expect(s).toMatchObject({ inShard: 1, added: 12, failed: [] });
     const items = store.list();
@@ -87,7 +87,7 @@ describe('indexing GeoTIFF scenes as tiles', () => {
     'the real Landsat-7 scene (6 bands, SIRGAS 2000 / UTM 25S): natural-colour tiles with their bounds',
     async () => {
       const dir = path.dirname(LANDSAT);
-      const store = await openStore(path.join(work, 'landsat.pirdb'), { create: identityOf(model) });
+      const store = await openFileStore(path.join(work, 'landsat.pirdb'), { create: identityOf(model) });
       const s = await indexImages({
         model,
         store,

@@ -1,6 +1,7 @@
 /**
- * `pir index` (embed an archive's images into a store) and `pir search` (captions or images → the store's
- * nearest images), on `@pir/search`'s embedded store.
+ * `pir index` (embed an archive's images, and captions, into a store), `pir search` (captions or images → the
+ * store's nearest images; images → its captions) and `pir serve`, on `@pir/search`'s stores (embedded `file:`
+ * or `postgres://`).
  */
 import { rename, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -9,11 +10,15 @@ import type { SearchHit } from '@pir/search';
 import {
   type BeliefOverlay,
   createSearchServer,
+  FileStore,
+  type IndexCaptionsSummary,
   type IndexSummary,
   identityOf,
+  indexCaptions,
   indexImages,
   itemPng,
   openStore,
+  type PgStore,
   renderHitsSheet,
   searchImages,
   searchTexts,
@@ -21,14 +26,24 @@ import {
 } from '@pir/search/node';
 import { CommandOptionError } from './data.js';
 
+/**
+ * Images at which `--ann auto` builds the approximate index (an existing one is always extended). Below it an
+ * exact search of the store takes a few milliseconds per query (`benchmarks/search_ann.ts`).
+ */
+export const ANN_AUTO_ROWS = 50_000;
+
 /** Options of {@link indexCommand} (the flags of `pir index`). */
 export interface IndexCommandOptions {
-  /** The archive's folder. */
-  folder: string;
+  /** The archive's folder (may be left out with `captions`). */
+  folder?: string;
+  /** An annotation file (RSICD/RSITMD JSON, PIR JSON) or a .txt of captions to store beside the images. */
+  captions?: string;
   /** The model directory. */
   model: string;
-  /** The store URI (`file:./archive.pirdb` or a folder). */
+  /** The store URI (`file:./archive.pirdb`, a folder, or `postgres://…?collection=name`). */
   store: string;
+  /** The approximate index: `auto` (default: from {@link ANN_AUTO_ROWS} images), `on`, `off`. */
+  ann?: 'auto' | 'on' | 'off';
   batchSize?: number;
   strict?: boolean;
   /** `i/n`: this process's shard (0-based). */
@@ -75,11 +90,30 @@ function eta(seconds: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** How a store is named in messages (its folder, or its URI without the password). */
+export function storeName(store: FileStore | PgStore): string {
+  return store instanceof FileStore ? store.dir : `${store.where} (collection ${store.collection})`;
+}
+
+/** What `pir index` did. */
+export interface IndexCommandSummary extends IndexSummary {
+  store: string;
+  captions?: IndexCaptionsSummary;
+  /** The approximate index built or extended in this run. */
+  ann?: { seconds: number };
+}
+
 /** Run `pir index`. @returns the summary (the caller prints it) */
-export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary & { store: string }> {
-  const st = await stat(o.folder).catch(() => undefined);
-  if (st === undefined || !st.isDirectory())
-    throw new CommandOptionError('pir index', '<folder>', `'${o.folder}' is not a folder of images`);
+export async function indexCommand(o: IndexCommandOptions): Promise<IndexCommandSummary> {
+  if (o.folder === undefined && o.captions === undefined)
+    throw new CommandOptionError('pir index', '<folder>', 'give a folder of images, --captions <file>, or both');
+  if (o.folder !== undefined) {
+    const st = await stat(o.folder).catch(() => undefined);
+    if (st === undefined || !st.isDirectory())
+      throw new CommandOptionError('pir index', '<folder>', `'${o.folder}' is not a folder of images`);
+  }
+  if (o.captions !== undefined && (await stat(o.captions).catch(() => undefined))?.isFile() !== true)
+    throw new CommandOptionError('pir index', '--captions', `'${o.captions}' is not a file`);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   if (o.tile === undefined && (o.overlap !== undefined || o.bands !== undefined))
     throw new CommandOptionError(
@@ -91,7 +125,13 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
   const model = await loadModel(o.model);
   try {
     const store = await openStore(o.store, { create: identityOf(model) });
-    const summary = await indexImages({
+    try {
+      const empty: IndexSummary = { inShard: 0, alreadyIndexed: 0, added: 0, failed: [], seconds: 0 };
+      const summary: IndexCommandSummary = { ...empty, store: storeName(store) };
+      if (o.folder !== undefined)
+        Object.assign(
+          summary,
+          await indexImages({
       model,
       store,
       root: o.folder,
@@ -112,8 +152,28 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
           `indexed ${p.done}/${p.total} · ${p.imagesPerSecond.toFixed(1)} images/s · ETA ${eta((p.total - p.done) / p.imagesPerSecond)}${p.failed > 0 ? ` · ${p.failed} unreadable` : ''}`,
           p.done === p.total,
         ),
-    });
-    return { ...summary, store: store.dir };
+          }),
+        );
+      if (o.captions !== undefined)
+        summary.captions = await indexCaptions({
+          model,
+          store,
+          file: o.captions,
+          onProgress: (p) => o.progress?.(`captions ${p.done}/${p.total}`, p.done === p.total),
+        });
+      const ann = o.ann ?? 'auto';
+      const images = await store.count('image');
+      const has =
+        store instanceof FileStore ? store.indexed().image > 0 : (await store.indexed()).image;
+      if (ann === 'on' || (ann === 'auto' && (has || images >= ANN_AUTO_ROWS))) {
+        o.progress?.(`building the approximate index over ${images} images…`, false);
+        summary.ann = { seconds: (await store.buildIndex()).seconds };
+        o.progress?.(`approximate index ready (${summary.ann.seconds.toFixed(1)} s)`, true);
+      }
+      return summary;
+    } finally {
+      await store.close();
+    }
   } finally {
     model.dispose();
   }
@@ -127,6 +187,10 @@ export interface SearchCommandOptions {
   model: string;
   store: string;
   k?: number;
+  /** With `image`: rank the store's captions instead of its images. */
+  captions?: boolean;
+  /** Exact search even where the store has an approximate index. */
+  exact?: boolean;
   /** Write a contact sheet of each query's hits (PNG): this path, or `name-1.png`, … for several queries. */
   sheet?: string;
   belief?: BeliefOverlay;
@@ -142,13 +206,19 @@ export async function searchCommand(
       '<query>',
       o.image ? 'give one or more image files' : 'give a caption, e.g. pir search "a harbour with boats"',
     );
+  if (o.captions === true && o.image !== true)
+    throw new CommandOptionError('pir search', '--captions', 'ranks captions for image queries: add --image');
+  if (o.captions === true && o.sheet !== undefined)
+    throw new CommandOptionError('pir search', '--sheet', 'draws image hits; leave it out with --captions');
   const store = await openStore(o.store);
   const model = await loadModel(o.model);
   try {
+    if (store instanceof FileStore && store.annProblem !== undefined) process.emitWarning(store.annProblem);
     const k = o.k ?? 10;
+    const exact = o.exact === true ? { exact: true } : {};
     const lists = o.image
-      ? await searchImages(model, store, o.queries, k)
-      : await searchTexts(model, store, o.queries, k);
+      ? await searchImages(model, store, o.queries, k, { ...exact, kind: o.captions === true ? 'caption' : 'image' })
+      : await searchTexts(model, store, o.queries, k, exact);
     const out: { query: string; hits: SearchHit[]; sheet?: string }[] = [];
     for (const [i, query] of o.queries.entries()) {
       const hits = lists[i] ?? [];
@@ -176,6 +246,7 @@ export async function searchCommand(
     return out;
   } finally {
     model.dispose();
+    await store.close();
   }
 }
 
@@ -183,6 +254,10 @@ export async function searchCommand(
 export function formatHits(query: string, hits: readonly SearchHit[]): string {
   const lines = [`"${query}"`, ' rank   score  file'];
   for (const h of hits) {
+    if (h.item.caption !== undefined) {
+      lines.push(`${String(h.rank).padStart(5)}  ${h.score.toFixed(4).padStart(6)}  "${h.item.caption}"${h.item.of === undefined ? '' : ` (${h.item.of})`}`);
+      continue;
+    }
     const file = h.item.root === undefined ? h.item.path : path.join(h.item.root, h.item.path);
     const w = h.item.window;
     const b = h.item.bounds;
@@ -225,6 +300,7 @@ export async function serveCommand(
     });
   } catch (e) {
     model.dispose();
+    await store.close();
     throw new CommandOptionError(
       'pir serve',
       '--port',
@@ -237,7 +313,7 @@ export async function serveCommand(
       new Promise<void>((ok) => {
         server.close(() => {
           model.dispose();
-          ok();
+          void store.close().then(ok, ok);
         });
       }),
   };

@@ -61,6 +61,14 @@ interface UsearchIndex {
 }
 
 interface UsearchModule {
+  exactSearch(
+    dataset: Float32Array,
+    queries: Float32Array,
+    dimensions: number,
+    count: number,
+    metric: string,
+    threads?: number,
+  ): { keys: BigUint64Array; distances: Float32Array };
   Index: new (config: {
     dimensions: number;
     metric: string;
@@ -88,6 +96,40 @@ function usearch(): UsearchModule {
     );
   }
   return usearchModule;
+}
+
+/**
+ * The `count` rows of `gallery` [n × dim] with the largest inner product with each query (`queries`
+ * [q × dim]), by usearch's native brute force (SIMD, every core): row numbers per query, best first (fewer
+ * when n < count). `undefined` when usearch cannot be loaded (the caller falls back to `exactTopK`).
+ */
+export function nativeExact(
+  gallery: Float32Array,
+  queries: Float32Array,
+  dim: number,
+  count: number,
+): number[][] | undefined {
+  let u: UsearchModule;
+  try {
+    u = usearch();
+  } catch {
+    return undefined;
+  }
+  const q = queries.length / dim;
+  const n = gallery.length / dim;
+  if (n === 0 || q === 0) return Array.from({ length: q }, () => []);
+  const want = Math.min(count, n);
+  // usearch 2.x's exactSearch reads a typed array from the start of its buffer, ignoring byteOffset (Index.add
+  // and Index.search honour it): views that do not start their buffer are copied first
+  const own = (a: Float32Array) => (a.byteOffset === 0 ? a : a.slice());
+  const m = u.exactSearch(own(gallery), own(queries), dim, want, 'ip', os.availableParallelism());
+  const out: number[][] = [];
+  for (let i = 0; i < q; i++) {
+    const rows: number[] = [];
+    for (let j = 0; j < want; j++) rows.push(Number(m.keys[i * want + j]));
+    out.push(rows);
+  }
+  return out;
 }
 
 const DEFAULTS = { quantization: 'f16', connectivity: 16, expansionAdd: 128, expansionSearch: 128 } as const;

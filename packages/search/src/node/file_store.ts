@@ -41,7 +41,7 @@ import {
   type StoreItem,
   type VectorStore,
 } from '../index.js';
-import { AnnIndex, type AnnMeta, type AnnOptions } from './ann.js';
+import { AnnIndex, type AnnMeta, type AnnOptions, nativeExact } from './ann.js';
 
 const FORMAT = 'pir-store';
 const VERSION = 1;
@@ -122,12 +122,14 @@ function isIdentity(x: unknown): x is ModelIdentity {
   );
 }
 
-function isItem(x: unknown): x is StoreItem {
+/** Whether `x` is a well-formed {@link StoreItem} (untrusted metadata is checked with this). @internal */
+export function isItem(x: unknown): x is StoreItem {
   const it = x as Partial<StoreItem> | null;
   if (typeof it !== 'object' || it === null || typeof it.id !== 'string' || typeof it.path !== 'string')
     return false;
   if (it.root !== undefined && typeof it.root !== 'string') return false;
   if (it.caption !== undefined && typeof it.caption !== 'string') return false;
+  if (it.of !== undefined && typeof it.of !== 'string') return false;
   if (
     it.bands !== undefined &&
     !(Array.isArray(it.bands) && it.bands.every((b) => Number.isInteger(b) && b >= 0))
@@ -330,10 +332,15 @@ export class FileStore implements VectorStore {
         this.annProblem = `the approximate index covers ${gone.length} segment(s) that are gone (${gone[0]}…); searching exactly until it is rebuilt (pir index --ann on)`;
       else covered = record.segments;
     }
-    const rest = names.filter((n) => !covered.includes(n));
-    for (const name of covered) await this.readSegment(segDir, name);
+    const coveredSet = new Set(covered);
+    const rest = names.filter((n) => !coveredSet.has(n));
+    // every meta first: the image rows are allocated once, at their final size
+    const metas = new Map<string, SegmentMeta>();
+    for (const name of [...covered, ...rest]) metas.set(name, await this.readMeta(segDir, name));
+    this.reserve('image', [...metas.values()].reduce((a, m) => a + m.count, 0));
+    for (const name of covered) await this.readSegment(segDir, name, metas.get(name) as SegmentMeta);
     if (record !== undefined && this.annProblem === undefined) await this.openAnn(record);
-    for (const name of rest) await this.readSegment(segDir, name);
+    for (const name of rest) await this.readSegment(segDir, name, metas.get(name) as SegmentMeta);
   }
 
   private async readAnnRecord(): Promise<AnnRecord | undefined> {
@@ -381,7 +388,8 @@ export class FileStore implements VectorStore {
     }
   }
 
-  private async readSegment(segDir: string, name: string): Promise<void> {
+  /** A segment's meta.json, checked (count, dim, hash) and its vector file's size. */
+  private async readMeta(segDir: string, name: string): Promise<SegmentMeta> {
     const dim = this.manifest.model.dim;
     const folder = path.join(segDir, name);
     const meta = (await readJson(
@@ -403,14 +411,18 @@ export class FileStore implements VectorStore {
         `${name}/vectors.f32`,
         `${vfile} has ${stat.size} bytes, expected ${count} × ${dim} × 4 = ${count * dim * 4}: the segment is damaged; delete the folder and index again (the indexer adds what is missing)`,
       );
-    const bytes = await fs.readFile(vfile);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== meta.sha256)
-      throw new StoreError(
-        'openStore',
-        `${name}/vectors.f32`,
-        `${vfile} does not match its SHA-256 in meta.json: the segment is damaged; delete the folder and index again`,
-      );
+    return meta as SegmentMeta;
+  }
+
+  /**
+   * Read one segment. The common case — every item a new image — reads the vector file straight into the
+   * image rows (no second copy: at 1 M × 512 the copies, not the disk, were what opening waited for).
+   */
+  private async readSegment(segDir: string, name: string, meta: SegmentMeta): Promise<void> {
+    const dim = this.manifest.model.dim;
+    const folder = path.join(segDir, name);
+    const count = meta.count;
+    const vfile = path.join(folder, 'vectors.f32');
     const items = await readJson(path.join(folder, 'items.json'), `${name}/items.json`);
     if (!Array.isArray(items) || items.length !== count || !items.every(isItem))
       throw new StoreError(
@@ -418,31 +430,88 @@ export class FileStore implements VectorStore {
         `${name}/items.json`,
         `${folder}/items.json must list ${count} items {id, path, window?, caption?}`,
       );
-    this.append(items, new Float32Array(bytes.buffer, bytes.byteOffset, count * dim));
+    const seen = new Set<string>();
+    const direct = items.every((it) => {
+      if (kindOf(it) !== 'image' || this.ids.has(it.id) || seen.has(it.id)) return false;
+      seen.add(it.id);
+      return true;
+    });
+    const part = this.parts.image;
+    let target: Float32Array;
+    if (direct) {
+      this.reserve('image', count);
+      target = part.vectors.subarray(part.size * dim, (part.size + count) * dim);
+    } else target = new Float32Array(count * dim);
+    const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+    const h = await fs.open(vfile, 'r');
+    try {
+      for (let off = 0; off < bytes.length; ) {
+        const { bytesRead } = await h.read(bytes, off, Math.min(bytes.length - off, 64 * 2 ** 20), off);
+        if (bytesRead === 0)
+          throw new StoreError('openStore', `${name}/vectors.f32`, `${vfile} ended early: the segment is damaged`);
+        off += bytesRead;
+      }
+    } finally {
+      await h.close();
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== meta.sha256)
+      throw new StoreError(
+        'openStore',
+        `${name}/vectors.f32`,
+        `${vfile} does not match its SHA-256 in meta.json: the segment is damaged; delete the folder and index again`,
+      );
+    if (direct)
+      for (const it of items as StoreItem[]) {
+        part.items.push(it);
+        this.ids.set(it.id, { kind: 'image', row: part.size });
+        part.size++;
+      }
+    else this.append(items, target);
     this.order.push(name);
+  }
+
+  /** Room for `more` rows of a kind (grown by half again at least: amortised copies). */
+  private reserve(kind: ItemKind, more: number): void {
+    const dim = this.manifest.model.dim;
+    const part = this.parts[kind];
+    const need = (part.size + more) * dim;
+    if (need <= part.vectors.length) return;
+    const grown = new Float32Array(Math.max(need, Math.ceil(part.vectors.length * 1.5), 1024 * dim));
+    grown.set(part.vectors.subarray(0, part.size * dim));
+    part.vectors = grown;
   }
 
   /** Append to memory, skipping ids already present. @returns how many were new */
   private append(items: readonly StoreItem[], vecs: Float32Array): number {
     const dim = this.manifest.model.dim;
-    let added = 0;
+    // which rows are new, and of which kind (an id repeated inside `items` is kept once)
+    const keep: { i: number; kind: ItemKind }[] = [];
+    const fresh = new Set<string>();
+    const more: Record<ItemKind, number> = { image: 0, caption: 0 };
     items.forEach((it, i) => {
-      if (this.ids.has(it.id)) return;
+      if (this.ids.has(it.id) || fresh.has(it.id)) return;
+      fresh.add(it.id);
       const kind = kindOf(it);
-      const part = this.parts[kind];
-      const need = (part.size + 1) * dim;
-      if (need > part.vectors.length) {
-        const grown = new Float32Array(Math.max(need, Math.ceil(part.vectors.length * 1.5), 1024 * dim));
-        grown.set(part.vectors.subarray(0, part.size * dim));
-        part.vectors = grown;
-      }
-      part.vectors.set(vecs.subarray(i * dim, (i + 1) * dim), part.size * dim);
-      part.items[part.size] = it;
-      this.ids.set(it.id, { kind, row: part.size });
-      part.size++;
-      added++;
+      keep.push({ i, kind });
+      more[kind]++;
     });
-    return added;
+    for (const kind of KINDS) this.reserve(kind, more[kind]);
+    // rows copied in runs of consecutive source rows of one kind (one copy per run, not per row)
+    for (let a = 0; a < keep.length; ) {
+      const { i: first, kind } = keep[a] as { i: number; kind: ItemKind };
+      let b = a + 1;
+      while (b < keep.length && (keep[b] as { i: number }).i === first + (b - a) && keep[b]?.kind === kind) b++;
+      const part = this.parts[kind];
+      part.vectors.set(vecs.subarray(first * dim, (first + (b - a)) * dim), part.size * dim);
+      for (let r = a; r < b; r++) {
+        const it = items[(keep[r] as { i: number }).i] as StoreItem;
+        part.items.push(it);
+        this.ids.set(it.id, { kind, row: part.size });
+        part.size++;
+      }
+      a = b;
+    }
+    return keep.length;
   }
 
   async add(identity: ModelIdentity, items: readonly StoreItem[], vectors: Float32Array): Promise<number> {
@@ -467,10 +536,13 @@ export class FileStore implements VectorStore {
       });
     if (fresh.length === 0) return 0;
     const rows = fresh.map(([it]) => it);
-    const vecs = new Float32Array(fresh.length * dim);
-    fresh.forEach(([, i], r) => {
-      vecs.set(vectors.subarray(i * dim, (i + 1) * dim), r * dim);
-    });
+    let vecs = vectors;
+    if (fresh.length < items.length) {
+      vecs = new Float32Array(fresh.length * dim);
+      fresh.forEach(([, i], r) => {
+        vecs.set(vectors.subarray(i * dim, (i + 1) * dim), r * dim);
+      });
+    }
     const bytes = new Uint8Array(vecs.buffer, vecs.byteOffset, vecs.byteLength);
     const tag = `${Date.now().toString(16).padStart(12, '0')}-${randomBytes(8).toString('hex')}`;
     const segDir = path.join(this.dir, 'segments');
@@ -499,8 +571,9 @@ export class FileStore implements VectorStore {
 
   /**
    * Ranked items of one kind. With an approximate index: its candidates (2k, at least k + 16) over the rows it
-   * covers, re-scored with the exact vectors, merged with an exact search of the rows added since it was built;
-   * without one (or `exact`): exact search of every row. Scores are always the exact cosine.
+   * covers and a brute force over the rows added since it was built; without one (or `exact`): a brute force
+   * over every row (usearch's native one, else `exactTopK`). The candidates are re-scored with the exact
+   * vectors: scores are always the exact cosine.
    */
   async search(
     identity: ModelIdentity,
@@ -514,27 +587,34 @@ export class FileStore implements VectorStore {
     if (!KINDS.includes(kind))
       throw new StoreError(where, 'kind', `kind must be 'image' or 'caption', got ${String(kind)}`);
     const dim = this.manifest.model.dim;
+    if (!Number.isInteger(k) || k < 1) throw new StoreError(where, 'k', `k must be an integer ≥ 1, got ${k}`);
+    if (!(queries instanceof Float32Array) || queries.length % dim !== 0)
+      throw new StoreError(where, 'queries', `expected a Float32Array of q × ${dim} values`);
     const part = this.parts[kind];
     const ann = options.exact === true ? undefined : part.ann;
     const from = ann?.rows ?? 0;
-    const top = await exactTopK(queries, part.vectors.subarray(from * dim, part.size * dim), dim, k);
-    if (ann !== undefined) {
-      const cands = ann.candidates(queries, Math.max(2 * k, k + 16));
-      cands.forEach((rows, qi) => {
-        const q = queries.subarray(qi * dim, (qi + 1) * dim);
-        const merged = (top[qi] as { index: number; score: number }[]).map((h) => ({
-          index: h.index + from,
-          score: h.score,
-        }));
-        for (const r of rows) {
-          let s = 0;
-          const off = r * dim;
-          for (let j = 0; j < dim; j++) s += (q[j] as number) * (part.vectors[off + j] as number);
-          merged.push({ index: r, score: Math.fround(s) });
-        }
-        merged.sort((a, b) => b.score - a.score || a.index - b.index);
-        top[qi] = merged.slice(0, k);
+    const q = queries.length / dim;
+    // candidates: the graph's over the rows it covers, a brute force over the rest (native, else tfjs)
+    const want = Math.max(2 * k, k + 16);
+    const tail = part.vectors.subarray(from * dim, part.size * dim);
+    const exactRows =
+      nativeExact(tail, queries, dim, want) ??
+      (await exactTopK(queries, tail, dim, want)).map((hits) => hits.map((h) => h.index));
+    const graphRows = ann?.candidates(queries, want);
+    // re-scored here with the exact vectors: every hit's score is its exact cosine (float64 sum, rounded once)
+    const top: { index: number; score: number }[][] = [];
+    for (let qi = 0; qi < q; qi++) {
+      const qv = queries.subarray(qi * dim, (qi + 1) * dim);
+      const rows = new Set<number>((exactRows[qi] ?? []).map((r) => r + from));
+      for (const r of graphRows?.[qi] ?? []) rows.add(r);
+      const scored = [...rows].map((r) => {
+        let s = 0;
+        const off = r * dim;
+        for (let j = 0; j < dim; j++) s += (qv[j] as number) * (part.vectors[off + j] as number);
+        return { index: r, score: Math.fround(s) };
       });
+      scored.sort((a, b) => b.score - a.score || a.index - b.index);
+      top.push(scored.slice(0, k));
     }
     return top.map((hits) =>
       hits.map((h, r) => ({ rank: r + 1, score: h.score, item: part.items[h.index] as StoreItem })),
@@ -612,31 +692,4 @@ export class FileStore implements VectorStore {
     }
     return removed;
   }
-}
-
-/**
- * Open the store a URI names: `file:./archive.pirdb` or a plain path (the embedded store). With `create`, a
- * missing store is created for that model and an existing one must be of it.
- * @throws StoreError for another scheme (`postgres://` is not in this release), a missing or damaged store,
- *   another model's store
- * @example
- * ```ts
- * const store = await openStore('file:./archive.pirdb', { create: identity });
- * ```
- */
-export async function openStore(
-  uri: string,
-  options: { create?: ModelIdentity; search?: SearchTuning } = {},
-): Promise<FileStore> {
-  if (typeof uri !== 'string' || uri === '')
-    throw new StoreError('openStore', 'uri', 'expected a store URI (file:./archive.pirdb) or a folder');
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'file' && !/^[a-z]$/i.test(scheme))
-    throw new StoreError(
-      'openStore',
-      'uri',
-      `'${scheme}:' stores are not available in this release of @pir/search (only the embedded file: store); got ${uri}`,
-    );
-  const dir = scheme === 'file' ? uri.replace(/^file:(\/\/)?/i, '') : uri;
-  return FileStore.open(dir, options.create, options.search);
 }

@@ -1,19 +1,25 @@
 /**
- * `@pir/search/node` — the embedded store on disk ({@link openStore}, {@link FileStore}), the indexer
+ * `@pir/search/node` — stores ({@link openStore}: the embedded {@link FileStore} on disk, or {@link PgStore} in
+ * PostgreSQL + pgvector), the indexer
  * ({@link indexImages}) and the searches ({@link searchTexts}, {@link searchImages}). Imports `node:fs`: never
  * import this subpath in browser code.
  */
 import '@pir/runtime';
 
 export type { AnnOptions } from './ann.js';
-export { FileStore, openStore, type SearchTuning } from './file_store.js';
+export { FileStore, type SearchTuning } from './file_store.js';
+export { type OpenStoreOptions, openFileStore, openStore } from './open.js';
+export { PgStore, type PgStoreOptions } from './pg_store.js';
 export {
   IMAGE_EXTENSIONS,
   type IndexImagesOptions,
   type IndexProgress,
   type IndexSummary,
+  type IndexCaptionsOptions,
+  type IndexCaptionsSummary,
   identityOf,
   imageVector,
+  indexCaptions,
   indexImages,
   listImages,
   searchImages,

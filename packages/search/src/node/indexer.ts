@@ -15,6 +15,7 @@ import {
   geoTiffInfo,
   loadImage,
   type RawImage,
+  readAnnotationFile,
 } from '@pir/datasets';
 import { cleanCaption } from '@pir/datasets/captions';
 import { imageToTensor } from '@pir/datasets/transforms';
@@ -27,6 +28,7 @@ import {
   type ModelIdentity,
   type PixelWindow,
   type SearchHit,
+  type SearchOptions,
   StoreError,
   type StoreItem,
   type VectorStore,
@@ -361,6 +363,96 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
   return summary;
 }
 
+/** Options of {@link indexCaptions}. */
+export interface IndexCaptionsOptions {
+  model: RetrievalModel;
+  store: VectorStore;
+  /**
+   * An annotation file: RSICD/RSITMD/Karpathy JSON or PIR JSON (`@pir/datasets`' `readAnnotationFile`), or a
+   * text file with one caption per line (`.txt`).
+   */
+  file: string;
+  /** Captions per forward pass and per committed batch (default 256). */
+  batchSize?: number;
+  /** Called after each committed batch. */
+  onProgress?: (p: { done: number; total: number; added: number }) => void;
+}
+
+/** What {@link indexCaptions} did. */
+export interface IndexCaptionsSummary {
+  /** Captions in the file. */
+  captions: number;
+  alreadyIndexed: number;
+  added: number;
+  /** Entries of a JSON file that were skipped (bad entries, as `@pir/datasets` reports them). */
+  skipped: string[];
+  seconds: number;
+}
+
+/**
+ * Embed the captions of an annotation file into the store (items `file#n` with the caption's text and, for
+ * an annotation file, the image it describes), so that an image query can rank them
+ * (`searchImages(…, { kind: 'caption' })`, `pir search --image x.png --captions`). Resumable and idempotent
+ * as {@link indexImages}: captions the store holds are skipped.
+ */
+export async function indexCaptions(options: IndexCaptionsOptions): Promise<IndexCaptionsSummary> {
+  const t0 = performance.now();
+  const { model, store, file } = options;
+  const where = 'indexCaptions';
+  const batchSize = options.batchSize ?? 256;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new StoreError(where, 'batchSize', `must be an integer ≥ 1, got ${batchSize}`);
+  const identity = identityOf(model);
+  if (store.identity !== undefined) checkIdentity(where, store.identity, identity);
+  const name = path.basename(file);
+  const root = path.dirname(path.resolve(file));
+  const skipped: string[] = [];
+  let entries: { text: string; of?: string }[];
+  if (/\.txt$/i.test(file)) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      throw new StoreError(where, 'file', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    entries = text
+      .split(/\r?\n/)
+      .map((t) => t.trim())
+      .filter((t) => t !== '')
+      .map((t) => ({ text: t }));
+  } else {
+    const ds = await readAnnotationFile(file, { policy: 'lenient', captionsPerImage: null });
+    for (const issue of ds.issues) if (issue.severity === 'error') skipped.push(`${issue.where}: ${issue.message}`);
+    entries = ds.captions.map((c) => ({ text: c.text, of: ds.images[c.image]?.file as string }));
+  }
+  const items: StoreItem[] = entries.map((e, i) => ({
+    id: `${name}#${i}`,
+    path: name,
+    root,
+    caption: e.text,
+    ...(e.of === undefined ? {} : { of: e.of }),
+  }));
+  const todo = new Set(await store.missing(items.map((it) => it.id)));
+  const pending = items.filter((it) => todo.has(it.id));
+  const summary: IndexCaptionsSummary = {
+    captions: items.length,
+    alreadyIndexed: items.length - pending.length,
+    added: 0,
+    skipped,
+    seconds: 0,
+  };
+  for (let s = 0; s < pending.length; s += batchSize) {
+    const batch = pending.slice(s, s + batchSize);
+    const emb = model.embedTexts(batch.map((it) => cleanCaption(it.caption as string, { maxWords: 30 })));
+    const vectors = (await emb.data()) as Float32Array;
+    emb.dispose();
+    summary.added += await store.add(identity, batch, vectors);
+    options.onProgress?.({ done: Math.min(pending.length, s + batchSize), total: pending.length, added: summary.added });
+  }
+  summary.seconds = (performance.now() - t0) / 1000;
+  return summary;
+}
+
 /**
  * Captions → the store's `k` nearest images each (captions cleaned as PIR evaluates them).
  * @example
@@ -373,13 +465,14 @@ export async function searchTexts(
   store: VectorStore,
   captions: readonly string[],
   k = 10,
+  options: Omit<SearchOptions, 'kind'> = {},
 ): Promise<SearchHit[][]> {
   if (!Array.isArray(captions) || captions.length === 0 || captions.some((c) => typeof c !== 'string'))
     throw new StoreError('searchTexts', 'captions', 'expected one or more caption strings');
   const emb = model.embedTexts(captions.map((c) => cleanCaption(c, { maxWords: 30 })));
   const q = (await emb.data()) as Float32Array;
   emb.dispose();
-  return store.search(identityOf(model), q, k);
+  return store.search(identityOf(model), q, k, { ...options, kind: 'image' });
 }
 
 /** The embedding of one decoded image (L2-normalised, the model's preprocessing). */
@@ -392,12 +485,16 @@ export async function imageVector(model: RetrievalModel, image: RawImage): Promi
   }
 }
 
-/** Image files → the store's `k` nearest images each. */
+/**
+ * Image files → the store's `k` nearest images each, or with `{ kind: 'caption' }` its nearest captions (a
+ * store that holds captions: {@link indexCaptions}).
+ */
 export async function searchImages(
   model: RetrievalModel,
   store: VectorStore,
   files: readonly string[],
   k = 10,
+  options: SearchOptions = {},
 ): Promise<SearchHit[][]> {
   if (!Array.isArray(files) || files.length === 0)
     throw new StoreError('searchImages', 'files', 'expected one or more image files');
@@ -405,5 +502,5 @@ export async function searchImages(
   const emb = tf.tidy(() => model.embedImages(toBatch(images, imageSizeOf(model))));
   const q = (await emb.data()) as Float32Array;
   emb.dispose();
-  return store.search(identityOf(model), q, k);
+  return store.search(identityOf(model), q, k, options);
 }
