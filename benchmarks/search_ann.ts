@@ -28,9 +28,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { initBackend } from '@pir/runtime';
 import { exactTopK } from '@pir/search';
 import { openFileStore as openStore } from '@pir/search/node';
-import { initBackend } from '@pir/runtime';
 import { machine, writeResult } from './lib/report.js';
 
 const { values: args } = parseArgs({
@@ -53,7 +53,9 @@ const K = 10;
 const CENTRES = 2000;
 const identity = { name: 'bench-clustered', configHash: 'mixture-2000', dim: D };
 const load0 = os.loadavg()[0] as number;
-console.log(`${machine().cpu}, ${os.availableParallelism()} cores; load average ${load0.toFixed(2)}${load0 >= 0.5 ? ' (NOT QUIET: figures are indicative)' : ''}`);
+console.log(
+  `${machine().cpu}, ${os.availableParallelism()} cores; load average ${load0.toFixed(2)}${load0 >= 0.5 ? ' (NOT QUIET: figures are indicative)' : ''}`,
+);
 
 /** Mulberry32 + Box–Muller. */
 function gen(seed: number) {
@@ -92,7 +94,9 @@ const total = cum[cum.length - 1] as number;
 const LATENT = 24;
 // per cluster: LATENT directions (random Gaussian, scaled) for the low-rank mixture
 const factors =
-  MIXTURE === 'lowrank' ? Float32Array.from({ length: CENTRES * LATENT * D }, () => g.normal() / Math.sqrt(LATENT)) : undefined;
+  MIXTURE === 'lowrank'
+    ? Float32Array.from({ length: CENTRES * LATENT * D }, () => g.normal() / Math.sqrt(LATENT))
+    : undefined;
 const z = new Float32Array(LATENT);
 function draw(out: Float32Array, row: number, spread: number): void {
   const x = g.u() * total;
@@ -149,7 +153,14 @@ try {
   writeFileSync(queryFile, new Uint8Array(queries.buffer));
   const torchOut = execFileSync(
     '/usr/bin/python3',
-    [path.join(import.meta.dirname, 'search_ann_torch.py'), dataFile, queryFile, String(D), String(K), path.join(work, 'truth.json')],
+    [
+      path.join(import.meta.dirname, 'search_ann_torch.py'),
+      dataFile,
+      queryFile,
+      String(D),
+      String(K),
+      path.join(work, 'truth.json'),
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
   );
   const torch = JSON.parse(torchOut.trim().split('\n').pop() as string) as {
@@ -168,7 +179,10 @@ try {
   const SEG = 50_000;
   for (let s = 0; s < N; s += SEG) {
     const n = Math.min(SEG, N - s);
-    const items = Array.from({ length: n }, (_, i) => ({ id: `scene/${s + i}.tif`, path: `scene/${s + i}.tif` }));
+    const items = Array.from({ length: n }, (_, i) => ({
+      id: `scene/${s + i}.tif`,
+      path: `scene/${s + i}.tif`,
+    }));
     await store.add(identity, items, data.subarray(s * D, (s + n) * D));
   }
   const addSeconds = (performance.now() - t) / 1000;
@@ -179,7 +193,14 @@ try {
   await store.close();
 
   // queries one at a time through the store, for several candidate-list sizes (ef)
-  const sweep: { expansionSearch: number; openSeconds: number; rssMiB: number; p50Ms: number; p99Ms: number; recallAt10: number }[] = [];
+  const sweep: {
+    expansionSearch: number;
+    openSeconds: number;
+    rssMiB: number;
+    p50Ms: number;
+    p99Ms: number;
+    recallAt10: number;
+  }[] = [];
   for (const ef of [64, 128, 256, 512]) {
     (globalThis as { gc?: () => void }).gc?.();
     t = performance.now();
@@ -196,12 +217,21 @@ try {
       const want = new Set((truth[qi] as number[]).map((i) => `scene/${i}.tif`));
       found += (hits ?? []).filter((h) => want.has(h.item.id)).length;
     }
-    const row = { expansionSearch: ef, openSeconds, rssMiB: rssMiB(), p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), recallAt10: found / (Q * K) };
+    const row = {
+      expansionSearch: ef,
+      openSeconds,
+      rssMiB: rssMiB(),
+      p50Ms: pct(lat, 0.5),
+      p99Ms: pct(lat, 0.99),
+      recallAt10: found / (Q * K),
+    };
     sweep.push(row);
-    console.log(`approximate, ef ${ef}: p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms, recall@10 ${row.recallAt10.toFixed(4)}; open ${openSeconds.toFixed(1)} s, RSS ${row.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `approximate, ef ${ef}: p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms, recall@10 ${row.recallAt10.toFixed(4)}; open ${openSeconds.toFixed(1)} s, RSS ${row.rssMiB.toFixed(0)} MiB`,
+    );
     await reopened.close();
   }
-  const ann = sweep.find((r) => r.expansionSearch === 128) as (typeof sweep)[number];
+  const ann = sweep.find((r) => r.expansionSearch === 512) as (typeof sweep)[number]; // the default ef
 
   // the store's exact path (usearch's native brute force + exact re-scoring) and tfjs's exactTopK, a few queries
   const exactStore = await openStore(dir);
@@ -218,7 +248,9 @@ try {
     await exactTopK(queries.subarray(qi * D, (qi + 1) * D), data, D, K);
     tfjsLat.push(performance.now() - t0);
   }
-  console.log(`exact: the store (native) p50 ${pct(exactLat, 0.5).toFixed(1)} ms, tfjs exactTopK (wasm) p50 ${pct(tfjsLat, 0.5).toFixed(0)} ms per query`);
+  console.log(
+    `exact: the store (native) p50 ${pct(exactLat, 0.5).toFixed(1)} ms, tfjs exactTopK (wasm) p50 ${pct(tfjsLat, 0.5).toFixed(0)} ms per query`,
+  );
   rmSync(dir, { recursive: true, force: true });
 
   // --- engine choice: usearch vs PGlite + pgvector on the same NP vectors -----------------------------------
@@ -231,7 +263,11 @@ try {
       for (let j = 0; j < D; j++) v += (q[j] as number) * (small[i * D + j] as number);
       s[i] = v;
     }
-    return new Set(Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number)).slice(0, K));
+    return new Set(
+      Array.from(s.keys())
+        .sort((a, b) => (s[b] as number) - (s[a] as number))
+        .slice(0, K),
+    );
   });
   const sdir = path.join(work, 'small.pirdb');
   const sstore = await openStore(sdir, { create: identity });
@@ -268,7 +304,9 @@ try {
   }
   const pgInsert = (performance.now() - t) / 1000;
   t = performance.now();
-  await db.exec('CREATE INDEX ON items USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)');
+  await db.exec(
+    'CREATE INDEX ON items USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)',
+  );
   const pgBuild = (performance.now() - t) / 1000;
   await db.exec('SET hnsw.ef_search = 128');
   const plat: number[] = [];
@@ -276,28 +314,53 @@ try {
   for (let qi = 0; qi < 100; qi++) {
     const lit = `[${Array.from(queries.subarray(qi * D, (qi + 1) * D)).join(',')}]`;
     const t0 = performance.now();
-    const r = await db.query<{ id: number }>(
-      'SELECT id FROM items ORDER BY embedding <#> $1 LIMIT 10',
-      [lit],
-    );
+    const r = await db.query<{ id: number }>('SELECT id FROM items ORDER BY embedding <#> $1 LIMIT 10', [
+      lit,
+    ]);
     plat.push(performance.now() - t0);
     pfound += r.rows.filter((x) => smallTruth[qi]?.has(x.id)).length;
   }
   await db.close();
-  const pglite = { insertSeconds: pgInsert, buildSeconds: pgBuild, p50Ms: pct(plat, 0.5), recallAt10: pfound / 1000 };
-  console.log(`engine choice at ${NP} × ${D}: usearch build ${usearchSmall.buildSeconds.toFixed(1)} s, p50 ${usearchSmall.p50Ms.toFixed(2)} ms, recall ${usearchSmall.recallAt10}; PGlite build ${pgBuild.toFixed(1)} s (+ insert ${pgInsert.toFixed(1)} s), p50 ${pglite.p50Ms.toFixed(2)} ms, recall ${pglite.recallAt10}`);
+  const pglite = {
+    insertSeconds: pgInsert,
+    buildSeconds: pgBuild,
+    p50Ms: pct(plat, 0.5),
+    recallAt10: pfound / 1000,
+  };
+  console.log(
+    `engine choice at ${NP} × ${D}: usearch build ${usearchSmall.buildSeconds.toFixed(1)} s, p50 ${usearchSmall.p50Ms.toFixed(2)} ms, recall ${usearchSmall.recallAt10}; PGlite build ${pgBuild.toFixed(1)} s (+ insert ${pgInsert.toFixed(1)} s), p50 ${pglite.p50Ms.toFixed(2)} ms, recall ${pglite.recallAt10}`,
+  );
 
   const load1 = os.loadavg()[0] as number;
   const best = torch.runs.reduce((a, b) => (b.p50Ms < a.p50Ms ? b : a));
   const out = writeResult(MIXTURE === 'lowrank' ? 'search-ann' : 'search-ann-isotropic', {
     loadAverage: { before: load0, after: load1 },
     sizes: { n: N, dim: D, queries: Q, k: K, centres: CENTRES },
-    mixture: MIXTURE === 'lowrank' ? { kind: 'lowrank', latent: LATENT, factorScale: 1.2, noise: 0.15 } : { kind: 'isotropic', spread: 0.9 },
-    index: { engine: 'usearch', quantization: 'f16', connectivity: 16, expansionAdd: 128, expansionSearch: 128, threads: THREADS },
-    build: { addSeconds, indexSeconds: built.seconds, rssMiB: rssAfterBuild, peakRssMiB: process.resourceUsage().maxRSS / 1024 },
+    mixture:
+      MIXTURE === 'lowrank'
+        ? { kind: 'lowrank', latent: LATENT, factorScale: 1.2, noise: 0.15 }
+        : { kind: 'isotropic', spread: 0.9 },
+    index: {
+      engine: 'usearch',
+      quantization: 'f16',
+      connectivity: 16,
+      expansionAdd: 128,
+      expansionSearch: 512,
+      threads: THREADS,
+    },
+    build: {
+      addSeconds,
+      indexSeconds: built.seconds,
+      rssMiB: rssAfterBuild,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    },
     approximate: ann,
     sweep,
-    exact: { storeNativeP50Ms: pct(exactLat, 0.5), storeNativeP99Ms: pct(exactLat, 0.99), tfjsExactTopKP50Ms: pct(tfjsLat, 0.5) },
+    exact: {
+      storeNativeP50Ms: pct(exactLat, 0.5),
+      storeNativeP99Ms: pct(exactLat, 0.99),
+      tfjsExactTopKP50Ms: pct(tfjsLat, 0.5),
+    },
     torchBruteForce: torch,
     speedupVsTorchBest: best.p50Ms / ann.p50Ms,
     engineChoice: { n: NP, usearch: usearchSmall, pglite },

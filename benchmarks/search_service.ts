@@ -113,12 +113,26 @@ try {
   const bin = path.join(import.meta.dirname, '..', 'packages', 'cli', 'bin', 'pir.js');
   server = spawn(
     process.execPath,
-    [bin, 'serve', '--model', modelDir, '--store', `file:${storeDir}`, '--port', String(port), '--max-queue', String(CLIENTS * 2)],
+    [
+      bin,
+      'serve',
+      '--model',
+      modelDir,
+      '--store',
+      `file:${storeDir}`,
+      '--port',
+      String(port),
+      '--max-queue',
+      String(CLIENTS * 2),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 600) throw new Error('pir serve did not start');
     await new Promise((r) => setTimeout(r, 100));
@@ -138,7 +152,11 @@ try {
       const body = JSON.stringify({ text: captions[i++ % captions.length], k: 10 });
       const t0 = performance.now();
       try {
-        const r = await fetch(`${url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const r = await fetch(`${url}/search`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         await r.arrayBuffer();
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         if (r.status !== 200) errors++;
@@ -164,7 +182,12 @@ try {
     p99Ms: q(0.99),
     errors,
     statuses: Object.fromEntries(statuses),
-    rssMiB: { first5s: mean(rss.slice(0, 5)), last5s: mean(rss.slice(-5)), max: Math.max(...rss), samples: rss },
+    rssMiB: {
+      first5s: mean(rss.slice(0, 5)),
+      last5s: mean(rss.slice(-5)),
+      max: Math.max(...rss),
+      samples: rss,
+    },
   };
   console.log(
     `pir serve, ${CLIENTS} clients × ${wall.toFixed(0)} s: ${serve.requestsPerSecond.toFixed(1)} req/s, p50 ${serve.p50Ms.toFixed(0)} ms, p99 ${serve.p99Ms.toFixed(0)} ms, ${errors} errors; RSS ${serve.rssMiB.first5s.toFixed(0)} → ${serve.rssMiB.last5s.toFixed(0)} MiB (max ${serve.rssMiB.max.toFixed(0)})`,
@@ -175,7 +198,13 @@ try {
       loadAverage: { before: load0, after: load1 },
       backend: { name: info.name, threads: info.threads, simd: info.simd },
       model: 'pir-itr-tiny (64 px, random weights)',
-      indexing: { images: files.length, batchSize: B, encoderImagesPerSecond: encoderIps, indexerNoStoreImagesPerSecond: nullIps, indexerFileStoreImagesPerSecond: fileIps },
+      indexing: {
+        images: files.length,
+        batchSize: B,
+        encoderImagesPerSecond: encoderIps,
+        indexerNoStoreImagesPerSecond: nullIps,
+        indexerFileStoreImagesPerSecond: fileIps,
+      },
       serve,
     })}`,
   );
@@ -187,7 +216,16 @@ try {
 /** Captions in the synthetic benchmark's words, varied. */
 function generateCaptions(): string[] {
   const things = ['boats', 'planes', 'trees', 'houses', 'cars', 'tanks', 'ships', 'fields'];
-  const places = ['a harbour', 'an airport', 'a forest', 'a town', 'a parking lot', 'farmland', 'a port', 'a river'];
+  const places = [
+    'a harbour',
+    'an airport',
+    'a forest',
+    'a town',
+    'a parking lot',
+    'farmland',
+    'a port',
+    'a river',
+  ];
   const out: string[] = [];
   for (const p of places)
     for (const t of things)

@@ -390,10 +390,16 @@ program
   .description('find the images of a store that match a caption (or, with --image, an image)')
   .argument('<query...>', 'one or more captions (quote each), or image files with --image')
   .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
-  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name')
+  .requiredOption(
+    '-s, --store <uri>',
+    'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name',
+  )
   .option('-k, --top <k>', 'hits per query', positiveInt('--top'), 10)
   .option('--image', 'the queries are image files: image → images')
-  .option('--captions', "with --image: rank the store's captions (pir index --captions) instead of its images")
+  .option(
+    '--captions',
+    "with --image: rank the store's captions (pir index --captions) instead of its images",
+  )
   .option('--exact', 'exact search even where the store has an approximate index')
   .option(
     '--sheet <file.png>',
@@ -439,7 +445,10 @@ program
     'an HTTP JSON API and a search page over a store (POST /search, GET /health, GET /image, GET /)',
   )
   .requiredOption('-m, --model <dir>', 'the model directory the store was built with')
-  .requiredOption('-s, --store <uri>', 'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name')
+  .requiredOption(
+    '-s, --store <uri>',
+    'the store: file:./archive.pirdb, a folder, or postgres://…?collection=name',
+  )
   .option('-p, --port <n>', 'port (0: any free one)', integer, 8080)
   .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)', '127.0.0.1')
   .option('--max-queue <n>', 'searches waiting before 503 (default 16)', positiveInt('--max-queue'))

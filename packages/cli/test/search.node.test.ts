@@ -81,7 +81,11 @@ describe('pir index / pir search', () => {
       ann,
       JSON.stringify({
         images: [
-          { filename: 'harbour_1.png', split: 'test', sentences: [{ raw: 'a harbour with boats' }, { raw: 'boats beside a pier' }] },
+          {
+            filename: 'harbour_1.png',
+            split: 'test',
+            sentences: [{ raw: 'a harbour with boats' }, { raw: 'boats beside a pier' }],
+          },
           { filename: 'airport_2.png', split: 'test', sentences: [{ raw: 'an airport with planes' }] },
         ],
       }),
@@ -90,25 +94,50 @@ describe('pir index / pir search', () => {
     const s = await indexCommand({ captions: ann, model: modelDir, store, ann: 'on' });
     expect(s.captions).toMatchObject({ captions: 3, added: 3, alreadyIndexed: 0 });
     expect(s.ann?.seconds).toBeGreaterThanOrEqual(0);
-    expect((await indexCommand({ captions: ann, model: modelDir, store, ann: 'off' })).captions?.added).toBe(0);
-    const image = join(images, 'train', readdirSync(join(images, 'train')).find((f) => f.endsWith('.png')) as string);
-    const [caps] = await searchCommand({ queries: [image], image: true, captions: true, model: modelDir, store, k: 3 });
+    expect((await indexCommand({ captions: ann, model: modelDir, store, ann: 'off' })).captions?.added).toBe(
+      0,
+    );
+    const image = join(
+      images,
+      'train',
+      readdirSync(join(images, 'train')).find((f) => f.endsWith('.png')) as string,
+    );
+    const [caps] = await searchCommand({
+      queries: [image],
+      image: true,
+      captions: true,
+      model: modelDir,
+      store,
+      k: 3,
+    });
     expect(caps?.hits).toHaveLength(3);
     expect(caps?.hits.every((h) => typeof h.item.caption === 'string')).toBe(true);
-    expect(caps?.hits.map((h) => h.item.caption).sort()).toEqual(
-      ['a harbour with boats', 'an airport with planes', 'boats beside a pier'],
+    expect(caps?.hits.map((h) => h.item.caption).sort()).toEqual([
+      'a harbour with boats',
+      'an airport with planes',
+      'boats beside a pier',
+    ]);
+    expect(caps?.hits.find((h) => h.item.caption === 'an airport with planes')?.item.of).toBe(
+      'airport_2.png',
     );
-    expect(caps?.hits.find((h) => h.item.caption === 'an airport with planes')?.item.of).toBe('airport_2.png');
     const table = formatHits(image, caps?.hits ?? []);
     expect(table).toMatch(/"an airport with planes" \(airport_2\.png\)/);
     // the approximate index and --exact give the same ranking on this small store
     const [a] = await searchCommand({ queries: ['a harbour with boats'], model: modelDir, store, k: 5 });
-    const [e] = await searchCommand({ queries: ['a harbour with boats'], model: modelDir, store, k: 5, exact: true });
+    const [e] = await searchCommand({
+      queries: ['a harbour with boats'],
+      model: modelDir,
+      store,
+      k: 5,
+      exact: true,
+    });
     expect(a?.hits.map((h) => h.item.id)).toEqual(e?.hits.map((h) => h.item.id));
-    await expect(
-      searchCommand({ queries: ['x'], captions: true, model: modelDir, store }),
-    ).rejects.toThrow(/--captions ranks captions for image queries: add --image/);
-    await expect(indexCommand({ model: modelDir, store })).rejects.toThrow(/give a folder of images, --captions/);
+    await expect(searchCommand({ queries: ['x'], captions: true, model: modelDir, store })).rejects.toThrow(
+      /--captions ranks captions for image queries: add --image/,
+    );
+    await expect(indexCommand({ model: modelDir, store })).rejects.toThrow(
+      /give a folder of images, --captions/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 

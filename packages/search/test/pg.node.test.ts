@@ -77,7 +77,12 @@ const items = (from: number, n: number): StoreItem[] =>
   Array.from({ length: n }, (_, i) => ({ id: `img/${from + i}.png`, path: `img/${from + i}.png` }));
 
 /** Brute-force top-k ids and scores (float64 sums of the float32 values). */
-function bruteForce(all: Float32Array, q: Float32Array, k: number, prefix = 'img/'): { id: string; s: number }[] {
+function bruteForce(
+  all: Float32Array,
+  q: Float32Array,
+  k: number,
+  prefix = 'img/',
+): { id: string; s: number }[] {
   const n = all.length / D;
   return Array.from({ length: n }, (_, i) => {
     let s = 0;
@@ -120,7 +125,9 @@ describe('PgStore on a PostgreSQL wire server (PGlite + pgvector)', () => {
     await expect(openStore(uri(), { create: { ...identity, configHash: 'other' } })).rejects.toThrow(
       /holds vectors of model 'pg-test' \(config abc123.*configHash differ/,
     );
-    await expect(openStore(`${base}?collection=nothing_here`)).rejects.toThrow(/no collection 'nothing_here'/);
+    await expect(openStore(`${base}?collection=nothing_here`)).rejects.toThrow(
+      /no collection 'nothing_here'/,
+    );
     await expect(openStore(`${base}?collection=Bad-Name`)).rejects.toThrow(/collection must be/);
   });
 
@@ -154,7 +161,9 @@ describe('PgStore on a PostgreSQL wire server (PGlite + pgvector)', () => {
       bad[D + 3] = Number.NaN;
       await expect(a.add(identity, items(5000, 2), bad)).rejects.toThrow(/the batch was not stored.*NaN/i);
       expect(await a.missing(['img/5000.png', 'img/5001.png'])).toEqual(['img/5000.png', 'img/5001.png']);
-      await expect(a.add({ ...identity, dim: 8 }, items(0, 1), new Float32Array(8))).rejects.toThrow(StoreError);
+      await expect(a.add({ ...identity, dim: 8 }, items(0, 1), new Float32Array(8))).rejects.toThrow(
+        StoreError,
+      );
     } finally {
       await a.close();
       await b.close();
@@ -191,8 +200,12 @@ describe('PgStore on a PostgreSQL wire server (PGlite + pgvector)', () => {
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/pir_archive_image_hnsw/);
       // exact on request: brute force again
       const forced = await store.search(identity, queries.subarray(0, D), 10, { exact: true });
-      expect(forced[0]?.map((h) => h.item.id)).toEqual(bruteForce(all, queries.subarray(0, D), 10).map((w) => w.id));
-      await expect(store.search(identity, queries, 1001)).rejects.toThrow(/k must be an integer in \[1, 1000\]/);
+      expect(forced[0]?.map((h) => h.item.id)).toEqual(
+        bruteForce(all, queries.subarray(0, D), 10).map((w) => w.id),
+      );
+      await expect(store.search(identity, queries, 1001)).rejects.toThrow(
+        /k must be an integer in \[1, 1000\]/,
+      );
     } finally {
       await store.close();
     }
@@ -224,7 +237,9 @@ describe('PgStore on a PostgreSQL wire server (PGlite + pgvector)', () => {
     const port = await freePort();
     const err = await openStore(`postgres://pir:hunter2@127.0.0.1:${port}/x`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
-    expect((err as Error).message).toMatch(/cannot connect to postgres:\/\/pir@127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/);
+    expect((err as Error).message).toMatch(
+      /cannot connect to postgres:\/\/pir@127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/,
+    );
     expect((err as Error).message).not.toContain('hunter2');
     await expect(openStore('ftp://example.org/x')).rejects.toThrow(/'ftp:' is not a store/);
   });
@@ -241,7 +256,9 @@ describe('indexing and text search through PostgreSQL', () => {
       ds.samples.flatMap((s) => s.captions),
       { contextLength: 16, maxSize: 40 },
     );
-    const model = new RetrievalModel(createModel('pir-itr-test', { seed: 2, tokenizer }), { config: 'pir-itr-test' });
+    const model = new RetrievalModel(createModel('pir-itr-test', { seed: 2, tokenizer }), {
+      config: 'pir-itr-test',
+    });
     try {
       const pg = await openStore(`${base}?collection=scenes`, { create: identityOf(model) });
       const file = await openFileStore(path.join(work, 'scenes.pirdb'), { create: identityOf(model) });
@@ -249,14 +266,20 @@ describe('indexing and text search through PostgreSQL', () => {
       await indexImages({ model, store: file, root, batchSize: 5 });
       expect(a).toMatchObject({ inShard: 14, added: 14, alreadyIndexed: 0 });
       // idempotent: a rerun adds nothing
-      expect(await indexImages({ model, store: pg, root, batchSize: 5 })).toMatchObject({ added: 0, alreadyIndexed: 14 });
+      expect(await indexImages({ model, store: pg, root, batchSize: 5 })).toMatchObject({
+        added: 0,
+        alreadyIndexed: 14,
+      });
       const captions = ['a harbour with several boats beside a long pier', 'a green forest'];
       const before = tf.memory().numTensors;
-      const [x, y] = await Promise.all([searchTexts(model, pg, captions, 5), searchTexts(model, file, captions, 5)]);
+      const [x, y] = await Promise.all([
+        searchTexts(model, pg, captions, 5),
+        searchTexts(model, file, captions, 5),
+      ]);
       expect(tf.memory().numTensors).toBe(before);
       for (const [qi, hits] of x.entries()) {
         expect(hits.map((h) => h.item.id)).toEqual(y[qi]?.map((h) => h.item.id));
-        hits.forEach((h, i) => expect(h.score).toBeCloseTo(y[qi]?.[i]?.score as number, 5));
+        for (const [i, h] of hits.entries()) expect(h.score).toBeCloseTo(y[qi]?.[i]?.score as number, 5);
       }
       await pg.close();
     } finally {

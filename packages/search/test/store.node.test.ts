@@ -218,7 +218,9 @@ describe('indexImages + FileStore', () => {
     await expect(store.search(other, new Float32Array(other.dim), 1)).rejects.toBeInstanceOf(StoreError);
     await expect(openFileStore(storeDir('nothing-here'))).rejects.toThrow(/no store at .*pir index/);
     await expect(openFileStore('postgres://localhost/archive')).rejects.toThrow(/expected an embedded store/);
-    await expect(openFileStore('s3://bucket/archive')).rejects.toThrow(/'s3:' is not a store @pir\/search knows/);
+    await expect(openFileStore('s3://bucket/archive')).rejects.toThrow(
+      /'s3:' is not a store @pir\/search knows/,
+    );
     const segs = (await readdir(path.join(storeDir('lenient'), 'segments'))).filter((n) =>
       n.startsWith('seg-'),
     );

@@ -106,7 +106,11 @@ export interface IndexCommandSummary extends IndexSummary {
 /** Run `pir index`. @returns the summary (the caller prints it) */
 export async function indexCommand(o: IndexCommandOptions): Promise<IndexCommandSummary> {
   if (o.folder === undefined && o.captions === undefined)
-    throw new CommandOptionError('pir index', '<folder>', 'give a folder of images, --captions <file>, or both');
+    throw new CommandOptionError(
+      'pir index',
+      '<folder>',
+      'give a folder of images, --captions <file>, or both',
+    );
   if (o.folder !== undefined) {
     const st = await stat(o.folder).catch(() => undefined);
     if (st === undefined || !st.isDirectory())
@@ -132,26 +136,26 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexCommand
         Object.assign(
           summary,
           await indexImages({
-      model,
-      store,
-      root: o.folder,
-      ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
-      ...(o.strict === true ? { strict: true } : {}),
-      ...(shard === undefined ? {} : { shard }),
-      ...(o.tile === undefined
-        ? {}
-        : {
-            tile: {
-              size: o.tile,
-              ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
-              ...(bands === undefined ? {} : { bands }),
-            },
-          }),
-      onProgress: (p) =>
-        o.progress?.(
-          `indexed ${p.done}/${p.total} · ${p.imagesPerSecond.toFixed(1)} images/s · ETA ${eta((p.total - p.done) / p.imagesPerSecond)}${p.failed > 0 ? ` · ${p.failed} unreadable` : ''}`,
-          p.done === p.total,
-        ),
+            model,
+            store,
+            root: o.folder,
+            ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+            ...(o.strict === true ? { strict: true } : {}),
+            ...(shard === undefined ? {} : { shard }),
+            ...(o.tile === undefined
+              ? {}
+              : {
+                  tile: {
+                    size: o.tile,
+                    ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
+                    ...(bands === undefined ? {} : { bands }),
+                  },
+                }),
+            onProgress: (p) =>
+              o.progress?.(
+                `indexed ${p.done}/${p.total} · ${p.imagesPerSecond.toFixed(1)} images/s · ETA ${eta((p.total - p.done) / p.imagesPerSecond)}${p.failed > 0 ? ` · ${p.failed} unreadable` : ''}`,
+                p.done === p.total,
+              ),
           }),
         );
       if (o.captions !== undefined)
@@ -163,8 +167,7 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexCommand
         });
       const ann = o.ann ?? 'auto';
       const images = await store.count('image');
-      const has =
-        store instanceof FileStore ? store.indexed().image > 0 : (await store.indexed()).image;
+      const has = store instanceof FileStore ? store.indexed().image > 0 : (await store.indexed()).image;
       if (ann === 'on' || (ann === 'auto' && (has || images >= ANN_AUTO_ROWS))) {
         o.progress?.(`building the approximate index over ${images} images…`, false);
         summary.ann = { seconds: (await store.buildIndex()).seconds };
@@ -217,7 +220,10 @@ export async function searchCommand(
     const k = o.k ?? 10;
     const exact = o.exact === true ? { exact: true } : {};
     const lists = o.image
-      ? await searchImages(model, store, o.queries, k, { ...exact, kind: o.captions === true ? 'caption' : 'image' })
+      ? await searchImages(model, store, o.queries, k, {
+          ...exact,
+          kind: o.captions === true ? 'caption' : 'image',
+        })
       : await searchTexts(model, store, o.queries, k, exact);
     const out: { query: string; hits: SearchHit[]; sheet?: string }[] = [];
     for (const [i, query] of o.queries.entries()) {
@@ -255,7 +261,9 @@ export function formatHits(query: string, hits: readonly SearchHit[]): string {
   const lines = [`"${query}"`, ' rank   score  file'];
   for (const h of hits) {
     if (h.item.caption !== undefined) {
-      lines.push(`${String(h.rank).padStart(5)}  ${h.score.toFixed(4).padStart(6)}  "${h.item.caption}"${h.item.of === undefined ? '' : ` (${h.item.of})`}`);
+      lines.push(
+        `${String(h.rank).padStart(5)}  ${h.score.toFixed(4).padStart(6)}  "${h.item.caption}"${h.item.of === undefined ? '' : ` (${h.item.of})`}`,
+      );
       continue;
     }
     const file = h.item.root === undefined ? h.item.path : path.join(h.item.root, h.item.path);

@@ -8,15 +8,13 @@ import '@pir/runtime';
 
 export type { AnnOptions } from './ann.js';
 export { FileStore, type SearchTuning } from './file_store.js';
-export { type OpenStoreOptions, openFileStore, openStore } from './open.js';
-export { PgStore, type PgStoreOptions } from './pg_store.js';
 export {
   IMAGE_EXTENSIONS,
+  type IndexCaptionsOptions,
+  type IndexCaptionsSummary,
   type IndexImagesOptions,
   type IndexProgress,
   type IndexSummary,
-  type IndexCaptionsOptions,
-  type IndexCaptionsSummary,
   identityOf,
   imageVector,
   indexCaptions,
@@ -27,5 +25,7 @@ export {
   type TileOptions,
   tileWindows,
 } from './indexer.js';
+export { type OpenStoreOptions, openFileStore, openStore } from './open.js';
+export { PgStore, type PgStoreOptions } from './pg_store.js';
 export { createSearchServer, type SearchServerOptions, serverUrl } from './server.js';
 export { type BeliefOverlay, type HitsSheetOptions, itemImage, itemPng, renderHitsSheet } from './sheet.js';

@@ -422,7 +422,8 @@ export async function indexCaptions(options: IndexCaptionsOptions): Promise<Inde
       .map((t) => ({ text: t }));
   } else {
     const ds = await readAnnotationFile(file, { policy: 'lenient', captionsPerImage: null });
-    for (const issue of ds.issues) if (issue.severity === 'error') skipped.push(`${issue.where}: ${issue.message}`);
+    for (const issue of ds.issues)
+      if (issue.severity === 'error') skipped.push(`${issue.where}: ${issue.message}`);
     entries = ds.captions.map((c) => ({ text: c.text, of: ds.images[c.image]?.file as string }));
   }
   const items: StoreItem[] = entries.map((e, i) => ({
@@ -447,7 +448,11 @@ export async function indexCaptions(options: IndexCaptionsOptions): Promise<Inde
     const vectors = (await emb.data()) as Float32Array;
     emb.dispose();
     summary.added += await store.add(identity, batch, vectors);
-    options.onProgress?.({ done: Math.min(pending.length, s + batchSize), total: pending.length, added: summary.added });
+    options.onProgress?.({
+      done: Math.min(pending.length, s + batchSize),
+      total: pending.length,
+      added: summary.added,
+    });
   }
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;

@@ -110,7 +110,11 @@ export class PgStore implements VectorStore {
     url.searchParams.delete('collection');
     const ef = options.search?.expansionSearch ?? 128;
     if (!Number.isInteger(ef) || ef < 1 || ef > 1000)
-      throw new StoreError(where, 'expansionSearch', `must be an integer in [1, 1000] (pgvector's limit), got ${ef}`);
+      throw new StoreError(
+        where,
+        'expansionSearch',
+        `must be an integer in [1, 1000] (pgvector's limit), got ${ef}`,
+      );
     const shown = redact(uri);
     const pg = (await import('pg')).default;
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 4 });
@@ -188,7 +192,9 @@ export class PgStore implements VectorStore {
     const r =
       kind === undefined
         ? await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`)
-        : await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE kind = $1`, [kind]);
+        : await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE kind = $1`, [
+            kind,
+          ]);
     return Number(r.rows[0]?.n ?? 0);
   }
 
@@ -196,9 +202,10 @@ export class PgStore implements VectorStore {
     if (ids.length === 0) return [];
     const have = new Set<string>();
     for (let s = 0; s < ids.length; s += 10_000) {
-      const r = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.table} WHERE id = ANY($1::text[])`, [
-        ids.slice(s, s + 10_000),
-      ]);
+      const r = await this.pool.query<{ id: string }>(
+        `SELECT id FROM ${this.table} WHERE id = ANY($1::text[])`,
+        [ids.slice(s, s + 10_000)],
+      );
       for (const row of r.rows) have.add(row.id);
     }
     return ids.filter((id) => !have.has(id));
@@ -208,7 +215,8 @@ export class PgStore implements VectorStore {
     const r = await this.pool.query<{ item: unknown }>(`SELECT item FROM ${this.table} WHERE id = $1`, [id]);
     const item = r.rows[0]?.item;
     if (item === undefined) return undefined;
-    if (!isItem(item)) throw new StoreError('PgStore.get', 'item', `row '${id}' of ${this.table} is not a store item`);
+    if (!isItem(item))
+      throw new StoreError('PgStore.get', 'item', `row '${id}' of ${this.table} is not a store item`);
     return item;
   }
 
@@ -234,7 +242,12 @@ export class PgStore implements VectorStore {
         const params: unknown[] = [];
         const rows = chunk.map((it, i) => {
           const r = s + i;
-          params.push(it.id, kindOf(it), JSON.stringify(it), literal(vectors.subarray(r * dim, (r + 1) * dim)));
+          params.push(
+            it.id,
+            kindOf(it),
+            JSON.stringify(it),
+            literal(vectors.subarray(r * dim, (r + 1) * dim)),
+          );
           const b = i * 4;
           return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::vector)`;
         });
@@ -247,9 +260,14 @@ export class PgStore implements VectorStore {
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      throw new StoreError(where, 'items', `${this.where}: the batch was not stored (${(e as Error).message})`, {
-        cause: e,
-      });
+      throw new StoreError(
+        where,
+        'items',
+        `${this.where}: the batch was not stored (${(e as Error).message})`,
+        {
+          cause: e,
+        },
+      );
     } finally {
       client.release();
     }
