@@ -11,8 +11,9 @@ import { buildWordVocab } from '@pir/encoders';
 import { createModel } from '@pir/models';
 import { saveModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
+import { type PgTestServer, startPgServer } from '@pir/test-utils/pg';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   formatHits,
   indexCommand,
@@ -182,4 +183,56 @@ describe('pir index / pir search', () => {
       searchCommand({ queries: ['x'], model: modelDir, store: join(dir, 'empty') }),
     ).rejects.toThrow(/no store at/);
   });
+});
+
+describe('pir index / search / serve with a postgres:// store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pir-search-cli-pg-'));
+  const images = join(dir, 'data', 'images');
+  const modelDir = join(dir, 'model');
+  let server: PgTestServer;
+  let store: string;
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', threads: 1 });
+    await writeSynthetic(join(dir, 'data'), { seed: 6, count: 12, size: 32 });
+    const tokenizer = buildWordVocab(['a harbour with boats'], { contextLength: 12 });
+    const model = createModel('pir-itr-test', { seed: 4, tokenizer });
+    await saveModel(model, modelDir, { config: 'pir-itr-test' });
+    model.dispose();
+    server = await startPgServer();
+    store = `${server.uri}?collection=cli`;
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('indexes into a collection (HNSW index on), names the store without its password, searches and serves', async () => {
+    const before = tf.memory().numTensors;
+    const s = await indexCommand({ folder: images, model: modelDir, store, ann: 'on' });
+    expect(s.added).toBe(12);
+    expect(s.store).toMatch(
+      /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?collection=cli \(collection cli\)$/,
+    );
+    expect(s.store).not.toContain('secret-password');
+    expect(s.ann?.seconds).toBeGreaterThanOrEqual(0);
+    const [hits] = await searchCommand({ queries: ['a harbour with boats'], model: modelDir, store, k: 3 });
+    expect(hits?.hits.map((h) => h.rank)).toEqual([1, 2, 3]);
+    const [exact] = await searchCommand({
+      queries: ['a harbour with boats'],
+      model: modelDir,
+      store,
+      k: 3,
+      exact: true,
+    });
+    expect(exact?.hits.map((h) => h.item.id)).toEqual(hits?.hits.map((h) => h.item.id));
+    const srv = await serveCommand({ model: modelDir, store, port: 0 });
+    try {
+      expect((await (await fetch(`${srv.url}/health`)).json()).items).toBe(12);
+      const id = hits?.hits[0]?.item.id as string;
+      const img = await fetch(`${srv.url}/image?id=${encodeURIComponent(id)}`);
+      expect(img.headers.get('content-type')).toBe('image/png');
+    } finally {
+      await srv.close();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 });

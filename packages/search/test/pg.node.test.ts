@@ -7,17 +7,14 @@
  * embedded store), and the errors a user meets (no server, bad collection, another model).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { writeImage } from '@pir/datasets';
 import { generateSynthetic } from '@pir/datasets/synthetic';
 import { buildWordVocab } from '@pir/encoders';
 import { createModel, RetrievalModel } from '@pir/models';
 import { initBackend } from '@pir/runtime';
+import { freePort, type PgTestServer, startPgServer } from '@pir/test-utils/pg';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModelIdentity, StoreError, type StoreItem } from '../src/index.js';
@@ -32,21 +29,9 @@ import {
 
 const D = 16;
 const identity: ModelIdentity = { name: 'pg-test', configHash: 'abc123', dim: D };
-let db: PGlite;
-let server: PGLiteSocketServer;
+let pg: PgTestServer;
 let base: string;
 let work: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Mulberry32 unit vectors around a few centres. */
 function clustered(n: number, seed: number): Float32Array {
@@ -96,16 +81,12 @@ function bruteForce(
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
   work = await mkdtemp(path.join(tmpdir(), 'pir-pg-'));
-  db = await PGlite.create({ extensions: { vector } });
-  const port = await freePort();
-  server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 16 });
-  await server.start();
-  base = `postgres://postgres:secret-password@127.0.0.1:${port}/postgres`;
+  pg = await startPgServer();
+  base = pg.uri;
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await db?.close();
+  await pg?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -194,7 +175,7 @@ describe('PgStore on a PostgreSQL wire server (PGlite + pgvector)', () => {
       }
       expect(found / 300).toBeGreaterThanOrEqual(0.95);
       // the plan uses the index (a partial HNSW index of the kind)
-      const plan = await db.query<{ 'QUERY PLAN': string }>(
+      const plan = await pg.db.query<{ 'QUERY PLAN': string }>(
         `EXPLAIN SELECT item FROM pir_archive WHERE kind = 'image' ORDER BY embedding <#> '[${Array.from(queries.subarray(0, D)).join(',')}]' LIMIT 10`,
       );
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/pir_archive_image_hnsw/);
@@ -260,20 +241,20 @@ describe('indexing and text search through PostgreSQL', () => {
       config: 'pir-itr-test',
     });
     try {
-      const pg = await openStore(`${base}?collection=scenes`, { create: identityOf(model) });
+      const pgs = await openStore(`${base}?collection=scenes`, { create: identityOf(model) });
       const file = await openFileStore(path.join(work, 'scenes.pirdb'), { create: identityOf(model) });
-      const a = await indexImages({ model, store: pg, root, batchSize: 5 });
+      const a = await indexImages({ model, store: pgs, root, batchSize: 5 });
       await indexImages({ model, store: file, root, batchSize: 5 });
       expect(a).toMatchObject({ inShard: 14, added: 14, alreadyIndexed: 0 });
       // idempotent: a rerun adds nothing
-      expect(await indexImages({ model, store: pg, root, batchSize: 5 })).toMatchObject({
+      expect(await indexImages({ model, store: pgs, root, batchSize: 5 })).toMatchObject({
         added: 0,
         alreadyIndexed: 14,
       });
       const captions = ['a harbour with several boats beside a long pier', 'a green forest'];
       const before = tf.memory().numTensors;
       const [x, y] = await Promise.all([
-        searchTexts(model, pg, captions, 5),
+        searchTexts(model, pgs, captions, 5),
         searchTexts(model, file, captions, 5),
       ]);
       expect(tf.memory().numTensors).toBe(before);
@@ -281,7 +262,7 @@ describe('indexing and text search through PostgreSQL', () => {
         expect(hits.map((h) => h.item.id)).toEqual(y[qi]?.map((h) => h.item.id));
         for (const [i, h] of hits.entries()) expect(h.score).toBeCloseTo(y[qi]?.[i]?.score as number, 5);
       }
-      await pg.close();
+      await pgs.close();
     } finally {
       model.dispose();
     }
