@@ -1,8 +1,10 @@
 """PyTorch CPU baseline for benchmarks/transformer_step.ts: the same 2-layer post-LN transformer encoder
-training step (D=256, 4 heads, FFN 1024, ReLU, input [32, 50, 256], MSE loss, Adam), written from the same
-primitives (fused QKV projection, explicit softmax attention, layer_norm).
+training step (D=256, 4 heads, FFN 1024, ReLU, input [32, 50, 256], MSE loss, Adam), either as PyTorch users
+write it (`--impl modules`: nn.TransformerEncoder of nn.TransformerEncoderLayer, batch_first, dropout 0) or
+written from the same primitives as the tfjs side (`--impl primitives`: fused QKV projection, explicit softmax
+attention, layer_norm).
 
-Usage: python3 transformer_step_torch.py --threads N [--warmup W] [--reps R]
+Usage: python3 transformer_step_torch.py --threads N [--impl modules|primitives] [--warmup W] [--reps R]
 Prints one JSON line: {"threads", "medianMs", "minMs", "maxMs", "reps", "loss", "torch", "blas"}.
 """
 
@@ -60,23 +62,46 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--impl", choices=["modules", "primitives"], default="modules")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(B * S, D, generator=gen)
     target = torch.randn(B * S, D, generator=gen)
-    params = make_params(gen)
-    opt = torch.optim.Adam([t for p in params for t in p.values()], lr=1e-3)
+    if args.impl == "modules":
+        torch.manual_seed(0)
+        enc = torch.nn.TransformerEncoder(
+            torch.nn.TransformerEncoderLayer(
+                d_model=D, nhead=H, dim_feedforward=FF, dropout=0.0, activation="relu", batch_first=True
+            ),
+            num_layers=LAYERS,
+            enable_nested_tensor=False,
+        )
+        enc.train()
+        xb = x.reshape(B, S, D)
+        tb = target.reshape(B, S, D)
+        opt = torch.optim.Adam(enc.parameters(), lr=1e-3)
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        y = x
-        for p in params:
-            y = layer(y, p)
-        loss = F.mse_loss(y, target)
-        loss.backward()
-        opt.step()
-        return loss.item()
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = F.mse_loss(enc(xb), tb)
+            loss.backward()
+            opt.step()
+            return loss.item()
+
+    else:
+        params = make_params(gen)
+        opt = torch.optim.Adam([t for p in params for t in p.values()], lr=1e-3)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            y = x
+            for p in params:
+                y = layer(y, p)
+            loss = F.mse_loss(y, target)
+            loss.backward()
+            opt.step()
+            return loss.item()
 
     for _ in range(args.warmup):
         step()
@@ -99,6 +124,7 @@ def main():
         json.dumps(
             {
                 "threads": torch.get_num_threads(),
+                "impl": args.impl,
                 "medianMs": times[len(times) // 2],
                 "minMs": times[0],
                 "maxMs": times[-1],
