@@ -30,7 +30,7 @@ import {
   RESNET50,
   ResNet,
 } from '../packages/encoders/src/models/index.js';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -123,7 +123,7 @@ async function profile(m: Model): Promise<{ kernel: string; ms: number; calls: n
 }
 
 async function main(): Promise<void> {
-  const load0 = os.loadavg()[0] as number;
+  const { load0, quiet } = quietStart();
   const info = await initBackend({ backend: 'wasm', threads: THREADS, winograd: WINOGRAD });
   console.error(`wasm: ${JSON.stringify(info)}`);
   const wasm: Record<string, Timing> = {};
@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     torch,
     ratios,
     loadAverage1mBefore: load0,
+    quiet,
     loadAverage1mAfter: load1,
   });
   console.log(`\nwrote ${path}`);

@@ -22,7 +22,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const B = 32;
@@ -155,13 +155,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0));
     return;
   }
-  const load0 = os.loadavg()[0] as number;
-  const quiet = load0 < 0.5;
-  if (!quiet && !args.includes('--force'))
-    throw new Error(
-      `load average ${load0.toFixed(2)} ≥ 0.5: the machine is not quiet and the ratios would be off (one was, by 2×). Stop other work and rerun, or pass --force to record a run marked not quiet`,
-    );
-  if (!quiet) console.error(`!! NOT QUIET: load average ${load0.toFixed(2)} — figures marked indicative`);
+  const { load0, quiet } = quietStart(args);
   const rows: StepResult[] = [];
   const wasm = args.includes('--skip-stock')
     ? ['wasm-repaired-1t', 'wasm-repaired-2t']

@@ -64,3 +64,21 @@ export function writeResult(name: string, data: Record<string, unknown>): string
   renameSync(tmp, path);
   return path;
 }
+
+/**
+ * The 1-minute load average before a run, and whether the machine is quiet (< 0.5). A busy machine skews the
+ * ratios (one published figure was off by 2×): unless `argv` has `--force`, a run on a busy machine is refused
+ * with what to do; with it, the run goes on, loudly marked, and the result records `quiet: false`.
+ */
+export function quietStart(argv: readonly string[] = process.argv): { load0: number; quiet: boolean } {
+  const load0 = os.loadavg()[0] as number;
+  const quiet = load0 < 0.5;
+  if (!quiet && !argv.includes('--force')) {
+    console.error(
+      `load average ${load0.toFixed(2)} ≥ 0.5: the machine is not quiet and the ratios would be off. Stop other work (and background jobs), wait for the load to fall, and rerun — or pass --force to record a run marked not quiet`,
+    );
+    process.exit(2);
+  }
+  if (!quiet) console.error(`!! NOT QUIET: load average ${load0.toFixed(2)} — figures are indicative only`);
+  return { load0, quiet };
+}
