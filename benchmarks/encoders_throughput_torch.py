@@ -1,6 +1,7 @@
 """PyTorch CPU baseline for benchmarks/encoders_throughput.ts: inference throughput of the same architectures
-(CLIP ViT-B/32 image tower, torchvision ResNet-50, CLIP text tower) defined in tools/golden/encoders_models.py
-(the definitions the golden tests of @pir/encoders check against), random weights, eval mode, no_grad.
+(CLIP ViT-B/32 image tower, ResNet-50, CLIP text tower), random weights, eval mode, no_grad. ViT and text as
+CLIP's code writes them (nn.MultiheadAttention, nn.LayerNorm; tools/golden/encoders_models.py, which the golden
+tests of @pir/encoders check against); ResNet-50 is torchvision's own when python3-torchvision is installed.
 
 Usage: python3 encoders_throughput_torch.py --threads N [--warmup W] [--reps R] [--models vit_b32,resnet50,clip_text]
 Prints one JSON line: {"threads", "torch", "blas", "models": {name: {"medianMs", "minMs", "maxMs", "reps", "batch"}}}.
@@ -40,6 +41,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     out = {}
+    impl = {}
     with torch.no_grad():
         which = args.models.split(',')
         img = torch.randn(8, 3, 224, 224)
@@ -48,7 +50,17 @@ def main():
             out['vit_b32'] = {**bench(lambda: vit(img), args.warmup, args.reps), 'batch': 8}
             del vit
         if 'resnet50' in which:
-            rn = M.ResNet(M.Bottleneck, [3, 4, 6, 3]).eval()
+            # torchvision's own ResNet-50 when installed (Debian: python3-torchvision), else the same
+            # architecture from tools/golden (nn.Conv2d / nn.BatchNorm2d, torchvision's layout)
+            try:
+                import torchvision
+
+                rn = torchvision.models.resnet50(weights=None).eval()
+                impl['resnet50'] = 'torchvision ' + torchvision.__version__
+            except ImportError:
+                rn = M.ResNet(M.Bottleneck, [3, 4, 6, 3]).eval()
+                impl['resnet50'] = 'tools/golden ResNet'
+            rn = rn.eval()
             out['resnet50'] = {**bench(lambda: rn(img), args.warmup, args.reps), 'batch': 8}
             del rn
         if 'clip_text' in which:
@@ -63,7 +75,7 @@ def main():
         blas = 'OpenBLAS' if 'openblas' in libs else ('reference BLAS' if 'libblas.so' in libs else 'unknown')
     except OSError:
         pass
-    print(json.dumps({'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': blas, 'models': out}))
+    print(json.dumps({'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': blas, 'impl': impl, 'models': out}))
 
 
 if __name__ == '__main__':
