@@ -8,9 +8,9 @@
  * weight copies) as 32 × 1 — the same gradient as one batch — because the 4 GiB wasm heap holds no more. From
  * the paper size's rate the time of one RSITMD epoch (17,175 captions) follows.
  *
- *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3] [--threads 1,2] [--out name]
+ *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3] [--threads 1,2] [--out name] [--force]
  *
- * Needs the packages built (`npm run build`) and a quiet machine (load average < 0.5; recorded).
+ * Needs the packages built (`npm run build`) and a quiet machine: refused at load average ≥ 0.5 unless `--force`.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { createModel, type PirItr, resolveModelConfig } from '@pir/models';
 import { initBackend } from '@pir/runtime';
 import { AdamW, namedTrainableParameters, paramGroups, pirItrTask, readStep, trainStep } from '@pir/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { runPython, writeResult } from './lib/report.js';
+import { quietStart, runPython, writeResult } from './lib/report.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -150,10 +150,8 @@ async function parent(): Promise<void> {
   const sizes = arg('sizes', 'tiny,base,paper').split(',');
   const threadCounts = arg('threads', '1,2').split(',').map(Number);
   const reps = Number(arg('reps', '3'));
-  const before = loadavg()[0] as number;
-  console.log(
-    `load average before: ${before.toFixed(2)}${before >= 0.5 ? ' (not quiet: figures are indicative)' : ''}`,
-  );
+  const { load0: before, quiet } = quietStart();
+  console.log(`load average before: ${before.toFixed(2)}${quiet ? '' : ' (not quiet: figures are indicative)'}`);
   const rows: Record<string, unknown>[] = [];
   const failures: Record<string, string> = {};
   for (const size of sizes) {
@@ -245,7 +243,7 @@ async function parent(): Promise<void> {
       `${String(r.size).padEnd(7)}${String(r.batch).padStart(5)}${js.medianMs.toFixed(0).padStart(14)}${py.medianMs.toFixed(0).padStart(15)}${(r.ratio as number).toFixed(2).padStart(7)}${js.samplesPerSecond.toFixed(1).padStart(17)}${js.peakRssMiB.toFixed(0).padStart(19)}${py.peakRssMiB.toFixed(0).padStart(20)}`,
     );
   }
-  writeResult(arg('out', 'pir-training'), { load: { before, after }, threads: threadCounts, rows, failures });
+  writeResult(arg('out', 'pir-training'), { load: { before, after, quiet }, threads: threadCounts, rows, failures });
   process.exit(0);
 }
 
