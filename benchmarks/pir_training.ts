@@ -151,7 +151,9 @@ async function parent(): Promise<void> {
   const threadCounts = arg('threads', '1,2').split(',').map(Number);
   const reps = Number(arg('reps', '3'));
   const { load0: before, quiet } = quietStart();
-  console.log(`load average before: ${before.toFixed(2)}${quiet ? '' : ' (not quiet: figures are indicative)'}`);
+  console.log(
+    `load average before: ${before.toFixed(2)}${quiet ? '' : ' (not quiet: figures are indicative)'}`,
+  );
   const rows: Record<string, unknown>[] = [];
   const failures: Record<string, string> = {};
   for (const size of sizes) {
@@ -243,7 +245,12 @@ async function parent(): Promise<void> {
       `${String(r.size).padEnd(7)}${String(r.batch).padStart(5)}${js.medianMs.toFixed(0).padStart(14)}${py.medianMs.toFixed(0).padStart(15)}${(r.ratio as number).toFixed(2).padStart(7)}${js.samplesPerSecond.toFixed(1).padStart(17)}${js.peakRssMiB.toFixed(0).padStart(19)}${py.peakRssMiB.toFixed(0).padStart(20)}`,
     );
   }
-  writeResult(arg('out', 'pir-training'), { load: { before, after, quiet }, threads: threadCounts, rows, failures });
+  writeResult(arg('out', 'pir-training'), {
+    load: { before, after, quiet },
+    threads: threadCounts,
+    rows,
+    failures,
+  });
   process.exit(0);
 }
 
