@@ -8,6 +8,7 @@
  * - {@link exactTopK}: exact inner-product top-k of queries against a gallery, in chunks (bounded memory).
  * - {@link VectorStore}: the interface every backend implements; `@pir/search/node` has the embedded one on
  *   disk (`openStore('file:./archive.pirdb')`), the indexer and the text search.
+ * - {@link IdbStore}: the store of a browser page, in IndexedDB (a reload finds the archive again).
  *
  * This entry is backend-agnostic (browser-safe): it imports `@tensorflow/tfjs-core` and `@pir/runtime` only.
  */
@@ -199,3 +200,5 @@ export async function exactTopK(
   }
   return best;
 }
+
+export { IdbStore, openIdbStore } from './idb_store.js';
