@@ -5,6 +5,8 @@
  * one IndexedDB transaction: all of it is stored or none. Opening reads every record into memory; searches
  * are exact ({@link exactTopK} on the active tfjs backend, WebGPU or wasm in a page).
  */
+
+import { Gallery } from './gallery.js';
 import {
   checkIdentity,
   exactTopK,
@@ -18,20 +20,12 @@ import {
   type VectorStore,
 } from './index.js';
 
-interface Part {
-  items: StoreItem[];
-  vectors: Float32Array;
-  size: number;
-}
-
 interface ItemRecord {
   id: string;
   kind: ItemKind;
   item: StoreItem;
   vector: Float32Array;
 }
-
-const KINDS: readonly ItemKind[] = ['image', 'caption'];
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((ok, fail) => {
@@ -50,18 +44,16 @@ function done(tx: IDBTransaction): Promise<void> {
 
 /** The {@link VectorStore} of a browser page (see the module doc). Open it with {@link openIdbStore}. */
 export class IdbStore implements VectorStore {
-  private readonly parts: Record<ItemKind, Part> = {
-    image: { items: [], vectors: new Float32Array(0), size: 0 },
-    caption: { items: [], vectors: new Float32Array(0), size: 0 },
-  };
-  private readonly ids = new Map<string, { kind: ItemKind; row: number }>();
+  private readonly gallery: Gallery;
 
   private constructor(
     private readonly db: IDBDatabase,
     private readonly model: ModelIdentity,
     /** The IndexedDB database name. */
     readonly name: string,
-  ) {}
+  ) {
+    this.gallery = new Gallery(model.dim);
+  }
 
   get identity(): ModelIdentity {
     return { ...this.model };
@@ -145,51 +137,31 @@ export class IdbStore implements VectorStore {
           `record '${String(r?.id)}' of '${this.name}' is not a store item of dim ${dim}`,
         );
     }
-    this.append(
+    const vectors = new Float32Array(all.length * dim);
+    all.forEach((r, i) => {
+      vectors.set(r.vector, i * dim);
+    });
+    this.gallery.append(
       all.map((r) => r.item),
-      all.map((r) => r.vector),
+      vectors,
     );
   }
 
-  private append(items: readonly StoreItem[], vectors: readonly Float32Array[]): void {
-    const dim = this.model.dim;
-    items.forEach((it, i) => {
-      if (this.ids.has(it.id)) return;
-      const kind = kindOf(it);
-      const part = this.parts[kind];
-      if ((part.size + 1) * dim > part.vectors.length) {
-        const grown = new Float32Array(
-          Math.max((part.size + 1) * dim, Math.ceil(part.vectors.length * 1.5), 256 * dim),
-        );
-        grown.set(part.vectors.subarray(0, part.size * dim));
-        part.vectors = grown;
-      }
-      part.vectors.set(vectors[i] as Float32Array, part.size * dim);
-      part.items.push(it);
-      this.ids.set(it.id, { kind, row: part.size });
-      part.size++;
-    });
-  }
-
   async count(kind?: ItemKind): Promise<number> {
-    return kind === undefined ? this.parts.image.size + this.parts.caption.size : this.parts[kind].size;
+    return this.gallery.size(kind);
   }
 
   async missing(ids: readonly string[]): Promise<string[]> {
-    return ids.filter((id) => !this.ids.has(id));
+    return this.gallery.missing(ids);
   }
 
   async get(id: string): Promise<StoreItem | undefined> {
-    const at = this.ids.get(id);
-    return at === undefined ? undefined : this.parts[at.kind].items[at.row];
+    return this.gallery.get(id);
   }
 
   /** A copy of an item's stored vector [dim] (to search with it), or `undefined`. */
   vector(id: string): Float32Array | undefined {
-    const at = this.ids.get(id);
-    if (at === undefined) return undefined;
-    const dim = this.model.dim;
-    return this.parts[at.kind].vectors.slice(at.row * dim, (at.row + 1) * dim);
+    return this.gallery.vector(id);
   }
 
   async add(identity: ModelIdentity, items: readonly StoreItem[], vectors: Float32Array): Promise<number> {
@@ -210,7 +182,7 @@ export class IdbStore implements VectorStore {
     const seen = new Set<string>();
     const fresh: { item: StoreItem; vector: Float32Array }[] = [];
     items.forEach((it, i) => {
-      if (this.ids.has(it.id) || seen.has(it.id)) return;
+      if (this.gallery.has(it.id) || seen.has(it.id)) return;
       seen.add(it.id);
       fresh.push({ item: it, vector: vectors.slice(i * dim, (i + 1) * dim) });
     });
@@ -231,11 +203,14 @@ export class IdbStore implements VectorStore {
         },
       );
     }
-    this.append(
+    const rows = new Float32Array(fresh.length * dim);
+    fresh.forEach((f, i) => {
+      rows.set(f.vector, i * dim);
+    });
+    return this.gallery.append(
       fresh.map((f) => f.item),
-      fresh.map((f) => f.vector),
+      rows,
     );
-    return fresh.length;
   }
 
   async search(
@@ -245,14 +220,7 @@ export class IdbStore implements VectorStore {
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
     checkIdentity('IdbStore.search', this.model, identity);
-    const kind = options.kind ?? 'image';
-    if (!KINDS.includes(kind))
-      throw new StoreError(
-        'IdbStore.search',
-        'kind',
-        `kind must be 'image' or 'caption', got ${String(kind)}`,
-      );
-    const part = this.parts[kind];
+    const part = this.gallery.part(options.kind ?? 'image', 'IdbStore.search');
     const dim = this.model.dim;
     const top = await exactTopK(queries, part.vectors.subarray(0, part.size * dim), dim, k);
     return top.map((hits) =>

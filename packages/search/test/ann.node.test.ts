@@ -7,6 +7,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '@pir/runtime';
+import { clusteredUnitVectors } from '@pir/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIdentity, StoreItem } from '../src/index.js';
 import { openFileStore } from '../src/node/index.js';
@@ -15,35 +16,9 @@ const D = 32;
 const identity: ModelIdentity = { name: 'ann-test', configHash: 'c0ffee', dim: D };
 let work: string;
 
-/** Mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `n` unit vectors around `clusters` random centres (a mixture of Gaussians), and the generator. */
-function clustered(n: number, seed: number, clusters = 40): Float32Array {
-  const r = rng(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
-  const centres = Float32Array.from({ length: clusters * D }, gauss);
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(r() * clusters);
-    let ss = 0;
-    for (let j = 0; j < D; j++) {
-      const v = (centres[c * D + j] as number) + 0.7 * gauss();
-      x[i * D + j] = v;
-      ss += v * v;
-    }
-    for (let j = 0; j < D; j++) x[i * D + j] = (x[i * D + j] as number) / Math.sqrt(ss);
-  }
-  return x;
-}
+/** `n` unit vectors around `clusters` centres (a mixture of Gaussians). */
+const clustered = (n: number, seed: number, clusters = 40) =>
+  clusteredUnitVectors(n, D, seed, { clusters, spread: 0.7 });
 
 const items = (from: number, n: number, prefix = 'img'): StoreItem[] =>
   Array.from({ length: n }, (_, i) => ({

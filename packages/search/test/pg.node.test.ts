@@ -14,6 +14,7 @@ import { generateSynthetic } from '@pir/datasets/synthetic';
 import { buildWordVocab } from '@pir/encoders';
 import { createModel, RetrievalModel } from '@pir/models';
 import { initBackend } from '@pir/runtime';
+import { clusteredUnitVectors } from '@pir/test-utils';
 import { freePort, type PgTestServer, startPgServer } from '@pir/test-utils/pg';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,30 +34,7 @@ let pg: PgTestServer;
 let base: string;
 let work: string;
 
-/** Mulberry32 unit vectors around a few centres. */
-function clustered(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const g = () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
-  const centres = Float32Array.from({ length: 12 * D }, g);
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(u() * 12);
-    let ss = 0;
-    for (let j = 0; j < D; j++) {
-      const v = (centres[c * D + j] as number) + 0.6 * g();
-      x[i * D + j] = v;
-      ss += v * v;
-    }
-    for (let j = 0; j < D; j++) x[i * D + j] = (x[i * D + j] as number) / Math.sqrt(ss);
-  }
-  return x;
-}
+const clustered = (n: number, seed: number) => clusteredUnitVectors(n, D, seed);
 
 const items = (from: number, n: number): StoreItem[] =>
   Array.from({ length: n }, (_, i) => ({ id: `img/${from + i}.png`, path: `img/${from + i}.png` }));

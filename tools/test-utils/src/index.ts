@@ -95,6 +95,32 @@ export function seededValues(size: number, seed: number): Float32Array {
   return new Rng(seed).fillUniform(new Float32Array(size), -1, 1);
 }
 
+/**
+ * `n` unit vectors [n × dim] around `clusters` random centres: a mixture of Gaussians (`spread` per
+ * dimension), seeded — embeddings with structure, for testing searches against brute force.
+ */
+export function clusteredUnitVectors(
+  n: number,
+  dim: number,
+  seed: number,
+  { clusters = 12, spread = 0.6 }: { clusters?: number; spread?: number } = {},
+): Float32Array {
+  const rng = new Rng(seed);
+  const centres = Float32Array.from({ length: clusters * dim }, () => rng.normal());
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(clusters);
+    let ss = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = (centres[c * dim + j] as number) + spread * rng.normal();
+      x[i * dim + j] = v;
+      ss += v * v;
+    }
+    for (let j = 0; j < dim; j++) x[i * dim + j] = (x[i * dim + j] as number) / Math.sqrt(ss);
+  }
+  return x;
+}
+
 /** Bytes of a base64 string (fixtures store binary data this way; Node and Chromium alike). */
 export function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

@@ -29,6 +29,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { Gallery, KINDS } from '../gallery.js';
 import {
   checkIdentity,
   exactTopK,
@@ -157,17 +158,6 @@ export interface SearchTuning {
   expansionSearch?: number;
 }
 
-/** The rows of one kind of item, in store order. */
-interface Part {
-  items: StoreItem[];
-  vectors: Float32Array;
-  size: number;
-  /** The approximate index over the first `ann.rows` rows, when one is built. */
-  ann?: AnnIndex;
-  /** Its file (to extend it). */
-  annFile?: string;
-}
-
 /** `ann.json`: which segments (in row order) the approximate indexes cover, and their graph files. */
 interface AnnRecord {
   format: 'pir-ann-record';
@@ -175,15 +165,12 @@ interface AnnRecord {
   indexes: Partial<Record<ItemKind, AnnMeta & { file: string }>>;
 }
 
-const KINDS: readonly ItemKind[] = ['image', 'caption'];
-
 /** The embedded {@link VectorStore} in a folder (see the module doc). Open it with {@link openFileStore}. */
 export class FileStore implements VectorStore {
-  private parts: Record<ItemKind, Part> = {
-    image: { items: [], vectors: new Float32Array(0), size: 0 },
-    caption: { items: [], vectors: new Float32Array(0), size: 0 },
-  };
-  private readonly ids = new Map<string, { kind: ItemKind; row: number }>();
+  /** The rows in memory. */
+  private readonly gallery: Gallery;
+  /** The approximate index of each kind that has one (over its first `index.rows` rows), and its file. */
+  private ann: Partial<Record<ItemKind, { index: AnnIndex; file: string }>> = {};
   /** Segment names in row order (loaded, then added by this process). */
   private order: string[] = [];
   /** How the approximate index is searched (see {@link SearchTuning}). */
@@ -195,51 +182,49 @@ export class FileStore implements VectorStore {
     /** The store's folder. */
     readonly dir: string,
     private readonly manifest: Manifest,
-  ) {}
+  ) {
+    this.gallery = new Gallery(manifest.model.dim);
+  }
 
   get identity(): ModelIdentity {
     return { ...this.manifest.model };
   }
 
   async count(kind?: ItemKind): Promise<number> {
-    return this.size(kind);
+    return this.gallery.size(kind);
   }
 
   /** Items stored (of one kind, or all), synchronously. */
   size(kind?: ItemKind): number {
-    return kind === undefined ? this.parts.image.size + this.parts.caption.size : this.parts[kind].size;
+    return this.gallery.size(kind);
   }
 
   /** Whether an item with this id is stored. */
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.gallery.has(id);
   }
 
   async missing(ids: readonly string[]): Promise<string[]> {
-    return ids.filter((id) => !this.ids.has(id));
+    return this.gallery.missing(ids);
   }
 
   async get(id: string): Promise<StoreItem | undefined> {
-    const at = this.ids.get(id);
-    return at === undefined ? undefined : this.parts[at.kind].items[at.row];
+    return this.gallery.get(id);
   }
 
   /** A copy of the stored vector [dim] of an item (to search with it: an image's nearest images), or `undefined`. */
   vector(id: string): Float32Array | undefined {
-    const at = this.ids.get(id);
-    if (at === undefined) return undefined;
-    const dim = this.manifest.model.dim;
-    return this.parts[at.kind].vectors.slice(at.row * dim, (at.row + 1) * dim);
+    return this.gallery.vector(id);
   }
 
   /** Every stored item of one kind (default images), in store order. */
   list(kind: ItemKind = 'image'): readonly StoreItem[] {
-    return this.parts[kind].items.slice(0, this.parts[kind].size);
+    return this.gallery.list(kind);
   }
 
   /** Rows covered by the approximate index, per kind (0 where there is none). */
   indexed(): Record<ItemKind, number> {
-    return { image: this.parts.image.ann?.rows ?? 0, caption: this.parts.caption.ann?.rows ?? 0 };
+    return { image: this.ann.image?.index.rows ?? 0, caption: this.ann.caption?.index.rows ?? 0 };
   }
 
   /** Open (or, with `create`, create) the store in `dir`. */
@@ -321,8 +306,7 @@ export class FileStore implements VectorStore {
       if (code(e) === 'ENOENT') names = [];
       else throw e;
     }
-    for (const kind of KINDS) this.parts[kind] = { items: [], vectors: new Float32Array(0), size: 0 };
-    this.ids.clear();
+    this.gallery.clear();
     this.order = [];
     this.annProblem = undefined;
     const record = await this.readAnnRecord();
@@ -339,7 +323,7 @@ export class FileStore implements VectorStore {
     // every meta first: the image rows are allocated once, at their final size
     const metas = new Map<string, SegmentMeta>();
     for (const name of [...covered, ...rest]) metas.set(name, await this.readMeta(segDir, name));
-    this.reserve(
+    this.gallery.reserve(
       'image',
       [...metas.values()].reduce((a, m) => a + m.count, 0),
     );
@@ -371,7 +355,7 @@ export class FileStore implements VectorStore {
     for (const kind of KINDS) {
       const meta = record.indexes[kind];
       if (meta === undefined) continue;
-      const part = this.parts[kind];
+      const part = this.gallery.parts[kind];
       const bad = (why: string) => {
         this.annProblem = `the approximate ${kind} index is not used: ${why}; searching exactly until it is rebuilt (pir index --ann on)`;
       };
@@ -385,8 +369,7 @@ export class FileStore implements VectorStore {
       }
       const file = path.join(this.dir, meta.file);
       try {
-        part.ann = await AnnIndex.open(file, meta, this.tuning);
-        part.annFile = file;
+        this.ann[kind] = { index: await AnnIndex.open(file, meta, this.tuning), file };
       } catch (e) {
         bad((e as Error).message);
       }
@@ -437,14 +420,14 @@ export class FileStore implements VectorStore {
       );
     const seen = new Set<string>();
     const direct = items.every((it) => {
-      if (kindOf(it) !== 'image' || this.ids.has(it.id) || seen.has(it.id)) return false;
+      if (kindOf(it) !== 'image' || this.gallery.has(it.id) || seen.has(it.id)) return false;
       seen.add(it.id);
       return true;
     });
-    const part = this.parts.image;
+    const part = this.gallery.parts.image;
     let target: Float32Array;
     if (direct) {
-      this.reserve('image', count);
+      this.gallery.reserve('image', count);
       target = part.vectors.subarray(part.size * dim, (part.size + count) * dim);
     } else target = new Float32Array(count * dim);
     const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
@@ -469,59 +452,9 @@ export class FileStore implements VectorStore {
         `${name}/vectors.f32`,
         `${vfile} does not match its SHA-256 in meta.json: the segment is damaged; delete the folder and index again`,
       );
-    if (direct)
-      for (const it of items as StoreItem[]) {
-        part.items.push(it);
-        this.ids.set(it.id, { kind: 'image', row: part.size });
-        part.size++;
-      }
-    else this.append(items, target);
+    if (direct) this.gallery.claim('image', items);
+    else this.gallery.append(items, target);
     this.order.push(name);
-  }
-
-  /** Room for `more` rows of a kind (grown by half again at least: amortised copies). */
-  private reserve(kind: ItemKind, more: number): void {
-    const dim = this.manifest.model.dim;
-    const part = this.parts[kind];
-    const need = (part.size + more) * dim;
-    if (need <= part.vectors.length) return;
-    const grown = new Float32Array(Math.max(need, Math.ceil(part.vectors.length * 1.5), 1024 * dim));
-    grown.set(part.vectors.subarray(0, part.size * dim));
-    part.vectors = grown;
-  }
-
-  /** Append to memory, skipping ids already present. @returns how many were new */
-  private append(items: readonly StoreItem[], vecs: Float32Array): number {
-    const dim = this.manifest.model.dim;
-    // which rows are new, and of which kind (an id repeated inside `items` is kept once)
-    const keep: { i: number; kind: ItemKind }[] = [];
-    const fresh = new Set<string>();
-    const more: Record<ItemKind, number> = { image: 0, caption: 0 };
-    items.forEach((it, i) => {
-      if (this.ids.has(it.id) || fresh.has(it.id)) return;
-      fresh.add(it.id);
-      const kind = kindOf(it);
-      keep.push({ i, kind });
-      more[kind]++;
-    });
-    for (const kind of KINDS) this.reserve(kind, more[kind]);
-    // rows copied in runs of consecutive source rows of one kind (one copy per run, not per row)
-    for (let a = 0; a < keep.length; ) {
-      const { i: first, kind } = keep[a] as { i: number; kind: ItemKind };
-      let b = a + 1;
-      while (b < keep.length && (keep[b] as { i: number }).i === first + (b - a) && keep[b]?.kind === kind)
-        b++;
-      const part = this.parts[kind];
-      part.vectors.set(vecs.subarray(first * dim, (first + (b - a)) * dim), part.size * dim);
-      for (let r = a; r < b; r++) {
-        const it = items[(keep[r] as { i: number }).i] as StoreItem;
-        part.items.push(it);
-        this.ids.set(it.id, { kind, row: part.size });
-        part.size++;
-      }
-      a = b;
-    }
-    return keep.length;
   }
 
   async add(identity: ModelIdentity, items: readonly StoreItem[], vectors: Float32Array): Promise<number> {
@@ -540,7 +473,7 @@ export class FileStore implements VectorStore {
     const fresh = items
       .map((it, i) => [it, i] as const)
       .filter(([it]) => {
-        if (this.ids.has(it.id) || seen.has(it.id)) return false;
+        if (this.gallery.has(it.id) || seen.has(it.id)) return false;
         seen.add(it.id);
         return true;
       });
@@ -576,7 +509,7 @@ export class FileStore implements VectorStore {
       throw e;
     }
     this.order.push(`seg-${tag}`);
-    return this.append(rows, vecs);
+    return this.gallery.append(rows, vecs);
   }
 
   /**
@@ -594,14 +527,12 @@ export class FileStore implements VectorStore {
     const where = 'FileStore.search';
     checkIdentity(where, this.manifest.model, identity);
     const kind = options.kind ?? 'image';
-    if (!KINDS.includes(kind))
-      throw new StoreError(where, 'kind', `kind must be 'image' or 'caption', got ${String(kind)}`);
+    const part = this.gallery.part(kind, where);
     const dim = this.manifest.model.dim;
     if (!Number.isInteger(k) || k < 1) throw new StoreError(where, 'k', `k must be an integer ≥ 1, got ${k}`);
     if (!(queries instanceof Float32Array) || queries.length % dim !== 0)
       throw new StoreError(where, 'queries', `expected a Float32Array of q × ${dim} values`);
-    const part = this.parts[kind];
-    const ann = options.exact === true ? undefined : part.ann;
+    const ann = options.exact === true ? undefined : this.ann[kind]?.index;
     const from = ann?.rows ?? 0;
     const q = queries.length / dim;
     // candidates: the graph's over the rows it covers, a brute force over the rest (native, else tfjs)
@@ -644,14 +575,15 @@ export class FileStore implements VectorStore {
     const made: string[] = [];
     try {
       for (const kind of KINDS) {
-        const part = this.parts[kind];
+        const part = this.gallery.parts[kind];
         if (part.size === 0) continue;
         let base: AnnIndex | undefined;
-        if (part.ann !== undefined && part.annFile !== undefined && part.ann.rows <= part.size) {
+        const had = this.ann[kind];
+        if (had !== undefined && had.index.rows <= part.size) {
           const old = await this.readAnnRecord();
           const meta = old?.indexes[kind];
-          if (meta !== undefined && part.ann.rows === meta.rows)
-            base = await AnnIndex.open(part.annFile, meta, { ...options, load: true }).catch(() => undefined);
+          if (meta !== undefined && had.index.rows === meta.rows)
+            base = await AnnIndex.open(had.file, meta, { ...options, load: true }).catch(() => undefined);
         }
         const ann =
           base !== undefined && base.rows === part.size
@@ -661,8 +593,7 @@ export class FileStore implements VectorStore {
         const meta = await ann.save(path.join(this.dir, file));
         made.push(file);
         record.indexes[kind] = { ...meta, file };
-        part.ann = ann;
-        part.annFile = path.join(this.dir, file);
+        this.ann[kind] = { index: ann, file: path.join(this.dir, file) };
       }
       const tmp = path.join(this.dir, `.ann-${randomBytes(6).toString('hex')}.tmp`);
       await writeSynced(tmp, `${JSON.stringify(record, null, 2)}\n`);
@@ -682,10 +613,7 @@ export class FileStore implements VectorStore {
   }
 
   async close(): Promise<void> {
-    for (const kind of KINDS) {
-      delete this.parts[kind].ann;
-      delete this.parts[kind].annFile;
-    }
+    this.ann = {};
   }
 
   /** Remove leftovers of crashed writers (`.tmp-*` folders older than `olderThanMs`, default 1 hour). */
