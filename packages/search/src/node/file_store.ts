@@ -151,8 +151,8 @@ export function isItem(x: unknown): x is StoreItem {
 export interface SearchTuning {
   /**
    * HNSW candidate list (ef) per query: higher finds more of the exact top-k, more slowly. The embedded store's
-   * default is 512 (at 1 M × 512 clustered vectors: recall@10 0.98 / 0.95 on the low-rank / isotropic mixture,
-   * p50 2.7–2.8 ms on 2 cores; 256 gives 0.97 / 0.92 at 1.3–1.4 ms — `benchmarks/README.md`). PostgreSQL's
+   * default is 512 (at 1 M × 512 clustered vectors: recall@10 0.98 / 0.97 on the low-rank / isotropic mixture,
+   * p50 2.5–2.7 ms on 2 cores; 256 gives 0.97 / 0.94 at 1.3–1.5 ms — `benchmarks/README.md`). PostgreSQL's
    * default is 128 (`hnsw.ef_search`; pgvector's own is 40), not measured at scale here.
    */
   expansionSearch?: number;
