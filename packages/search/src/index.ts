@@ -201,4 +201,14 @@ export async function exactTopK(
   return best;
 }
 
+export {
+  type BeliefGrid,
+  beliefGrids,
+  identityOf,
+  imageBatch,
+  imageVector,
+  imageVectors,
+  modelImageSize,
+  searchTexts,
+} from './embed.js';
 export { IdbStore, openIdbStore } from './idb_store.js';

@@ -6,6 +6,7 @@
  */
 import '@pir/runtime';
 
+export { identityOf, imageVector, searchTexts } from '../embed.js';
 export type { AnnOptions } from './ann.js';
 export { FileStore, type SearchTuning } from './file_store.js';
 export {
@@ -15,13 +16,10 @@ export {
   type IndexImagesOptions,
   type IndexProgress,
   type IndexSummary,
-  identityOf,
-  imageVector,
   indexCaptions,
   indexImages,
   listImages,
   searchImages,
-  searchTexts,
   type TileOptions,
   tileWindows,
 } from './indexer.js';

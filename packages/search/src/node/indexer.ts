@@ -4,13 +4,12 @@
  * atomically, so a killed run loses at most one batch and a rerun completes it), shardable (`shard: {index,
  * count}` takes the images whose id hashes to `index`: n processes fill one store without overlap), strict or
  * lenient about unreadable files (lenient: every failure reported, nothing silently dropped).
- * {@link searchTexts} / {@link searchImages}: captions or images → the store's nearest images.
+ * {@link searchImages}: image files → the store's nearest images (captions: `searchTexts`, browser-safe).
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   decodeImage,
-  evalTransform,
   type GeoTiffInfo,
   geoTiffInfo,
   loadImage,
@@ -18,14 +17,13 @@ import {
   readAnnotationFile,
 } from '@pir/datasets';
 import { cleanCaption } from '@pir/datasets/captions';
-import { imageToTensor } from '@pir/datasets/transforms';
 import type { RetrievalModel } from '@pir/models';
 import { hashString } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
+import { identityOf, imageBatch, modelImageSize } from '../embed.js';
 import {
   checkIdentity,
   type GeoBounds,
-  type ModelIdentity,
   type PixelWindow,
   type SearchHit,
   type SearchOptions,
@@ -36,11 +34,6 @@ import {
 
 /** Image files the indexer takes (by extension, case-insensitive). */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.bmp'] as const;
-
-/** The identity a model stamps its vectors with. */
-export function identityOf(model: RetrievalModel): ModelIdentity {
-  return { name: model.config.name, configHash: model.configHash, dim: model.embeddingDim };
-}
 
 /**
  * The image files under `root` (recursively), as paths relative to `root` with `/` separators, sorted.
@@ -138,20 +131,6 @@ function checkInt(name: string, x: number, min: number): number {
   if (!Number.isInteger(x) || x < min)
     throw new StoreError('indexImages', name, `must be an integer ≥ ${min}, got ${x}`);
   return x;
-}
-
-/** The model's input side (`config.encoders.vision.config.imageSize`, else 224). */
-function imageSizeOf(model: RetrievalModel): number {
-  const c = (model.config.encoders.vision as { config?: { imageSize?: unknown } }).config;
-  return typeof c?.imageSize === 'number' ? c.imageSize : 224;
-}
-
-/** `[N, S, S, 3]` as the model's encoders take them (resize, centre crop, CLIP mean/std). */
-function toBatch(images: readonly RawImage[], size: number): tf.Tensor4D {
-  return tf.tidy(
-    () =>
-      tf.stack(images.map((im) => evalTransform(imageToTensor(im) as tf.Tensor3D, { size }))) as tf.Tensor4D,
-  );
 }
 
 /**
@@ -261,7 +240,7 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
   const mine =
     shard === undefined ? all : all.filter((f) => (hashString(f) >>> 0) % shard.count === shard.index);
   const summary: IndexSummary = { inShard: mine.length, alreadyIndexed: 0, added: 0, failed: [], seconds: 0 };
-  const size = imageSizeOf(model);
+  const size = modelImageSize(model);
   const absRoot = path.resolve(root);
 
   /** Read one file into work (nothing decoded when the store holds all of it). */
@@ -316,7 +295,7 @@ export async function indexImages(options: IndexImagesOptions): Promise<IndexSum
       const batch = queue.slice(0, batchSize);
       queue = queue.slice(batch.length);
       const emb = tf.tidy(() => {
-        const x = toBatch(
+        const x = imageBatch(
           batch.map((o) => o.image),
           size,
         );
@@ -459,38 +438,6 @@ export async function indexCaptions(options: IndexCaptionsOptions): Promise<Inde
 }
 
 /**
- * Captions → the store's `k` nearest images each (captions cleaned as PIR evaluates them).
- * @example
- * ```ts
- * const [hits] = await searchTexts(model, store, ['a harbour with boats beside a long pier'], 10);
- * ```
- */
-export async function searchTexts(
-  model: RetrievalModel,
-  store: VectorStore,
-  captions: readonly string[],
-  k = 10,
-  options: Omit<SearchOptions, 'kind'> = {},
-): Promise<SearchHit[][]> {
-  if (!Array.isArray(captions) || captions.length === 0 || captions.some((c) => typeof c !== 'string'))
-    throw new StoreError('searchTexts', 'captions', 'expected one or more caption strings');
-  const emb = model.embedTexts(captions.map((c) => cleanCaption(c, { maxWords: 30 })));
-  const q = (await emb.data()) as Float32Array;
-  emb.dispose();
-  return store.search(identityOf(model), q, k, { ...options, kind: 'image' });
-}
-
-/** The embedding of one decoded image (L2-normalised, the model's preprocessing). */
-export async function imageVector(model: RetrievalModel, image: RawImage): Promise<Float32Array> {
-  const emb = tf.tidy(() => model.embedImages(toBatch([image], imageSizeOf(model))));
-  try {
-    return (await emb.data()) as Float32Array;
-  } finally {
-    emb.dispose();
-  }
-}
-
-/**
  * Image files → the store's `k` nearest images each, or with `{ kind: 'caption' }` its nearest captions (a
  * store that holds captions: {@link indexCaptions}).
  */
@@ -504,7 +451,7 @@ export async function searchImages(
   if (!Array.isArray(files) || files.length === 0)
     throw new StoreError('searchImages', 'files', 'expected one or more image files');
   const images = await Promise.all(files.map((f) => loadImage(f)));
-  const emb = tf.tidy(() => model.embedImages(toBatch(images, imageSizeOf(model))));
+  const emb = tf.tidy(() => model.embedImages(imageBatch(images, modelImageSize(model))));
   const q = (await emb.data()) as Float32Array;
   emb.dispose();
   return store.search(identityOf(model), q, k, options);

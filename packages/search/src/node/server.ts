@@ -18,8 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { decodeImage } from '@pir/datasets';
 import { cleanCaption } from '@pir/datasets/captions';
 import type { RetrievalModel } from '@pir/models';
+import { identityOf, imageVector } from '../embed.js';
 import { kindOf, type SearchHit, type VectorStore } from '../index.js';
-import { identityOf, imageVector } from './indexer.js';
 
 /** Options of {@link createSearchServer}. */
 export interface SearchServerOptions {

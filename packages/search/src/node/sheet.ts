@@ -6,10 +6,9 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { decodeImage, evalTransform, loadImage, type RawImage } from '@pir/datasets';
-import { imageToTensor } from '@pir/datasets/transforms';
+import { decodeImage, loadImage, type RawImage } from '@pir/datasets';
 import type { RetrievalModel } from '@pir/models';
-import * as tf from '@tensorflow/tfjs-core';
+import { beliefGrids } from '../embed.js';
 import { type SearchHit, StoreError, type StoreItem } from '../index.js';
 
 /** How the belief heat-map is drawn. */
@@ -27,10 +26,6 @@ export interface HitsSheetOptions {
   columns?: number;
   /** Tile side in pixels (default 192). */
   tile?: number;
-}
-
-interface BeliefModel {
-  beliefMap(images: tf.Tensor4D): { scores: tf.Tensor2D; kept: tf.Tensor2D };
 }
 
 function escapeXml(s: string): string {
@@ -53,30 +48,6 @@ export async function itemImage(item: StoreItem): Promise<RawImage> {
     out.set(scene.data.subarray(from, from + width * c) as Uint8Array, r * width * c);
   }
   return { data: out, width, height, channels: c };
-}
-
-/** Belief scores and kept flags of the local grid (token 0, the pooled one, reported apart). */
-function beliefOf(
-  model: RetrievalModel,
-  image: RawImage,
-): { grid: number; scores: number[]; kept: number[]; pooledKept: boolean } | undefined {
-  const m = model.model as unknown as Partial<BeliefModel> & { noBelief?: boolean };
-  // no heat-map for models without a belief strategy (VSE, PIR-CLIP, PIR-ITR with noBelief)
-  if (typeof m.beliefMap !== 'function' || m.noBelief === true) return undefined;
-  const c = (model.config.encoders.vision as { config?: { imageSize?: unknown } }).config;
-  const size = typeof c?.imageSize === 'number' ? c.imageSize : 224;
-  // errors propagate: a heat-map that silently disappears would hide a broken model or image
-  const r = tf.tidy(() => {
-    const x = tf.expandDims(evalTransform(imageToTensor(image) as tf.Tensor3D, { size })) as tf.Tensor4D;
-    return (m as BeliefModel).beliefMap(x);
-  });
-  const scores = Array.from(r.scores.dataSync());
-  const kept = Array.from(r.kept.dataSync());
-  tf.dispose([r.scores, r.kept]);
-  const n = scores.length - 1;
-  const grid = Math.round(Math.sqrt(n));
-  if (grid * grid !== n) return undefined; // not a square grid of tokens
-  return { grid, scores: scores.slice(1), kept: kept.slice(1), pooledKept: kept[0] === 1 };
 }
 
 /** An item's pixels as PNG bytes (what `pir serve`'s `GET /image` returns), at most `side` px on its long side. */
@@ -140,7 +111,9 @@ export async function renderHitsSheet(
       .toBuffer();
     parts.push({ input: base, left, top });
     const belief =
-      overlay === 'none' || options.model === undefined ? undefined : beliefOf(options.model, img);
+      overlay === 'none' || options.model === undefined
+        ? undefined
+        : (await beliefGrids(options.model, [img]))?.[0];
     if (belief !== undefined) {
       const cell = tile / belief.grid;
       const max = Math.max(...belief.scores);
