@@ -17,9 +17,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeImage, generateSyntheticImage } from '@pir/datasets';
+import { decodeImage, encodeImage, generateSyntheticImage } from '@pir/datasets';
 import { loadModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
+import { imageVectors } from '@pir/search';
 import { identityOf, indexImages, openStore } from '@pir/search/node';
 import { chromium } from 'playwright-core';
 import { quietStart, writeResult } from './lib/report.js';
@@ -59,6 +60,17 @@ for (let r = 0; r < 3; r++) {
   await store.close();
   nodeRuns.push(s.added / s.seconds);
 }
+// the model alone on decoded images (no decoding, no store), batches of 16
+const decoded = await Promise.all(files.map((f) => decodeImage(new Uint8Array(f.buffer), { file: f.name })));
+let embedMs = Number.POSITIVE_INFINITY;
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < decoded.length; i += 16) await imageVectors(model, decoded.slice(i, i + 16));
+  embedMs = Math.min(embedMs, performance.now() - t0);
+}
+console.log(
+  `Node, the model alone: ${((N / embedMs) * 1000).toFixed(1)} images/s (${embedMs.toFixed(0)} ms for ${N})`,
+);
 model.dispose();
 const nodeRate = Math.max(...nodeRuns);
 console.log(
@@ -67,7 +79,9 @@ console.log(
 
 // ---- Chromium ------------------------------------------------------------------------------------------
 const out = join(work, 'dist');
-execFileSync(process.execPath, [vite, 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: example });
+execFileSync(process.execPath, [vite, 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], {
+  cwd: example,
+});
 const port = 4300 + Math.floor(Math.random() * 500);
 const server: ChildProcess = spawn(
   process.execPath,
@@ -98,11 +112,13 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const whenReady = () =>
   page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
 let t = performance.now();
-await page.goto(url);
+const query = process.argv.includes('--threads') ? `?threads=${arg('threads', 2)}` : '';
+await page.goto(url + query);
 await whenReady();
 const firstVisitMs = performance.now() - t;
 const backend = await page.textContent('#backend');
 const browserRuns: number[] = [];
+const browserPhases: Record<string, number>[] = [];
 for (let r = 0; r < 3; r++) {
   if (r > 0) {
     page.once('dialog', (d) => void d.accept());
@@ -118,9 +134,16 @@ for (let r = 0; r < 3; r++) {
   );
   await page.waitForFunction(() => document.body.dataset.lastRate !== undefined, null, { timeout: 600_000 });
   browserRuns.push(Number(await page.evaluate(() => document.body.dataset.lastRate)));
+  browserPhases.push(JSON.parse((await page.evaluate(() => document.body.dataset.lastPhases)) as string));
 }
 const browserRate = Math.max(...browserRuns);
 console.log(`Chromium (${backend}): ${browserRuns.map((x) => x.toFixed(1)).join(' / ')} images/s`);
+console.log(
+  "  where the page's time went (ms, each run):",
+  browserPhases
+    .map((p) => JSON.stringify(p, (_, v) => (typeof v === 'number' ? Math.round(v) : v)))
+    .join(' '),
+);
 
 const reloads: { readyMs: number; firstResultMs: number }[] = [];
 for (let r = 0; r < 3; r++) {
@@ -153,8 +176,8 @@ writeResult('browser-search', {
   images: N,
   imageSize: SIZE,
   model: 'examples/browser-search/public/model (pir-itr-demo, 64 px)',
-  node: { backend: `wasm, ${info.threads} threads`, imagesPerSecond: nodeRuns },
-  chromium: { version: browser.version(), backend, imagesPerSecond: browserRuns },
+  node: { backend: `wasm, ${info.threads} threads`, imagesPerSecond: nodeRuns, modelAloneMs: embedMs },
+  chromium: { version: browser.version(), backend, imagesPerSecond: browserRuns, phases: browserPhases },
   ratioBest: browserRate / nodeRate,
   reload: { runs: reloads, medianReadyMs: readyMs, medianFirstResultMs: firstResultMs },
   firstVisitReadyMs: firstVisitMs,

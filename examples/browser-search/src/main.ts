@@ -126,9 +126,13 @@ async function loadModelFrom(url: string): Promise<void> {
   ready = undefined;
   refreshControls();
   try {
+    // ?backend=wasm|webgpu|cpu and ?threads=N override the automatic choice
+    const params = new URLSearchParams(location.search);
+    const threads = params.get('threads');
     backend ??= ask<BackendReady>({
       type: 'init',
-      backend: (new URLSearchParams(location.search).get('backend') ?? 'auto') as BackendChoice,
+      backend: (params.get('backend') ?? 'auto') as BackendChoice,
+      ...(threads === null ? {} : { threads: Number(threads) }),
     });
     const b = await backend;
     ui.backend.textContent =
@@ -195,6 +199,7 @@ async function runIndex(req: Body<Request>): Promise<void> {
     const how = r.cancelled ? 'Cancelled' : 'Done';
     ui.progressText.textContent = `${how}: ${r.added} added in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} images/s)${r.skipped > 0 ? `, ${r.skipped} already indexed` : ''}${r.failed.length > 0 ? `, ${r.failed.length} unreadable` : ''} · ${r.indexed} in the index`;
     document.body.dataset.lastRate = r.imagesPerSecond.toFixed(2);
+    document.body.dataset.lastPhases = JSON.stringify(r.phases);
   } catch (e) {
     ui.progressText.textContent = `Indexing stopped: ${(e as Error).message}`;
   } finally {

@@ -9,7 +9,7 @@ import type { BeliefGrid } from '@pir/search';
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
 export type Request =
-  | { id: number; type: 'init'; backend: BackendChoice }
+  | { id: number; type: 'init'; backend: BackendChoice; threads?: number }
   | { id: number; type: 'load'; modelUrl: string }
   | { id: number; type: 'index-files'; files: { file: File; path: string }[] }
   | { id: number; type: 'index-sample'; count: number }
@@ -69,6 +69,11 @@ export interface IndexReport {
   cancelled: boolean;
   /** Images in the index after the run. */
   indexed: number;
+  /**
+   * Where the time went, in milliseconds: waiting for the batch read ahead (read + decode), embedding, waiting for
+   * the previews (encoded while the model runs), IndexedDB commits.
+   */
+  phases: { decodeMs: number; embedMs: number; previewMs: number; storeMs: number };
 }
 
 export interface Progress extends IndexReport {

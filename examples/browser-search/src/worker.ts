@@ -97,9 +97,10 @@ function describe(info: BackendInfo): string {
   return info.name;
 }
 
-async function init(backend: BackendChoice): Promise<BackendReady> {
+async function init(backend: BackendChoice, threads: number | undefined): Promise<BackendReady> {
   const info = await initBackend({
     backend,
+    ...(threads === undefined ? {} : { threads }),
     wasmPaths: {
       'tfjs-backend-wasm.wasm': wasmPlain,
       'tfjs-backend-wasm-simd.wasm': wasmSimd,
@@ -141,7 +142,10 @@ function ready(): { model: RetrievalModel; store: IdbStore; previews: IDBDatabas
   return { model, store, previews };
 }
 
-/** The centre crop of `image` (what the model's transform keeps), at most PREVIEW px, as a PNG. */
+/**
+ * The centre crop of `image` (what the model's transform keeps), at most PREVIEW px, as a PNG. The canvases are
+ * CPU ones (`willReadFrequently`): for images this small a GPU canvas costs more in uploads than it saves.
+ */
 async function preview(image: RawImage): Promise<Blob> {
   const { width, height, data } = image;
   const rgba = new Uint8ClampedArray(width * height * 4);
@@ -152,7 +156,7 @@ async function preview(image: RawImage): Promise<Blob> {
     rgba[i * 4 + 3] = 255;
   }
   const full = new OffscreenCanvas(width, height);
-  (full.getContext('2d') as OffscreenCanvasRenderingContext2D).putImageData(
+  (full.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D).putImageData(
     new ImageData(rgba, width, height),
     0,
     0,
@@ -160,7 +164,7 @@ async function preview(image: RawImage): Promise<Blob> {
   const side = Math.min(width, height);
   const out = Math.min(PREVIEW, side);
   const canvas = new OffscreenCanvas(out, out);
-  const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(full, (width - side) / 2, (height - side) / 2, side, side, 0, 0, out, out);
   return canvas.convertToBlob({ type: 'image/png' });
@@ -187,7 +191,9 @@ async function index(id: number, sources: Source[]): Promise<IndexReport> {
     seconds: 0,
     cancelled: false,
     indexed: await s.store.count('image'),
+    phases: { decodeMs: 0, embedMs: 0, previewMs: 0, storeMs: 0 },
   };
+  const phases = report.phases;
   const progress = () => {
     report.seconds = (performance.now() - t0) / 1000;
     report.imagesPerSecond = report.seconds > 0 ? report.added / report.seconds : 0;
@@ -195,6 +201,29 @@ async function index(id: number, sources: Source[]): Promise<IndexReport> {
   };
   progress();
   const seen = new Set<string>();
+  /** Read and decode the images of the batch at `start` that are not indexed yet, all at once. */
+  const decode = async (start: number) => {
+    const batch = sources.slice(start, start + BATCH).filter((src) => {
+      if (seen.has(src.path)) return false; // the same path twice in one drop
+      seen.add(src.path);
+      return true;
+    });
+    const fresh = new Set(await s.store.missing(batch.map((b) => b.path)));
+    const read = await Promise.all(
+      batch
+        .filter((src) => fresh.has(src.path))
+        .map(async (src) => {
+          try {
+            return { path: src.path, image: await src.pixels() };
+          } catch (e) {
+            return { path: src.path, error: e instanceof Error ? e.message : String(e) };
+          }
+        }),
+    );
+    return { skipped: batch.length - fresh.size, read };
+  };
+  // the next batch is read and decoded (createImageBitmap decodes off this thread) while this one is embedded
+  let next = sources.length > 0 ? decode(0) : undefined;
   for (let start = 0; start < sources.length; start += BATCH) {
     // let a `cancel` message in between batches
     await new Promise((r) => setTimeout(r, 0));
@@ -202,28 +231,29 @@ async function index(id: number, sources: Source[]): Promise<IndexReport> {
       report.cancelled = true;
       break;
     }
-    const batch = sources.slice(start, start + BATCH).filter((src) => {
-      if (seen.has(src.path)) return false; // the same path twice in one drop
-      seen.add(src.path);
-      return true;
-    });
-    const fresh = new Set(await s.store.missing(batch.map((b) => b.path)));
-    report.skipped += batch.length - fresh.size;
+    let t = performance.now();
+    const { skipped, read } = await (next as ReturnType<typeof decode>);
+    phases.decodeMs += performance.now() - t;
+    next = start + BATCH < sources.length ? decode(start + BATCH) : undefined;
+    report.skipped += skipped;
     const items: { path: string; image: RawImage }[] = [];
-    for (const src of batch) {
-      if (!fresh.has(src.path)) continue;
-      try {
-        items.push({ path: src.path, image: await src.pixels() });
-      } catch (e) {
-        report.failed.push({ path: src.path, error: e instanceof Error ? e.message : String(e) });
-      }
+    for (const r of read) {
+      if (r.image !== undefined) items.push({ path: r.path, image: r.image });
+      else report.failed.push({ path: r.path, error: r.error as string });
     }
     if (items.length > 0) {
+      // previews are encoded asynchronously while the model runs
+      const previewing = Promise.all(items.map((it) => preview(it.image)));
+      t = performance.now();
       const vectors = await imageVectors(
         s.model,
         items.map((it) => it.image),
       );
-      const blobs = await Promise.all(items.map((it) => preview(it.image)));
+      phases.embedMs += performance.now() - t;
+      t = performance.now();
+      const blobs = await previewing;
+      phases.previewMs += performance.now() - t;
+      t = performance.now();
       // previews first: an item in the index always has its preview (a crash in between leaves an unused
       // preview, which the next run overwrites)
       const tx = s.previews.transaction('previews', 'readwrite');
@@ -240,11 +270,14 @@ async function index(id: number, sources: Source[]): Promise<IndexReport> {
         items.map((it) => ({ id: it.path, path: it.path })),
         vectors,
       );
+      phases.storeMs += performance.now() - t;
     }
     report.done = Math.min(sources.length, start + BATCH);
     report.indexed = await s.store.count('image');
     progress();
   }
+  // a cancelled run leaves the batch read ahead unused
+  await next?.catch(() => undefined);
   report.indexed = await s.store.count('image');
   report.seconds = (performance.now() - t0) / 1000;
   report.imagesPerSecond = report.seconds > 0 ? report.added / report.seconds : 0;
@@ -331,7 +364,7 @@ async function beliefs(ids: readonly string[]): Promise<(BeliefGrid | null)[]> {
 async function handle(req: Request): Promise<unknown> {
   switch (req.type) {
     case 'init':
-      return init(req.backend);
+      return init(req.backend, req.threads);
     case 'load':
       beliefCache.clear();
       return load(req.modelUrl);
