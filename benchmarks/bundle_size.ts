@@ -56,7 +56,15 @@ const out = mkdtempSync(join(tmpdir(), 'pir-page-size-'));
 const example = join(root, 'examples/browser-search');
 execFileSync(
   process.execPath,
-  [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'],
+  [
+    join(root, 'node_modules/vite/bin/vite.js'),
+    'build',
+    '--outDir',
+    out,
+    '--emptyOutDir',
+    '--logLevel',
+    'warn',
+  ],
   {
     cwd: example,
     stdio: 'inherit',

@@ -51,7 +51,9 @@ afterAll(() => {
 describe('@pir/search model helpers', () => {
   it('imageVectors: the model’s embedding of its own preprocessing, row-major, no leak', async () => {
     const size = modelImageSize(model);
-    expect(size).toBe((model.config.encoders.vision as { config: { imageSize: number } }).config.imageSize);
+    expect(size).toBe(
+      (model.config.encoders.vision as unknown as { config: { imageSize: number } }).config.imageSize,
+    );
     await imageVectors(model, images); // the first pass builds the model's constant tables once
     const v = await expectNoLeak(() => imageVectors(model, images), 'imageVectors');
     const d = model.embeddingDim;
@@ -70,7 +72,7 @@ describe('@pir/search model helpers', () => {
   it('searchTexts: captions → the store’s images by cosine, kind image, no leak', async () => {
     const d = model.embeddingDim;
     const vectors = await imageVectors(model, images);
-    const seen: { kind?: string; k: number }[] = [];
+    const seen: { kind: string | undefined; k: number }[] = [];
     const store = {
       identity: identityOf(model),
       async search(identity, queries, k, options = {}) {
