@@ -13,7 +13,6 @@
  *
  * Refuses to start on a busy machine (load ≥ 0.5) unless --force. Writes `results/browser-search.json`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +21,7 @@ import { loadModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import { imageVectors } from '@pir/search';
 import { identityOf, indexImages, openStore } from '@pir/search/node';
-import { chromium } from 'playwright-core';
+import { buildAndServe, launchChromium } from '@pir/test-utils/page';
 import { quietStart, writeResult } from './lib/report.js';
 
 const arg = (name: string, dflt: number) => {
@@ -34,7 +33,6 @@ const N = arg('images', 240);
 const SIZE = arg('size', 256);
 const root = resolve(import.meta.dirname, '..');
 const example = join(root, 'examples/browser-search');
-const vite = join(root, 'node_modules/vite/bin/vite.js');
 const work = await mkdtemp(join(tmpdir(), 'pir-browser-bench-'));
 
 // the images: N synthetic scenes as PNG files, the same bytes for both sides
@@ -78,36 +76,9 @@ console.log(
 );
 
 // ---- Chromium ------------------------------------------------------------------------------------------
-const out = join(work, 'dist');
-execFileSync(process.execPath, [vite, 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], {
-  cwd: example,
-});
-const port = 4300 + Math.floor(Math.random() * 500);
-const server: ChildProcess = spawn(
-  process.execPath,
-  [vite, 'preview', '--outDir', out, '--port', String(port), '--strictPort'],
-  {
-    cwd: example,
-    stdio: 'ignore',
-  },
-);
-const url = `http://127.0.0.1:${port}/`;
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(url)).ok) break;
-  } catch {}
-  await new Promise((r) => setTimeout(r, 100));
-}
-const browser = await chromium.launch({
-  executablePath: process.env.PIR_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const served = await buildAndServe(example);
+const url = served.url;
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const whenReady = () =>
   page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
@@ -160,7 +131,7 @@ for (let r = 0; r < 3; r++) {
 }
 const indexed = Number(await page.evaluate(() => document.body.dataset.indexed));
 await browser.close();
-server.kill();
+await served.close();
 await rm(work, { recursive: true, force: true });
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const readyMs = med(reloads.map((x) => x.readyMs));

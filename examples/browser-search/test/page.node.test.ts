@@ -8,10 +8,7 @@
  * set's), not phrases picked to pass. The screenshot goes to `$PIR_SCREENSHOT` when set (the README's is made
  * so), else to the temporary folder.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeImage, generateSyntheticImage, SCENE_CLASSES } from '@pir/datasets';
@@ -20,57 +17,18 @@ import type { RetrievalModel } from '@pir/models';
 import { loadModel } from '@pir/models/node';
 import { initBackend } from '@pir/runtime';
 import { exactTopK, imageVectors } from '@pir/search';
-import { freePort } from '@pir/test-utils/pg';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildAndServe, launchChromium, type ServedExample } from '@pir/test-utils/page';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const example = resolve(here, '..');
 const root = resolve(example, '../..');
-const vite = join(root, 'node_modules/vite/bin/vite.js');
 
-let out: string;
-let server: ChildProcess | undefined;
+let served: ServedExample | undefined;
 let browser: Browser;
 let page: Page;
 let url: string;
-
-function run(args: string[]): Promise<string> {
-  return new Promise((ok, no) => {
-    const p = spawn(process.execPath, [vite, ...args], { cwd: example, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    p.stdout?.on('data', (d) => {
-      text += d;
-    });
-    p.stderr?.on('data', (d) => {
-      text += d;
-    });
-    p.on('exit', (code) =>
-      code === 0 ? ok(text) : no(new Error(`vite ${args[0]} failed (${code}):\n${text}`)),
-    );
-  });
-}
-
-async function serve(port: number): Promise<ChildProcess> {
-  const p = spawn(
-    process.execPath,
-    [vite, 'preview', '--outDir', out, '--port', String(port), '--strictPort'],
-    {
-      cwd: example,
-      stdio: 'ignore',
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return p;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  p.kill();
-  throw new Error('vite preview did not start');
-}
 
 /** The sample set as the worker makes it, embedded in Node by the same model: the reference rankings. */
 const SAMPLE = 48;
@@ -155,22 +113,9 @@ beforeAll(async () => {
       throw new Error(
         `packages/${pkg}/dist is missing: the page uses the published entry points — run npm run build`,
       );
-  out = await mkdtemp(join(tmpdir(), 'pir-browser-search-'));
-  await run(['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn']);
-  const port = await freePort();
-  server = await serve(port);
-  url = `http://127.0.0.1:${port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.PIR_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-    ],
-  });
+  served = await buildAndServe(example);
+  url = served.url;
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(url);
   await whenReady();
@@ -179,8 +124,7 @@ beforeAll(async () => {
 afterAll(async () => {
   model?.dispose();
   await browser?.close();
-  server?.kill();
-  if (out !== undefined) await rm(out, { recursive: true, force: true });
+  await served?.close();
 });
 
 describe('examples/browser-search in Chromium', () => {
@@ -268,7 +212,7 @@ describe('examples/browser-search in Chromium', () => {
     // the dropped tokens (65 − k = 13 of 65 for the demo model) are darkened
     expect(overlaid).toBeLessThan(plain * 0.95);
     await page.screenshot({
-      path: process.env.PIR_SCREENSHOT ?? join(out, 'screenshot.png'),
+      path: process.env.PIR_SCREENSHOT ?? join((served as ServedExample).outDir, 'screenshot.png'),
       fullPage: true,
     });
     await page.uncheck('#belief');
