@@ -39,6 +39,10 @@ interface Measured {
   trainableParams?: number;
   wasmHeapMiB?: number;
   gradientCheckpointing?: boolean;
+  /** With `--profile`: per-kernel time of one more step (tf.profile), largest first. */
+  profile?: { kernel: string; ms: number; calls: number }[];
+  /** With `--profile`: Transpose and BatchMatMul time by input shapes. */
+  profileShapes?: { kernel: string; ms: number; calls: number }[];
 }
 
 /** Child: one configuration, one batch (and micro-batch), one thread count, on wasm. */
@@ -109,6 +113,34 @@ async function child(): Promise<void> {
     wasmHeapMiB: (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20,
     gradientCheckpointing: ckpt,
   };
+  if (process.argv.includes('--profile')) {
+    const prof = await tf.profile(step);
+    const by = new Map<string, { ms: number; calls: number }>();
+    for (const k of prof.kernels) {
+      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls += 1;
+      by.set(k.name, e);
+    }
+    out.profile = [...by.entries()]
+      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), calls: e.calls }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 20);
+    // the two heaviest kernels by input shapes: where their time goes
+    const shapes = new Map<string, { ms: number; calls: number }>();
+    for (const k of prof.kernels) {
+      if (k.name !== 'Transpose' && k.name !== 'BatchMatMul' && k.name !== 'unnamed scope') continue;
+      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+      const e = shapes.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls += 1;
+      shapes.set(key, e);
+    }
+    out.profileShapes = [...shapes.entries()]
+      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), calls: e.calls }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 24);
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
 }
 

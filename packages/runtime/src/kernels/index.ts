@@ -10,6 +10,7 @@
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
  * | `Einsum`          | missing                            | cpu's plan on stock wasm kernels (no GEMM)    |
  * | `Slice`, `SplitV` | copy the whole input per slice     | copy only the selected runs                   |
+ * | `Transpose`       | per-element addressing at rank ≥ 5 | simplified permutation; rows copied whole when the innermost dim stays (`transpose.ts`) |
  * | `Conv2D`, `FusedConv2D` | XNNPACK direct convolution   | 3 × 3 stride 1: Winograd F(4×4, 3×3), 4× fewer multiply-adds (`conv_winograd.ts`) |
  *
  * Each repair is built by a factory from the stock config it stands in for, and its config holds that stock
@@ -25,6 +26,7 @@ import { makeConvConfigs } from './conv_winograd.js';
 import { makeEinsumConfig } from './einsum.js';
 import { type StockLookup, stockConfig } from './repair_config.js';
 import { makeSliceConfigs } from './slice.js';
+import { makeTransposeConfig } from './transpose.js';
 import { makeUnsortedSegmentSumConfig } from './unsorted_segment_sum.js';
 
 /** The repairs in registration order: each builds its configs from the stock kernels (`stock` looks them up). */
@@ -34,6 +36,7 @@ const REPAIRS: readonly ((stock: StockLookup) => KernelConfig[])[] = [
   makeConvBackpropConfigs,
   (stock) => [makeEinsumConfig(stock)],
   makeSliceConfigs,
+  (stock) => [makeTransposeConfig(stock)],
   makeConvConfigs,
 ];
 
