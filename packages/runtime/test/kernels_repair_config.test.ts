@@ -19,6 +19,7 @@ const REPAIRED = [
   'Einsum',
   'Slice',
   'SplitV',
+  'Transpose',
   'Conv2D',
   'FusedConv2D',
 ];
@@ -45,7 +46,7 @@ describe('wasm kernel repairs: explicit stock kernels', () => {
       expect(repair.disposeFunc, name).toBe(stock?.disposeFunc);
     }
     // what tfjs-backend-wasm 4.22 has (and so what the repairs hand back to) and lacks
-    for (const name of ['BatchMatMul', 'Slice', 'SplitV', 'Conv2D', 'FusedConv2D']) {
+    for (const name of ['BatchMatMul', 'Slice', 'SplitV', 'Transpose', 'Conv2D', 'FusedConv2D']) {
       expect(stockOf(registered(name))?.kernelFunc, name).toBeTypeOf('function');
     }
     for (const name of ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'Einsum']) {
