@@ -1,0 +1,76 @@
+/**
+ * Is `@pir/*` on wasm ever slower than onnxruntime-web's wasm engine (the one behind transformers.js)? The CLIP
+ * ViT-B/32 image tower and ResNet-50 (batch 8) and the CLIP text tower (batch 32 × 77) with random weights, in one
+ * cross-origin-isolated page in headless Chromium: onnxruntime-web 1.30 on PyTorch's ONNX export of the
+ * reference modules (`ort_web_export.py`, graph optimisation 'all'), `@pir/encoders` on `@pir/runtime`'s wasm
+ * backend; both SIMD with the same thread count. Each engine and model runs in a fresh page.
+ *
+ *   npm run build && npx tsx benchmarks/ort_web.ts [--threads 2] [--reps 3] [--force]
+ *
+ * Refuses to start on a busy machine (load ≥ 0.5) unless --force. Writes `results/ort-web.json`.
+ */
+import { copyFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildAndServe, launchChromium } from '@pir/test-utils/page';
+import { quietStart, runPython, writeResult } from './lib/report.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? dflt : Number(process.argv[i + 1]);
+};
+const { load0, quiet } = quietStart();
+const threads = arg('threads', 2);
+const reps = arg('reps', 3);
+const here = import.meta.dirname;
+const served = await buildAndServe(resolve(here, 'browser/ort'));
+try {
+  const models = join(served.outDir, 'models');
+  await mkdir(models);
+  runPython(join(here, 'ort_web_export.py'), [models]);
+  const ortDist = resolve(here, '../node_modules/onnxruntime-web/dist');
+  await mkdir(join(served.outDir, 'ort'));
+  for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
+    await copyFile(join(ortDist, f), join(served.outDir, 'ort', f));
+  const browser = await launchChromium();
+  const rows: Record<string, unknown>[] = [];
+  for (const model of ['vit_b32', 'resnet50', 'clip_text'] as const) {
+    const row: Record<string, unknown> = { model, batch: model === 'clip_text' ? 32 : 8 };
+    for (const engine of ['ort', 'tfjs'] as const) {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => console.error('page error:', e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}:`, m.text());
+      });
+      await page.goto(`${served.url}?threads=${threads}`);
+      await page.waitForFunction(() => 'bench' in window);
+      if (!(await page.evaluate(() => crossOriginIsolated)))
+        throw new Error('the page is not cross-origin isolated');
+      const r = (await page.evaluate(
+        ([e, m, n]) => (window as unknown as { bench: (...a: unknown[]) => Promise<unknown> }).bench(e, m, n),
+        [engine, model, reps] as const,
+      )) as { medianMs: number; minMs: number };
+      row[engine] = r;
+      console.log(`${model} ${engine}: median ${r.medianMs.toFixed(0)} ms, min ${r.minMs.toFixed(0)} ms`);
+      await page.close();
+    }
+    const o = row.ort as { medianMs: number };
+    const t = row.tfjs as { medianMs: number };
+    row.tfjsOverOrt = t.medianMs / o.medianMs;
+    console.log(`${model}: @pir/* time ÷ onnxruntime-web time = ${(t.medianMs / o.medianMs).toFixed(2)}`);
+    rows.push(row);
+  }
+  writeResult('ort-web', {
+    quiet,
+    loadBefore: load0,
+    loadAfter: os.loadavg()[0],
+    threads,
+    reps,
+    chromium: browser.version(),
+    onnxruntimeWeb: '1.30.0 (wasm execution provider, SIMD, threads)',
+    rows,
+  });
+  await browser.close();
+} finally {
+  await served.close();
+}
