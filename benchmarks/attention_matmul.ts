@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0));
     return;
   }
+  const { quiet } = quietStart();
   const loadBefore = os.loadavg();
   const wasm: Record<number, Record<string, Row[]>> = {};
   const torchRows: Record<number, Row[]> = {};
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
     }
   }
   const path = writeResult('attention-matmul', {
+    quiet,
     reps,
     loadAverage: { before: loadBefore, after: loadAfter },
     rows: table,

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage, encodeImage, loadImage, type RawImage } from '../packages/datasets/src/images/index.js';
 import { generateSyntheticImage, writeSynthetic } from '../packages/datasets/src/synthetic/index.js';
 import { evalTransform, imagesToBatch, trainTransform } from '../packages/datasets/src/transforms/index.js';
-import { runPython, writeResult } from './lib/report.js';
+import { quietStart, runPython, writeResult } from './lib/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: number) => {
@@ -38,7 +38,7 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
 }
 
 async function main() {
-  const load0 = os.loadavg()[0] as number;
+  const { load0, quiet } = quietStart();
   const backend = await initBackend({ backend: 'wasm' });
   const dir = await mkdtemp(join(os.tmpdir(), 'pir-bench-ds-'));
   const landsat = join(here, '../../shared/data/rasters/L7_ETMs.tif');
@@ -167,7 +167,7 @@ async function main() {
       training_step_ms_per_batch32: STEP_MS_32,
       loadavg: { start: load0, end: load1 },
     };
-    const path = writeResult('datasets-throughput', result);
+    const path = writeResult('datasets-throughput', { ...result, quiet });
     console.log(
       `backend ${backend.name} (${backend.threads} thread(s)), ${N} images at ${SIZE} px, load ${load0.toFixed(2)} → ${load1.toFixed(2)}`,
     );

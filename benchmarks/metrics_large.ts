@@ -8,7 +8,9 @@ import os from 'node:os';
 import { initBackend, Rng } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { captionToImageMap, evaluateRetrieval, formatReport } from '../packages/metrics/src/index.js';
-import { writeResult } from './lib/report.js';
+import { quietStart, writeResult } from './lib/report.js';
+
+const { load0, quiet } = quietStart();
 
 const N_IMAGES = 20_000;
 const PER_IMAGE = 5;
@@ -49,6 +51,8 @@ console.log(
     `tensors left ${tf.memory().numTensors}`,
 );
 const path = writeResult('metrics-large', {
+  quiet,
+  loadBefore: load0,
   sizes: { nImages: N_IMAGES, nTexts: N_TEXTS, dim: DIM },
   backend: { name: info.name, simd: info.simd, threads: info.threads },
   loadAverage1m: os.loadavg()[0],

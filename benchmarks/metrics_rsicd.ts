@@ -19,7 +19,9 @@ import {
   evaluateSimilarity,
   formatReport,
 } from '../packages/metrics/src/index.js';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
+
+const { load0, quiet } = quietStart();
 
 const N_IMAGES = 1093;
 const PER_IMAGE = 5;
@@ -135,6 +137,8 @@ console.log(
 );
 
 const path = writeResult('metrics-rsicd', {
+  quiet,
+  loadBefore: load0,
   sizes: { nImages: N_IMAGES, nTexts: N_TEXTS, dim: DIM },
   backend: { name: info.name, simd: info.simd, threads: info.threads },
   loadAverage1m: os.loadavg()[0],

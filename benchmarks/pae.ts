@@ -15,7 +15,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const [B, K, N, L, D, H] = [32, 40, 50, 32, 512, 8];
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     return;
   }
   const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 0) || (args.includes('--quick') ? 1 : 3);
-  const load0 = os.loadavg()[0] as number;
+  const { load0, quiet } = quietStart();
   // Rounds interleave wasm and PyTorch so that both see the same (shared-machine) load; per configuration we
   // keep every round's median and report the median of those and the best single step (min).
   const wasmRuns = new Map<number, ChildResult[]>();
@@ -228,6 +228,7 @@ async function main(): Promise<void> {
       console.log(`  ${p.kernel.padEnd(24)}${p.ms.toFixed(1).padStart(9)} ms  ${p.calls} calls`);
   }
   const path = writeResult('pae', {
+    quiet,
     workloads: {
       spatial: { B, K, D, heads: H, layers: 2 },
       temporal: { B, L, D, heads: H, layers: 3 },

@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '@pir/runtime';
 import { exactTopK } from '@pir/search';
 import { openFileStore as openStore } from '@pir/search/node';
-import { machine, writeResult } from './lib/report.js';
+import { machine, quietStart, writeResult } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ const D = 512;
 const K = 10;
 const CENTRES = 2000;
 const identity = { name: 'bench-clustered', configHash: 'mixture-2000', dim: D };
-const load0 = os.loadavg()[0] as number;
+const { load0, quiet } = quietStart();
 console.log(
   `${machine().cpu}, ${os.availableParallelism()} cores; load average ${load0.toFixed(2)}${load0 >= 0.5 ? ' (NOT QUIET: figures are indicative)' : ''}`,
 );
@@ -334,6 +334,7 @@ try {
   const load1 = os.loadavg()[0] as number;
   const best = torch.runs.reduce((a, b) => (b.p50Ms < a.p50Ms ? b : a));
   const out = writeResult(MIXTURE === 'lowrank' ? 'search-ann' : 'search-ann-isotropic', {
+    quiet,
     loadAverage: { before: load0, after: load1 },
     sizes: { n: N, dim: D, queries: Q, k: K, centres: CENTRES },
     mixture:

@@ -28,7 +28,7 @@ import { initBackend } from '@pir/runtime';
 import type { VectorStore } from '@pir/search';
 import { identityOf, indexImages, listImages, openFileStore } from '@pir/search/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeResult } from './lib/report.js';
+import { quietStart, writeResult } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
 const N = Number(args.images);
 const CLIENTS = Number(args.clients);
 const SECONDS = Number(args.seconds);
-const load0 = os.loadavg()[0] as number;
+const { load0, quiet } = quietStart();
 console.log(`load average ${load0.toFixed(2)}${load0 >= 0.5 ? ' (NOT QUIET: figures are indicative)' : ''}`);
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'pir-bench-service-'));
@@ -195,6 +195,7 @@ try {
   const load1 = os.loadavg()[0] as number;
   console.log(
     `→ ${writeResult('search-service', {
+      quiet,
       loadAverage: { before: load0, after: load1 },
       backend: { name: info.name, threads: info.threads, simd: info.simd },
       model: 'pir-itr-tiny (64 px, random weights)',

@@ -8,7 +8,6 @@
  * batch = `batch()` of all captions into [B, L] int32 tensors (cpu backend).
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@pir/runtime';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +17,7 @@ import {
   ClipTokenizer,
   clipMerges,
 } from '../packages/encoders/src/tokenizers/index.js';
-import { runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const root = join(import.meta.dirname, '..');
 const path = process.argv[2] ?? join(root, '..', 'shared', 'data', 'annotations', 'rsicd_test.json');
@@ -62,7 +61,7 @@ const py = runPython(join(root, 'tools/golden/tokenizers.py'), ['--bench', path]
   string,
   { loadMs: number; coldMs: number; warmMs: number }
 >;
-const load = os.loadavg()[0] as number;
+const { load0: load, quiet } = quietStart();
 console.log(
   `${captions.length} RSICD test captions; load average ${load.toFixed(2)}; vocab files loaded in ${loadMs.toFixed(0)} ms`,
 );
@@ -78,6 +77,6 @@ for (const name of ['clip', 'bert']) {
   );
 }
 console.log(
-  `wrote ${writeResult('tokenizers', { captions: captions.length, loadAverage: load, vocabLoadMs: loadMs, js, python: py })}`,
+  `wrote ${writeResult('tokenizers', { quiet, captions: captions.length, loadAverage: load, vocabLoadMs: loadMs, js, python: py })}`,
 );
 process.exit(0);
