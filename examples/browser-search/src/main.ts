@@ -317,8 +317,12 @@ async function draw(canvas: HTMLCanvasElement, hit: Hit): Promise<void> {
   }
 }
 
-function render(hits: Hit[]): void {
+/** Draws of the results grid so far: `data-drawn` on the body changes once every canvas of a grid is drawn. */
+let draws = 0;
+
+async function render(hits: Hit[]): Promise<void> {
   lastHits = hits;
+  const drawing: Promise<void>[] = [];
   const items = hits.map((hit) => {
     const li = document.createElement('li');
     li.className = 'hit';
@@ -347,10 +351,12 @@ function render(hits: Hit[]): void {
     b.append(canvas, meta, p);
     b.addEventListener('click', () => void searchImage(hit));
     li.append(b);
-    void draw(canvas, hit);
+    drawing.push(draw(canvas, hit));
     return li;
   });
   ui.results.replaceChildren(...items);
+  await Promise.all(drawing);
+  document.body.dataset.drawn = String(++draws);
 }
 
 async function withBeliefs(hits: Hit[]): Promise<void> {
@@ -367,7 +373,7 @@ async function withBeliefs(hits: Hit[]): Promise<void> {
 
 async function show(result: SearchResult, title: string): Promise<void> {
   await withBeliefs(result.hits);
-  render(result.hits);
+  await render(result.hits);
   ui.resultsTitle.textContent =
     result.hits.length === 0
       ? 'The index is empty: index some images first.'
@@ -407,7 +413,7 @@ ui.searchForm.addEventListener('submit', (e) => {
 });
 ui.belief.addEventListener('change', async () => {
   await withBeliefs(lastHits);
-  render(lastHits);
+  await render(lastHits);
 });
 
 refreshControls();

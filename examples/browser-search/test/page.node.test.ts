@@ -88,6 +88,19 @@ async function searchFor(text: string): Promise<{ path: string; score: number }[
   return hits();
 }
 
+/** Run `start` (a drop, a click) and wait until the indexing run it began has ended (`data-last-rate` set). */
+async function indexRun(start: () => Promise<void>, timeout = 120_000): Promise<void> {
+  await page.evaluate(() => {
+    delete document.body.dataset.lastRate;
+  });
+  await start();
+  await page.waitForFunction(
+    () => document.body.dataset.lastRate !== undefined && document.body.dataset.state === 'ready',
+    null,
+    { timeout },
+  );
+}
+
 async function whenReady(): Promise<void> {
   await page.waitForFunction(
     () => document.body.dataset.state === 'ready' || document.body.dataset.state === 'model-error',
@@ -203,11 +216,12 @@ describe('examples/browser-search in Chromium', () => {
           s += (d[i] as number) + (d[i + 1] as number) + (d[i + 2] as number);
         return s / (d.length / 4) / 3;
       });
-    await page.waitForTimeout(200); // the canvases draw asynchronously
+    // `data-results` is set once the grid's canvases are drawn; `data-drawn` counts finished draws
     const plain = await brightness();
+    const drawn = await page.evaluate(() => document.body.dataset.drawn);
     await page.check('#belief');
-    await page.waitForFunction(() => !(document.getElementById('belief-legend') as HTMLElement).hidden);
-    await page.waitForTimeout(300);
+    await page.waitForFunction((d) => document.body.dataset.drawn !== d, drawn, { timeout: 60_000 });
+    expect(await page.isVisible('#belief-legend')).toBe(true);
     const overlaid = await brightness();
     // the dropped tokens (65 − k = 13 of 65 for the demo model) are darkened
     expect(overlaid).toBeLessThan(plain * 0.95);
@@ -231,13 +245,13 @@ describe('examples/browser-search in Chromium', () => {
     const { pixels } = generateSyntheticImage(0, { seed: 'drop', size: 64, count: 12 });
     const good = Buffer.from(await encodeImage(pixels, 'png'));
     const corrupt = Buffer.concat([good.subarray(0, 60), Buffer.alloc(200, 7)]);
-    await page.setInputFiles('#files', [
-      { name: 'harbour_900.png', mimeType: 'image/png', buffer: good },
-      { name: 'broken_1.png', mimeType: 'image/png', buffer: corrupt },
-      { name: 'notes_2.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') },
-    ]);
-    await page.waitForFunction(() => document.body.dataset.state === 'indexing');
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    await indexRun(() =>
+      page.setInputFiles('#files', [
+        { name: 'harbour_900.png', mimeType: 'image/png', buffer: good },
+        { name: 'broken_1.png', mimeType: 'image/png', buffer: corrupt },
+        { name: 'notes_2.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') },
+      ]),
+    );
     expect(await page.textContent('#progress-text')).toMatch(
       /^Done: 1 added .* 2 unreadable · 49 in the index$/,
     );
@@ -248,11 +262,8 @@ describe('examples/browser-search in Chromium', () => {
     expect(reasons[1]).toMatch(/^notes_2\.png: unrecognised image data/);
     expect(await page.textContent('#indexed')).toBe('49 images');
     // the same files again: nothing re-embedded
-    await page.setInputFiles('#files', [{ name: 'harbour_900.png', mimeType: 'image/png', buffer: good }]);
-    await page.waitForFunction(
-      () =>
-        document.body.dataset.state === 'ready' &&
-        /already indexed/.test(document.getElementById('progress-text')?.textContent ?? ''),
+    await indexRun(() =>
+      page.setInputFiles('#files', [{ name: 'harbour_900.png', mimeType: 'image/png', buffer: good }]),
     );
     expect(await page.textContent('#progress-text')).toMatch(
       /^Done: 0 added .* 1 already indexed · 49 in the index$/,
@@ -281,9 +292,7 @@ describe('examples/browser-search in Chromium', () => {
     expect(added, text).toBeGreaterThan(0);
     expect(added).toBeLessThan(96);
     expect(await page.textContent('#indexed')).toBe(`${49 + added} images`);
-    await page.setInputFiles('#files', many);
-    await page.waitForFunction(() => document.body.dataset.state === 'indexing');
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+    await indexRun(() => page.setInputFiles('#files', many));
     expect(await page.textContent('#progress-text')).toMatch(
       new RegExp(`^Done: ${96 - added} added .* ${added} already indexed · 145 in the index$`),
     );
