@@ -30,7 +30,7 @@ import {
   RESNET50,
   ResNet,
 } from '../packages/encoders/src/models/index.js';
-import { quietStart, runPython, time, writeResult } from './lib/report.js';
+import { kernelTimes, quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -109,17 +109,7 @@ async function runOnce(m: Model): Promise<void> {
 
 async function profile(m: Model): Promise<{ kernel: string; ms: number; calls: number }[]> {
   const prof = await tf.profile(() => runOnce(m));
-  const by = new Map<string, { ms: number; calls: number }>();
-  for (const k of prof.kernels) {
-    const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    e.calls += 1;
-    by.set(k.name, e);
-  }
-  return [...by.entries()]
-    .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), calls: e.calls }))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 8);
+  return kernelTimes(prof.kernels, 8);
 }
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { quietStart, runPython, time, writeResult } from './lib/report.js';
+import { kernelTimes, quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const [B, K, N, L, D, H] = [32, 40, 50, 32, 512, 8];
@@ -83,17 +83,7 @@ async function child(threads: number, reps: number): Promise<ChildResult> {
   };
   const profileOf = async (fn: () => Promise<void>) => {
     const prof = await tf.profile(fn);
-    const by = new Map<string, { ms: number; calls: number }>();
-    for (const k of prof.kernels) {
-      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      by.set(k.name, e);
-    }
-    return [...by.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 10);
+    return kernelTimes(prof.kernels, 10, { digits: 1 });
   };
   const result: ChildResult = {
     config: `wasm-${info.threads ?? 1}t`,

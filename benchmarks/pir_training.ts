@@ -21,7 +21,7 @@ import { createModel, type PirItr, resolveModelConfig } from '@pir/models';
 import { initBackend } from '@pir/runtime';
 import { AdamW, namedTrainableParameters, paramGroups, pirItrTask, readStep, trainStep } from '@pir/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { quietStart, runPython, writeResult } from './lib/report.js';
+import { kernelTimes, quietStart, runPython, writeResult } from './lib/report.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,31 +115,14 @@ async function child(): Promise<void> {
   };
   if (process.argv.includes('--profile')) {
     const prof = await tf.profile(step);
-    const by = new Map<string, { ms: number; calls: number }>();
-    for (const k of prof.kernels) {
-      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      by.set(k.name, e);
-    }
-    out.profile = [...by.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 20);
-    // the two heaviest kernels by input shapes: where their time goes
-    const shapes = new Map<string, { ms: number; calls: number }>();
-    for (const k of prof.kernels) {
-      if (k.name !== 'Transpose' && k.name !== 'BatchMatMul' && k.name !== 'unnamed scope') continue;
-      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
-      const e = shapes.get(key) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      shapes.set(key, e);
-    }
-    out.profileShapes = [...shapes.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 24);
+    out.profile = kernelTimes(prof.kernels, 20);
+    // the heaviest kernels by input shapes: where their time goes
+    out.profileShapes = kernelTimes(prof.kernels, 24, {
+      keyOf: (k) =>
+        ['Transpose', 'BatchMatMul', 'unnamed scope'].includes(k.name)
+          ? `${k.name} ${JSON.stringify(k.inputShapes)}`
+          : undefined,
+    });
   }
   process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
 }

@@ -22,7 +22,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { quietStart, runPython, time, writeResult } from './lib/report.js';
+import { kernelTimes, quietStart, runPython, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const B = 32;
@@ -111,17 +111,7 @@ async function child(config: string, reps: number): Promise<StepResult> {
   const result: StepResult = { config, threads: state.threads, simd: state.simd, ...t, loss };
   if (!stock) {
     const prof = await tf.profile(step);
-    const by = new Map<string, { ms: number; calls: number }>();
-    for (const k of prof.kernels) {
-      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      by.set(k.name, e);
-    }
-    result.profile = [...by.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 12);
+    result.profile = kernelTimes(prof.kernels, 12, { digits: 1 });
   }
   return result;
 }

@@ -82,3 +82,38 @@ export function quietStart(argv: readonly string[] = process.argv): { load0: num
   if (!quiet) console.error(`!! NOT QUIET: load average ${load0.toFixed(2)} — figures are indicative only`);
   return { load0, quiet };
 }
+
+/** One kernel of a `tf.profile` result (the fields used here). */
+export interface ProfiledKernel {
+  name: string;
+  kernelTimeMs: number | { error: string } | unknown;
+  inputShapes?: unknown;
+}
+
+/**
+ * Kernel time of a `tf.profile` run summed per `keyOf(kernel)` (default: the kernel's name), largest first:
+ * the `top` entries, milliseconds rounded to `digits` decimals.
+ */
+export function kernelTimes(
+  kernels: readonly ProfiledKernel[],
+  top: number,
+  {
+    keyOf = (k: ProfiledKernel) => k.name,
+    digits = 0,
+  }: { keyOf?: (k: ProfiledKernel) => string | undefined; digits?: number } = {},
+): { kernel: string; ms: number; calls: number }[] {
+  const by = new Map<string, { ms: number; calls: number }>();
+  for (const k of kernels) {
+    const key = keyOf(k);
+    if (key === undefined) continue;
+    const e = by.get(key) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    by.set(key, e);
+  }
+  const f = 10 ** digits;
+  return [...by.entries()]
+    .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * f) / f, calls: e.calls }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top);
+}
