@@ -8,15 +8,18 @@
  * C(i, j) = c[i * n + j]           (row-major, written, not accumulated)
  * pack: scratch of K * ceil(N / 8) * 8 floats (B is copied into 8-column panels, zero-padded).
  *
+ * gemm_panels(…, pack, p0, p1) does the same for the columns of panels [p0, p1) only: the parallel GEMM runs
+ * one panel range per thread on the shared heap (parallel_gemm.ts).
+ *
  * Build: ./build.sh (clang-14 + wasm-ld-14) → batched_gemm_wasm.ts in packages/runtime/src/kernels/.
  */
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-static void pack_b(const float *b, int rbs, int cbs, int k, int n, float *pack) {
-  const int panels = (n + 7) >> 3;
-  for (int p = 0; p < panels; p++) {
+/* Copy panels [p0, p1) of B (columns 8·p0 … 8·p1 − 1) into pack + p·K·8 (panel p at its own place). */
+static void pack_b(const float *b, int rbs, int cbs, int k, int n, float *pack, int p0, int p1) {
+  for (int p = p0; p < p1; p++) {
     const int j0 = p << 3;
     float *dst = pack + p * k * 8;
     if (cbs == 1 && j0 + 8 <= n) {
@@ -87,12 +90,10 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, int w) {
   if (w > 2) c[2] = wasm_f32x4_extract_lane(lo, 2);
 }
 
-EXPORT("gemm")
-void gemm(const float *a, int ras, int cas, const float *b, int rbs, int cbs, float *c, int m, int k, int n,
-          float *pack) {
-  pack_b(b, rbs, cbs, k, n, pack);
-  const int panels = (n + 7) >> 3;
-  for (int p = 0; p < panels; p++) {
+/* C[:, 8·p0 … 8·p1 − 1] from panels [p0, p1) of the packed B, all M rows. */
+static void compute(const float *a, int ras, int cas, const float *pack, float *c, int m, int k, int n, int p0,
+                    int p1) {
+  for (int p = p0; p < p1; p++) {
     const int j0 = p << 3;
     const int w = n - j0 < 8 ? n - j0 : 8;
     const float *pb0 = pack + p * k * 8;
@@ -146,4 +147,24 @@ void gemm(const float *a, int ras, int cas, const float *b, int rbs, int cbs, fl
       store_row(c + i * n + j0, c00, c01, w);
     }
   }
+}
+
+EXPORT("gemm")
+void gemm(const float *a, int ras, int cas, const float *b, int rbs, int cbs, float *c, int m, int k, int n,
+          float *pack) {
+  const int panels = (n + 7) >> 3;
+  pack_b(b, rbs, cbs, k, n, pack, 0, panels);
+  compute(a, ras, cas, pack, c, m, k, n, 0, panels);
+}
+
+/*
+ * The columns of panels [p0, p1) only: packs those panels of B into their places in `pack` (sized for all
+ * ceil(N / 8) panels) and computes C[:, 8·p0 … min(8·p1, N) − 1]. Calls on disjoint panel ranges touch
+ * disjoint bytes of `pack` and `c`, so threads sharing the memory can each run one (the parallel GEMM).
+ */
+EXPORT("gemm_panels")
+void gemm_panels(const float *a, int ras, int cas, const float *b, int rbs, int cbs, float *c, int m, int k,
+                 int n, float *pack, int p0, int p1) {
+  pack_b(b, rbs, cbs, k, n, pack, p0, p1);
+  compute(a, ras, cas, pack, c, m, k, n, p0, p1);
 }

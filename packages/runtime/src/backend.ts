@@ -17,6 +17,7 @@ import { PirError } from './errors.js';
 import { setCachePackedWeights } from './kernels/batch_mat_mul.js';
 import { setWinogradConv } from './kernels/conv_winograd.js';
 import { repairWasmKernels } from './kernels/index.js';
+import { setParallelGemmThreads } from './kernels/parallel_gemm.js';
 import { setGlobalSeed } from './rng.js';
 import { setupWasm } from './wasm/setup.js';
 
@@ -202,6 +203,7 @@ async function prepare(
       info.threads = setup.threads;
       setWinogradConv(opts.winograd !== false);
       setCachePackedWeights(opts.cachePackedWeights !== false);
+      setParallelGemmThreads(setup.threads);
       info.repairedKernels = opts.repairKernels === false ? [] : repairWasmKernels();
       return info;
     }

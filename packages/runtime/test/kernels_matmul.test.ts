@@ -4,13 +4,15 @@
  */
 import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
 import {
   _seenWeightsSize,
+  _setParallelGemmMin,
   _setSeenWeightsLimit,
   setCachePackedWeights,
 } from '../src/kernels/batch_mat_mul.js';
+import { _parallelGemmCalls } from '../src/kernels/parallel_gemm.js';
 
 const TOL = { atol: 2e-4, rtol: 2e-4 };
 
@@ -255,5 +257,63 @@ describe('wasm BatchMatMul repair', () => {
     const want = await trace('cpu');
     await tf.setBackend('wasm');
     await expectAllClose(got, want, { atol: 1e-3, rtol: 1e-3 }, 'losses and trained weights');
+  });
+});
+
+describe('wasm BatchMatMul repair, every GEMM on the parallel kernel (one thread here)', () => {
+  let prev: { rows: number; flops: number };
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', threads: 1 });
+    prev = _setParallelGemmMin({ rows: 1, flops: 0 });
+  });
+  afterAll(() => {
+    _setParallelGemmMin(prev);
+  });
+
+  for (const { name, a, b } of SHAPES) {
+    it(`${name}: every transpose combination matches cpu (values, gradients)`, async () => {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          await compare(transposed(a, ta), transposed(b, tb), ta, tb);
+        }
+      }
+    });
+  }
+
+  it('is the kernel that ran: 2-D products and shared weights reach it, with B read in place when transposed', async () => {
+    await tf.setBackend('wasm');
+    const before = _parallelGemmCalls();
+    tf.tidy(() => {
+      tf.matMul(tf.ones([70, 33]), tf.ones([33, 29]));
+      tf.matMul(tf.ones([3, 70, 33]), tf.ones([29, 33]), false, true);
+    });
+    expect(_parallelGemmCalls() - before).toBe(2);
+    const off = _setParallelGemmMin({ rows: Number.POSITIVE_INFINITY, flops: 0 });
+    try {
+      const mid = _parallelGemmCalls();
+      tf.tidy(() => tf.matMul(tf.ones([70, 33]), tf.ones([33, 29])));
+      expect(_parallelGemmCalls()).toBe(mid); // below the threshold: XNNPACK
+    } finally {
+      _setParallelGemmMin(off);
+    }
+  });
+
+  it('leaks no tensor (values and gradients, transposed operands)', async () => {
+    await tf.setBackend('wasm');
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const x = tf.ones(ta ? [33, 70] : [70, 33]);
+      const y = tf.ones(tb ? [29, 33] : [33, 29]);
+      await expectNoLeak(() => tf.matMul(x, y, ta, tb).dispose(), `matMul ${ta} ${tb}`);
+      await expectNoLeak(
+        () => tf.dispose(tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.matMul(p, q, ta, tb)))([x, y])),
+        `grad matMul ${ta} ${tb}`,
+      );
+      tf.dispose([x, y]);
+    }
   });
 });

@@ -22,6 +22,7 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchedGemmFor } from './batched_gemm.js';
+import { parallelGemmFor } from './parallel_gemm.js';
 import { repairConfig } from './repair_config.js';
 import {
   asWasmBackend,
@@ -92,6 +93,11 @@ export function gemmOffsets(
   k: number,
   n: number,
 ): void {
+  const par = parallelFor(backend, m, k, n);
+  if (par !== undefined) {
+    par.gemm(aOff, k, 1, bOff, n, 1, outOff, m, k, n);
+    return;
+  }
   const bId = makeAlias(backend, bOff, k * n);
   try {
     gemm(backend, aOff, bId, outOff, m, k, n);
@@ -281,6 +287,24 @@ export function batchMatMulWasm(
         aRows = transposeLast2(backend, a, batchA, k, m);
         temps.push(aRows);
       }
+      const par = parallelFor(backend, rows, k, n);
+      if (par !== undefined) {
+        // B read in place through strides (packed panel by panel): no transpose, no cached copy.
+        const out = backend.makeOutput(outShape, 'float32');
+        par.gemm(
+          offsetOf(backend, aRows),
+          k,
+          1,
+          offsetOf(backend, b),
+          tb ? 1 : n,
+          tb ? k : 1,
+          offsetOf(backend, out),
+          rows,
+          k,
+          n,
+        );
+        return out;
+      }
       let bId: number;
       if (tb) {
         const bt = transposeLast2(backend, b, 1, n, k);
@@ -398,6 +422,26 @@ export function _setSimdMaxFlops(flops: number): number {
 
 function useSimdKernel(m: number, k: number, n: number): boolean {
   return 2 * m * k * n <= SIMD_MAX_FLOPS;
+}
+
+/**
+ * The smallest GEMM (rows of A, and 2·M·K·N flops) run by the parallel kernel (`parallel_gemm.ts`) instead of
+ * XNNPACK. The kernel packs B on every call (O(K·N)) where XNNPACK reuses a cached packed copy of weights, so
+ * it pays from a few dozen rows on (measured: `benchmarks/gemm_sizes.ts`).
+ */
+let PARALLEL_MIN = { rows: 64, flops: 2 * 64 * 256 * 256 };
+
+/** Test/benchmark hook: set the smallest GEMM run by the parallel kernel (`Infinity` turns it off). */
+export function _setParallelGemmMin(min: { rows: number; flops: number }): { rows: number; flops: number } {
+  const prev = PARALLEL_MIN;
+  PARALLEL_MIN = min;
+  return prev;
+}
+
+/** The parallel kernel when `[M, K] × [K, N]` is large enough for it and it can run here, else `undefined`. */
+function parallelFor(backend: WasmBackend, m: number, k: number, n: number) {
+  if (m < PARALLEL_MIN.rows || 2 * m * k * n < PARALLEL_MIN.flops) return undefined;
+  return parallelGemmFor(backend);
 }
 
 function offsetOf(backend: WasmBackend, t: TensorInfo): number {

@@ -25,7 +25,7 @@ interface EmscriptenMemoryHolder {
 }
 
 const compiled = new Map<string, WebAssembly.Module>();
-const instances = new WeakMap<object, Map<string, WebAssembly.Instance | null>>();
+const instances = new WeakMap<object, Map<string, HeapKernel | null>>();
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof atob !== 'function') {
@@ -47,7 +47,16 @@ function memoryOf(backend: WasmBackend): WebAssembly.Memory | undefined {
   return undefined;
 }
 
-function instantiate(backend: WasmBackend, src: HeapModuleSource): WebAssembly.Instance | null {
+/** A kernel module instantiated on a tfjs heap, with what another thread needs to instantiate it too. */
+export interface HeapKernel {
+  instance: WebAssembly.Instance;
+  /** The compiled module (the `shared` variant when `memory` is shared). */
+  module: WebAssembly.Module;
+  /** tfjs's heap. */
+  memory: WebAssembly.Memory;
+}
+
+function instantiate(backend: WasmBackend, src: HeapModuleSource): HeapKernel | null {
   const memory = memoryOf(backend);
   if (memory === undefined) return null;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -58,7 +67,7 @@ function instantiate(backend: WasmBackend, src: HeapModuleSource): WebAssembly.I
       mod = new WebAssembly.Module(decode(shared ? src.shared : src.plain));
       compiled.set(key, mod);
     }
-    return new WebAssembly.Instance(mod, { env: { memory } });
+    return { instance: new WebAssembly.Instance(mod, { env: { memory } }), module: mod, memory };
   } catch {
     return null;
   }
@@ -66,6 +75,11 @@ function instantiate(backend: WasmBackend, src: HeapModuleSource): WebAssembly.I
 
 /** The module `src` instantiated on `backend`'s heap (cached per Emscripten module), or `undefined`. */
 export function heapInstance(backend: WasmBackend, src: HeapModuleSource): WebAssembly.Instance | undefined {
+  return heapKernel(backend, src)?.instance;
+}
+
+/** {@link heapInstance} with its compiled module and the heap's memory (for worker threads), or `undefined`. */
+export function heapKernel(backend: WasmBackend, src: HeapModuleSource): HeapKernel | undefined {
   let perModule = instances.get(backend.wasm);
   if (perModule === undefined) {
     perModule = new Map();

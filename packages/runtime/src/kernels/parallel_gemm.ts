@@ -1,0 +1,301 @@
+/**
+ * The large GEMMs of the wasm backend on our own SIMD kernel, split by column panels over threads that share
+ * tfjs-backend-wasm's heap.
+ *
+ * Why: XNNPACK's f32 GEMM in tfjs-backend-wasm 4.22 runs at ~27 GFLOP/s per thread on this project's machines
+ * (`[2464, 512] × [512, 2048]`, the CLIP text tower's MLP at batch 32) and ~42 on two threads; the 4 × 8
+ * register-blocked kernel of `batched_gemm.c`, which walks B one 8-column panel at a time (the panel stays in
+ * L1 while every row of A streams past it), runs the same product at ~50 GFLOP/s on one thread. This module
+ * runs it on every thread the backend was given: the calling thread takes the first range of panels, worker
+ * threads (the same wasm module instantiated on the same shared memory) take the others, and each packs only
+ * its own panels of B — no barrier, no copy, bytes written by one thread are never touched by another. Every
+ * output element is computed by the same code whatever the thread count, so results do not depend on it.
+ *
+ * Threads: `threads − 1` workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are
+ * started the first time a GEMM is large enough; until they report ready, GEMMs run on the calling thread
+ * alone. They sleep in `Atomics.wait` between calls. The calling thread waits for them with `Atomics.wait`
+ * where that is allowed (Node, a Web Worker) and by spinning on a browser's main thread. A worker that cannot
+ * start (no shared memory, a CSP refusing Blob workers) leaves the kernel single-threaded; a worker whose
+ * call throws makes that GEMM throw and turns the workers off. The single-threaded tfjs build (no shared
+ * memory) runs the kernel on the calling thread.
+ */
+import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
+import { type HeapKernel, type HeapModuleSource, heapKernel, heapScratch } from './heap_module.js';
+import type { WasmBackend } from './wasm_internals.js';
+
+/** `gemm_panels(a, ras, cas, b, rbs, cbs, c, m, k, n, pack, p0, p1)`; pointers are heap byte offsets. */
+type PanelsExport = (
+  a: number,
+  ras: number,
+  cas: number,
+  b: number,
+  rbs: number,
+  cbs: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  pack: number,
+  p0: number,
+  p1: number,
+) => void;
+
+/** The parallel kernel bound to one Emscripten module. */
+export interface ParallelGemm {
+  /**
+   * `C[M, N] = op(A) · op(B)` with `A(i, k) = heap[a + 4·(i·ras + k·cas)]`, `B(k, j) = heap[b + 4·(k·rbs +
+   * j·cbs)]`, `C` row-major at byte offset `c` (written, not accumulated). Offsets in bytes, strides in floats.
+   */
+  gemm(
+    a: number,
+    ras: number,
+    cas: number,
+    b: number,
+    rbs: number,
+    cbs: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
+  /** Threads a call uses now: 1 + the workers that are ready. */
+  threads(): number;
+}
+
+const SOURCE: HeapModuleSource = { name: 'batched_gemm', plain: PLAIN_WASM, shared: SHARED_WASM };
+
+// Control block (Int32 slots of a SharedArrayBuffer): generation, pending workers, error flag, the call's 11
+// arguments, then per worker: ready flag, p0, p1, and the generation its range is for. A worker acts on a
+// generation only when its slot names it: main stores arguments and ranges, then the slot's generation
+// (atomic), then bumps GEN — a worker that sees the generation sees the arguments written before it.
+const GEN = 0;
+const PENDING = 1;
+const ERROR = 2;
+const ARGS = 3;
+const WORKER = 16;
+const SLOT = 4;
+
+/**
+ * The worker's whole program (runs as a classic script: Node `eval` worker or browser Blob worker). It
+ * instantiates the kernel on the shared heap, marks itself ready, and runs its panel range on every
+ * generation in which it was given one.
+ */
+const WORKER_SOURCE = `"use strict";
+function start(d) {
+  const ctl = new Int32Array(d.ctl);
+  const f = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports.gemm_panels;
+  const s = ${WORKER} + ${SLOT} * d.index;
+  let gen = Atomics.load(ctl, ${GEN});
+  Atomics.store(ctl, s, 1);
+  for (;;) {
+    Atomics.wait(ctl, ${GEN}, gen);
+    const g = Atomics.load(ctl, ${GEN});
+    if (g === gen) continue;
+    gen = g;
+    if (Atomics.load(ctl, s + 3) !== g) continue;
+    const p0 = ctl[s + 1], p1 = ctl[s + 2];
+    try {
+      const a = ${ARGS};
+      f(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8],
+        ctl[a + 9], ctl[a + 10], p0, p1);
+    } catch (e) {
+      Atomics.store(ctl, ${ERROR}, 1);
+    }
+    if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+  }
+}
+if (typeof self === "undefined" || typeof self.postMessage !== "function" || typeof require === "function") {
+  start(require("node:worker_threads").workerData);
+} else {
+  self.onmessage = (e) => start(e.data);
+}
+`;
+
+/** How long the calling thread waits for workers after its own share before giving up on them. */
+const WORKER_TIMEOUT_MS = 120_000;
+
+interface Pool {
+  ctl: Int32Array;
+  size: number;
+  dead: boolean;
+}
+
+interface NodeWorker {
+  unref(): void;
+  on(event: string, cb: (e: unknown) => void): void;
+}
+interface NodeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node !== undefined ? p : undefined;
+}
+
+/** Start `size` workers on `kernel`'s module and memory; `undefined` when this engine cannot. */
+function startPool(kernel: HeapKernel, size: number): Pool | undefined {
+  if (size < 1 || typeof SharedArrayBuffer === 'undefined') return undefined;
+  if (!(kernel.memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (WORKER + SLOT * size)));
+  const pool: Pool = { ctl, size, dead: false };
+  const data = (index: number) => ({ ctl: ctl.buffer, module: kernel.module, memory: kernel.memory, index });
+  try {
+    const proc = nodeProcess();
+    if (proc !== undefined) {
+      const wt = proc.getBuiltinModule?.('node:worker_threads') as
+        | { Worker: new (src: string, o: object) => NodeWorker }
+        | undefined;
+      if (wt === undefined) return undefined; // Node < 20.16: no synchronous way to reach worker_threads
+      for (let i = 0; i < size; i++) {
+        const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data(i) });
+        w.on('error', () => {
+          pool.dead = true;
+        });
+        w.unref(); // a sleeping worker must not keep the process alive
+      }
+      return pool;
+    }
+    const g = globalThis as {
+      Worker?: new (url: string) => { postMessage(m: unknown): void; onerror: unknown };
+      Blob?: typeof Blob;
+      URL?: typeof URL;
+    };
+    if (g.Worker === undefined || g.Blob === undefined || g.URL?.createObjectURL === undefined)
+      return undefined;
+    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    for (let i = 0; i < size; i++) {
+      const w = new g.Worker(url);
+      w.onerror = () => {
+        pool.dead = true;
+      };
+      w.postMessage(data(i));
+    }
+    return pool;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether this thread may block in `Atomics.wait` (not on a browser's main thread). */
+function canBlock(): boolean {
+  if (nodeProcess() !== undefined) return true;
+  const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
+  return g.WorkerGlobalScope !== undefined && g.document === undefined;
+}
+
+let THREADS = 1;
+
+/**
+ * Set how many threads the parallel GEMM uses (`initBackend` passes the wasm backend's thread count).
+ * Workers already started stay; a larger count starts more on the next GEMM bound to a new heap.
+ * @returns the previous count
+ */
+export function setParallelGemmThreads(threads: number): number {
+  const prev = THREADS;
+  THREADS = Math.max(1, Math.floor(threads));
+  return prev;
+}
+
+const bound = new WeakMap<object, ParallelGemm | null>();
+let CALLS = 0;
+
+/** Test hook: how many GEMMs the parallel kernel has run in this process. */
+export function _parallelGemmCalls(): number {
+  return CALLS;
+}
+
+function bind(backend: WasmBackend): ParallelGemm | null {
+  const kernel = heapKernel(backend, SOURCE);
+  if (kernel === undefined) return null;
+  const run = kernel.instance.exports.gemm_panels as PanelsExport;
+  const pack = heapScratch(backend, 'parallel GEMM packing');
+  let pool: Pool | undefined;
+  let tried = false;
+  const blocking = canBlock();
+
+  function readyWorkers(): number[] {
+    if (!tried && THREADS > 1) {
+      tried = true;
+      pool = startPool(kernel!, THREADS - 1);
+    }
+    if (pool === undefined || pool.dead) return [];
+    const out: number[] = [];
+    for (let i = 0; i < pool.size; i++) if (Atomics.load(pool.ctl, WORKER + SLOT * i) === 1) out.push(i);
+    return out;
+  }
+
+  function waitFor(p: Pool): void {
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    let spins = 0;
+    for (;;) {
+      const left = Atomics.load(p.ctl, PENDING);
+      if (left === 0) return;
+      if (Date.now() > deadline) {
+        p.dead = true;
+        throw new Error(
+          `parallel GEMM (wasm, @pir/runtime): ${left} worker thread(s) did not finish within ${WORKER_TIMEOUT_MS / 1000} s; workers turned off (initBackend({ threads: 1 }) avoids them)`,
+        );
+      }
+      if (blocking && ++spins > 2000) Atomics.wait(p.ctl, PENDING, left, 50);
+    }
+  }
+
+  return {
+    threads: () => 1 + readyWorkers().length,
+    gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
+      CALLS++;
+      const panels = (n + 7) >> 3;
+      const packOff = pack.ensure(k * panels * 8 * 4);
+      const workers = panels >= 2 ? readyWorkers() : [];
+      const used = Math.min(workers.length, panels - 1);
+      if (used === 0 || pool === undefined) {
+        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, panels);
+        return;
+      }
+      const p = pool;
+      const ctl = p.ctl;
+      const share = panels / (used + 1);
+      const args = [a, ras, cas, b, rbs, cbs, c, m, k, n, packOff];
+      for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i]!;
+      for (let w = 0; w < used; w++) {
+        const s = WORKER + SLOT * workers[w]!;
+        ctl[s + 1] = Math.round(share * (w + 1));
+        ctl[s + 2] = Math.round(share * (w + 2));
+      }
+      Atomics.store(ctl, ERROR, 0);
+      Atomics.store(ctl, PENDING, used);
+      const gen = (Atomics.load(ctl, GEN) + 1) | 0;
+      for (let w = 0; w < used; w++) Atomics.store(ctl, WORKER + SLOT * workers[w]! + 3, gen);
+      Atomics.store(ctl, GEN, gen);
+      Atomics.notify(ctl, GEN);
+      let mine: unknown;
+      try {
+        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, Math.round(share));
+      } catch (e) {
+        mine = e;
+      }
+      waitFor(p); // even when our share threw: the workers are still writing into the heap
+      if (Atomics.load(ctl, ERROR) !== 0) {
+        p.dead = true;
+        if (mine === undefined) {
+          throw new Error(
+            'parallel GEMM (wasm, @pir/runtime): a worker thread failed (out-of-bounds heap access?); workers turned off',
+          );
+        }
+      }
+      if (mine !== undefined) throw mine;
+    },
+  };
+}
+
+/** The parallel kernel on `backend`'s heap, or `undefined` when the kernel module cannot run there. */
+export function parallelGemmFor(backend: WasmBackend): ParallelGemm | undefined {
+  let g = bound.get(backend.wasm);
+  if (g === undefined) {
+    g = bind(backend);
+    bound.set(backend.wasm, g);
+  }
+  return g ?? undefined;
+}
