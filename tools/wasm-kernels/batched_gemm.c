@@ -90,61 +90,99 @@ static inline void store_row(float *c, v128_t lo, v128_t hi, int w) {
   if (w > 2) c[2] = wasm_f32x4_extract_lane(lo, 2);
 }
 
+/* One row of 8 results read back, only the first w (1..8) columns (the rest zero): a K block's partial sums. */
+static inline void load_row(const float *c, v128_t *lo, v128_t *hi, int w) {
+  if (w == 8) {
+    *lo = wasm_v128_load(c);
+    *hi = wasm_v128_load(c + 4);
+    return;
+  }
+  const float x0 = c[0], x1 = w > 1 ? c[1] : 0.0f, x2 = w > 2 ? c[2] : 0.0f, x3 = w > 3 ? c[3] : 0.0f;
+  const float x4 = w > 4 ? c[4] : 0.0f, x5 = w > 5 ? c[5] : 0.0f, x6 = w > 6 ? c[6] : 0.0f;
+  *lo = wasm_f32x4_make(x0, x1, x2, x3);
+  *hi = wasm_f32x4_make(x4, x5, x6, 0.0f);
+}
+
+/*
+ * Cache blocking: K in blocks of KC (a panel's slice, KC × 8 floats = 8 KiB, stays in L1 while MC rows pass
+ * it), rows in blocks of MC (the MC × KC block of A, 128 KiB, stays in L2 while every panel of the range
+ * passes it). Without it each panel streams all of A from memory: two threads then share the memory
+ * bandwidth and run at half speed when K is large. Later K blocks add to C, continuing each element's sum in
+ * the same order, so results are bitwise those of one unblocked pass.
+ */
+#define KC 256
+#define MC 128
+
 /* C[:, 8·p0 … 8·p1 − 1] from panels [p0, p1) of the packed B, all M rows. */
 static void compute(const float *a, int ras, int cas, const float *pack, float *c, int m, int k, int n, int p0,
                     int p1) {
-  for (int p = p0; p < p1; p++) {
-    const int j0 = p << 3;
-    const int w = n - j0 < 8 ? n - j0 : 8;
-    const float *pb0 = pack + p * k * 8;
-    int i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const float *a0 = a + i * ras;
-      const float *a1 = a0 + ras;
-      const float *a2 = a1 + ras;
-      const float *a3 = a2 + ras;
-      const float *pb = pb0;
-      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-      v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      int ak = 0;
-      for (int kk = 0; kk < k; kk++) {
-        const v128_t b0 = wasm_v128_load(pb);
-        const v128_t b1 = wasm_v128_load(pb + 4);
-        pb += 8;
-        v128_t x = wasm_f32x4_splat(a0[ak]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-        x = wasm_f32x4_splat(a1[ak]);
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-        x = wasm_f32x4_splat(a2[ak]);
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-        x = wasm_f32x4_splat(a3[ak]);
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
-        ak += cas;
-      }
-      float *cr = c + i * n + j0;
-      store_row(cr, c00, c01, w);
-      store_row(cr + n, c10, c11, w);
-      store_row(cr + 2 * n, c20, c21, w);
-      store_row(cr + 3 * n, c30, c31, w);
-    }
-    for (; i < m; i++) {
-      const float *a0 = a + i * ras;
-      const float *pb = pb0;
-      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00;
-      int ak = 0;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kl = k - k0 < KC ? k - k0 : KC;
+    const int acc = k0 > 0;
+    for (int i0 = 0; i0 < m; i0 += MC) {
+      const int i1 = m - i0 < MC ? m : i0 + MC;
+      for (int p = p0; p < p1; p++) {
+        const int j0 = p << 3;
+        const int w = n - j0 < 8 ? n - j0 : 8;
+        const float *pb0 = pack + p * k * 8 + k0 * 8;
+        int i = i0;
+        for (; i + 4 <= i1; i += 4) {
+          const float *a0 = a + i * ras + k0 * cas;
+          const float *a1 = a0 + ras;
+          const float *a2 = a1 + ras;
+          const float *a3 = a2 + ras;
+          const float *pb = pb0;
+          float *cr = c + i * n + j0;
+          v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+          v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+          if (acc) {
+            load_row(cr, &c00, &c01, w);
+            load_row(cr + n, &c10, &c11, w);
+            load_row(cr + 2 * n, &c20, &c21, w);
+            load_row(cr + 3 * n, &c30, &c31, w);
+          }
+          int ak = 0;
+          for (int kk = 0; kk < kl; kk++) {
+            const v128_t b0 = wasm_v128_load(pb);
+            const v128_t b1 = wasm_v128_load(pb + 4);
+            pb += 8;
+            v128_t x = wasm_f32x4_splat(a0[ak]);
+            c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
+            c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+            x = wasm_f32x4_splat(a1[ak]);
+            c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
+            c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+            x = wasm_f32x4_splat(a2[ak]);
+            c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
+            c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
+            x = wasm_f32x4_splat(a3[ak]);
+            c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
+            c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+            ak += cas;
+          }
+          store_row(cr, c00, c01, w);
+          store_row(cr + n, c10, c11, w);
+          store_row(cr + 2 * n, c20, c21, w);
+          store_row(cr + 3 * n, c30, c31, w);
+        }
+        for (; i < i1; i++) {
+          const float *a0 = a + i * ras + k0 * cas;
+          const float *pb = pb0;
+          float *cr = c + i * n + j0;
+          v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00;
+          if (acc) load_row(cr, &c00, &c01, w);
+          int ak = 0;
 #pragma clang loop unroll(disable)
-      for (int kk = 0; kk < k; kk++) {
-        const v128_t x = wasm_f32x4_splat(a0[ak]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, wasm_v128_load(pb)));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, wasm_v128_load(pb + 4)));
-        pb += 8;
-        ak += cas;
+          for (int kk = 0; kk < kl; kk++) {
+            const v128_t x = wasm_f32x4_splat(a0[ak]);
+            c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, wasm_v128_load(pb)));
+            c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, wasm_v128_load(pb + 4)));
+            pb += 8;
+            ak += cas;
+          }
+          store_row(cr, c00, c01, w);
+        }
       }
-      store_row(c + i * n + j0, c00, c01, w);
     }
   }
 }

@@ -88,6 +88,7 @@ const SHAPES: { name: string; a: number[]; b: number[] }[] = [
   { name: 'rank 4 × rank 3 broadcast', a: [2, 3, 6, 5], b: [3, 5, 4] },
   { name: 'rank 4 × rank 2', a: [2, 3, 6, 5], b: [5, 4] },
   { name: 'larger (XNNPACK tiles)', a: [2, 37, 70], b: [2, 70, 33] },
+  { name: 'past the cache blocks (M > 128, K > 256)', a: [150, 300], b: [300, 21] },
 ];
 
 function transposed(shape: number[], t: boolean): number[] {

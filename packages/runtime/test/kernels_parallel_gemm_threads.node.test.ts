@@ -1,8 +1,8 @@
 /**
  * The parallel GEMM (`parallel_gemm.ts`) on the threaded wasm backend, in a child process (the backend
  * initialises once per process): its worker starts and takes part; every 2-D product and its gradients match
- * `cpu` across the edges of the 4 × 8 blocking and the panel split (M mod 4, N mod 8, one panel, odd panel
- * counts, transposed operands, a batch folded into rows); its output is bitwise the single-threaded kernel's;
+ * `cpu` across the edges of the 4 × 8 blocking, the cache blocks and the panel split (M mod 4, N mod 8, one panel,
+ * odd panel counts, M > 128 and K > 256 with remainders, transposed operands, a batch folded into rows); its output is bitwise the single-threaded kernel's;
  * a worker that fails makes that call throw and leaves the kernel single-threaded and still correct; and a
  * process that used it exits by itself (the sleeping worker does not keep it alive).
  */
@@ -26,6 +26,8 @@ const CASES: [number[], number[], boolean, boolean][] = [
   [[40, 70], [40, 44], true, false], // A stored transposed
   [[31, 45], [24, 31], true, true],
   [[3, 21, 35], [35, 57], false, false], // batch folded into rows
+  [[150, 300], [300, 45], false, false], // past the cache blocks: M > 128 (22 left), K > 256 (44 left)
+  [[300, 150], [45, 300], true, true],
 ];
 
 const SETUP = `
