@@ -14,12 +14,14 @@ import { seededValues as data, expectAllClose, expectNoLeak } from '@pir/test-ut
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/index.js';
+import { _setParallelGemmMin } from '../src/kernels/batch_mat_mul.js';
 import {
   _setWinogradChunkBytes,
   _winogradCachedFilters,
   setWinogradConv,
   winogradPlan,
 } from '../src/kernels/conv_winograd.js';
+import { _parallelGemmCalls } from '../src/kernels/parallel_gemm.js';
 import fx from './fixtures/winograd-conv.json';
 import { caseLabel, decodeWinogradCases, type WinogradCase } from './winograd_fixture.js';
 
@@ -206,6 +208,26 @@ describe('wasm Conv2D / FusedConv2D: Winograd F(4×4, 3×3)', () => {
           disposeSpec(s);
         }
       });
+    }
+  });
+
+  it('matches PyTorch with its 36 GEMMs on the parallel kernel (every size admitted)', async () => {
+    const prev = _setParallelGemmMin({ rows: 1, flops: 0 });
+    try {
+      for (const c of CASES) {
+        const s = specOf(c);
+        try {
+          const before = _parallelGemmCalls();
+          const y = conv(s);
+          await expectAllClose(y, c.y.values, tol(c), `fused.conv2d ${c.name} (parallel GEMM)`);
+          y.dispose();
+          expect(_parallelGemmCalls() - before, c.name).toBeGreaterThanOrEqual(36);
+        } finally {
+          disposeSpec(s);
+        }
+      }
+    } finally {
+      _setParallelGemmMin(prev);
     }
   });
 

@@ -81,6 +81,25 @@ export function gemm(
 }
 
 /**
+ * `out[M, N] = a[M, K] · b[K, N]` for weights `b` that have both a heap byte offset and a registered C++ id:
+ * the parallel kernel when the product is large enough for it, else XNNPACK on the id (packed copy cached).
+ */
+export function gemmWeights(
+  backend: WasmBackend,
+  aOff: number,
+  bOff: number,
+  bId: number,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const par = parallelFor(backend, m, k, n);
+  if (par !== undefined) par.gemm(aOff, k, 1, bOff, n, 1, outOff, m, k, n);
+  else gemm(backend, aOff, bId, outOff, m, k, n);
+}
+
+/**
  * `out[M, N] = a[M, K] · b[K, N]` through XNNPACK, all three given by heap byte offsets (aliased, no copy;
  * `b` is released after the call, so no operator stays cached on it).
  */

@@ -40,7 +40,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { gemm } from './batch_mat_mul.js';
+import { gemmWeights } from './batch_mat_mul.js';
 import { heapInstance, heapScratch } from './heap_module.js';
 import { repairConfig, type StockLookup } from './repair_config.js';
 import { asWasmBackend, dataOf, makeAlias, releaseAlias, type WasmBackend } from './wasm_internals.js';
@@ -302,7 +302,16 @@ function runWinograd(
       const ldm = padded(rows * cout);
       b.k.wino_input(xOff, h, w, cin, padT, padL, th, tw, t0, t1, v, ldv, zeros, scr);
       for (let i = 0; i < 36; i++) {
-        gemm(backend, v + i * ldv * 4, u.ids[i]!, m + i * ldm * 4, rows, cin, cout);
+        gemmWeights(
+          backend,
+          v + i * ldv * 4,
+          u.base + i * cin * cout * 4,
+          u.ids[i]!,
+          m + i * ldm * 4,
+          rows,
+          cin,
+          cout,
+        );
       }
       b.k.wino_output(m, ldm, cout, th, tw, ho, wo, t0, t1, biasOff, act, yOff, scr);
     }
