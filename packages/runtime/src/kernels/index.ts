@@ -4,7 +4,7 @@
  *
  * | kernel            | stock wasm                         | repair                                        |
  * |-------------------|------------------------------------|-----------------------------------------------|
- * | `BatchMatMul`     | scalar loop with transposes/batch  | XNNPACK GEMM; small batched slices (attention) on a SIMD kernel (`batch_mat_mul.ts`, `batched_gemm.ts`) |
+ * | `BatchMatMul`     | scalar loop with transposes/batch  | ≥ 64 rows: SIMD GEMM split over threads (`parallel_gemm.ts`); smaller: XNNPACK GEMM; small batched slices (attention) on the SIMD kernel (`batch_mat_mul.ts`, `batched_gemm.ts`) |
  * | `UnsortedSegmentSum` | missing (no gradient of `gather`) | JS over the wasm heap                       |
  * | `Conv2DBackpropFilter` | missing                          | im2col (JS) + XNNPACK GEMM                    |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing | JS loops over the wasm heap                 |
