@@ -8,8 +8,9 @@
  * C(i, j) = c[i * n + j]           (row-major, written, not accumulated)
  * pack: scratch of K * ceil(N / 8) * 8 floats (B is copied into 8-column panels, zero-padded).
  *
- * gemm_panels(…, pack, p0, p1) does the same for the columns of panels [p0, p1) only: the parallel GEMM runs
- * one panel range per thread on the shared heap (parallel_gemm.ts).
+ * gemm_panels(…, pack, p0, p1, np) does the same for the columns of panels [p0, p1) only, np panels at a time
+ * (pack: K * np * 8 floats): the parallel GEMM runs one panel range per thread on the shared heap, each thread
+ * with its own pack area (parallel_gemm.ts).
  *
  * Build: ./build.sh (clang-14 + wasm-ld-14) → batched_gemm_wasm.ts in packages/runtime/src/kernels/.
  */
@@ -17,11 +18,11 @@
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* Copy panels [p0, p1) of B (columns 8·p0 … 8·p1 − 1) into pack + p·K·8 (panel p at its own place). */
+/* Copy panels [p0, p1) of B (columns 8·p0 … 8·p1 − 1) into pack: panel p at pack + (p − p0)·K·8. */
 static void pack_b(const float *b, int rbs, int cbs, int k, int n, float *pack, int p0, int p1) {
   for (int p = p0; p < p1; p++) {
     const int j0 = p << 3;
-    float *dst = pack + p * k * 8;
+    float *dst = pack + (p - p0) * k * 8;
     if (cbs == 1 && j0 + 8 <= n) {
       const float *src = b + j0;
       for (int kk = 0; kk < k; kk++) {
@@ -113,7 +114,7 @@ static inline void load_row(const float *c, v128_t *lo, v128_t *hi, int w) {
 #define KC 256
 #define MC 128
 
-/* C[:, 8·p0 … 8·p1 − 1] from panels [p0, p1) of the packed B, all M rows. */
+/* C[:, 8·p0 … 8·p1 − 1] from panels [p0, p1) of the packed B (panel p at pack + (p − p0)·K·8), all M rows. */
 static void compute(const float *a, int ras, int cas, const float *pack, float *c, int m, int k, int n, int p0,
                     int p1) {
   for (int k0 = 0; k0 < k; k0 += KC) {
@@ -124,7 +125,7 @@ static void compute(const float *a, int ras, int cas, const float *pack, float *
       for (int p = p0; p < p1; p++) {
         const int j0 = p << 3;
         const int w = n - j0 < 8 ? n - j0 : 8;
-        const float *pb0 = pack + p * k * 8 + k0 * 8;
+        const float *pb0 = pack + (p - p0) * k * 8 + k0 * 8;
         int i = i0;
         for (; i + 4 <= i1; i += 4) {
           const float *a0 = a + i * ras + k0 * cas;
@@ -196,13 +197,17 @@ void gemm(const float *a, int ras, int cas, const float *b, int rbs, int cbs, fl
 }
 
 /*
- * The columns of panels [p0, p1) only: packs those panels of B into their places in `pack` (sized for all
- * ceil(N / 8) panels) and computes C[:, 8·p0 … min(8·p1, N) − 1]. Calls on disjoint panel ranges touch
- * disjoint bytes of `pack` and `c`, so threads sharing the memory can each run one (the parallel GEMM).
+ * The columns of panels [p0, p1) only, `np` panels at a time: packs them into `pack` (this caller's own
+ * K · np · 8 floats) and computes C[:, 8·p0 … min(8·p1, N) − 1]. Calls on disjoint panel ranges with their
+ * own pack areas write disjoint bytes, so threads sharing the memory can each run one (the parallel GEMM);
+ * `np` bounds the scratch whatever the size of B.
  */
 EXPORT("gemm_panels")
 void gemm_panels(const float *a, int ras, int cas, const float *b, int rbs, int cbs, float *c, int m, int k,
-                 int n, float *pack, int p0, int p1) {
-  pack_b(b, rbs, cbs, k, n, pack, p0, p1);
-  compute(a, ras, cas, pack, c, m, k, n, p0, p1);
+                 int n, float *pack, int p0, int p1, int np) {
+  for (int q0 = p0; q0 < p1; q0 += np) {
+    const int q1 = p1 - q0 < np ? p1 : q0 + np;
+    pack_b(b, rbs, cbs, k, n, pack, q0, q1);
+    compute(a, ras, cas, pack, c, m, k, n, q0, q1);
+  }
 }

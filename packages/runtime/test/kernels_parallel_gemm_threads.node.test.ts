@@ -2,7 +2,7 @@
  * The parallel GEMM (`parallel_gemm.ts`) on the threaded wasm backend, in a child process (the backend
  * initialises once per process): its worker starts and takes part; every 2-D product and its gradients match
  * `cpu` across the edges of the 4 × 8 blocking, the cache blocks and the panel split (M mod 4, N mod 8, one panel,
- * odd panel counts, M > 128 and K > 256 with remainders, transposed operands, a batch folded into rows); its output is bitwise the single-threaded kernel's;
+ * odd panel counts, M > 128 and K > 256 with remainders, transposed operands, a batch folded into rows); its output is bitwise the single-threaded kernel's, and the same when B is packed one panel at a time;
  * a worker that fails makes that call throw and leaves the kernel single-threaded and still correct; and a
  * process that used it exits by itself (the sleeping worker does not keep it alive).
  */
@@ -36,7 +36,7 @@ const SETUP = `
   const { setupWasm } = await import('./packages/runtime/src/wasm/setup.ts');
   const { repairWasmKernels } = await import('./packages/runtime/src/kernels/index.ts');
   const { _setParallelGemmMin } = await import('./packages/runtime/src/kernels/batch_mat_mul.ts');
-  const { parallelGemmFor, setParallelGemmThreads } = await import('./packages/runtime/src/kernels/parallel_gemm.ts');
+  const { parallelGemmFor, setParallelGemmThreads, _setParallelGemmPackBytes } = await import('./packages/runtime/src/kernels/parallel_gemm.ts');
   const state = await setupWasm({ threads: 2, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');
   repairWasmKernels();
@@ -66,6 +66,16 @@ const CHILD = `
     results.push([y, ...g].map((t) => Array.from(t.dataSync())));
     tf.dispose([a, b, y, w, ...g]);
   }
+  // the same products packing one panel at a time (bounded scratch): bitwise the same values
+  const prevPack = _setParallelGemmPackBytes(1);
+  let packedAlike = true;
+  for (const [i, [as, bs, ta, tb]] of cases.entries()) {
+    const y = tf.tidy(() => tf.matMul(tf.tensor(seededValues(as.reduce((x, y) => x * y), 1), as), tf.tensor(seededValues(bs.reduce((x, y) => x * y), 2), bs), ta, tb));
+    const v = y.dataSync();
+    for (let j = 0; j < v.length; j++) if (Object.is(v[j], results[i][0][j]) === false) packedAlike = false;
+    y.dispose();
+  }
+  _setParallelGemmPackBytes(prevPack);
   // bitwise: both threads vs the one-thread kernel on the same heap operands
   const m = 203, k = 301, n = 157;
   const heap = backend.wasm;
@@ -86,7 +96,7 @@ const CHILD = `
   }
   const threadsAfter = par.threads();
   const again = tf.tidy(() => Array.from(tf.matMul(tf.tensor(seededValues(67 * 33, 1), [67, 33]), tf.tensor(seededValues(33 * 29, 2), [33, 29])).dataSync()));
-  process.stdout.write(JSON.stringify({ state, threads, results, bitwise, failure, threadsAfter, again }) + '\\n', () => process.exit(0));
+  process.stdout.write(JSON.stringify({ state, threads, results, packedAlike, bitwise, failure, threadsAfter, again }) + '\\n', () => process.exit(0));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -108,6 +118,7 @@ type ChildResult = {
   state: { simd: boolean; threads: number };
   threads: number;
   results: number[][][];
+  packedAlike: boolean;
   bitwise: boolean;
   failure: string;
   threadsAfter: number;
@@ -122,6 +133,7 @@ describe('parallel GEMM on the threaded wasm backend (child process)', () => {
       expect(child.state).toEqual({ simd: true, threads: 2 });
       expect(child.threads).toBe(2);
       expect(child.bitwise).toBe(true);
+      expect(child.packedAlike).toBe(true);
       expect(child.failure).toMatch(/worker thread failed|out of bounds/i);
       expect(child.threadsAfter).toBe(1);
       const previous = tf.getBackend();

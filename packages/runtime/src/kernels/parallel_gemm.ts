@@ -8,7 +8,8 @@
  * L1 while every row of A streams past it), runs the same product at ~50 GFLOP/s on one thread. This module
  * runs it on every thread the backend was given: the calling thread takes the first range of panels, worker
  * threads (the same wasm module instantiated on the same shared memory) take the others, and each packs only
- * its own panels of B — no barrier, no copy, bytes written by one thread are never touched by another. Every
+ * its own panels of B, a bounded number at a time into its own area — no barrier, no copy, bytes written by
+ * one thread are never touched by another. Every
  * output element is computed by the same code whatever the thread count, so results do not depend on it.
  *
  * Threads: `threads − 1` workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are
@@ -23,7 +24,7 @@ import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
 import { type HeapKernel, type HeapModuleSource, heapKernel, heapScratch } from './heap_module.js';
 import type { WasmBackend } from './wasm_internals.js';
 
-/** `gemm_panels(a, ras, cas, b, rbs, cbs, c, m, k, n, pack, p0, p1)`; pointers are heap byte offsets. */
+/** `gemm_panels(a, ras, cas, b, rbs, cbs, c, m, k, n, pack, p0, p1, np)`; pointers are heap byte offsets. */
 type PanelsExport = (
   a: number,
   ras: number,
@@ -38,6 +39,7 @@ type PanelsExport = (
   pack: number,
   p0: number,
   p1: number,
+  np: number,
 ) => void;
 
 /** The parallel kernel bound to one Emscripten module. */
@@ -64,8 +66,9 @@ export interface ParallelGemm {
 
 const SOURCE: HeapModuleSource = { name: 'batched_gemm', plain: PLAIN_WASM, shared: SHARED_WASM };
 
-// Control block (Int32 slots of a SharedArrayBuffer): generation, pending workers, error flag, the call's 11
-// arguments, then per worker: ready flag, p0, p1, and the generation its range is for. A worker acts on a
+// Control block (Int32 slots of a SharedArrayBuffer): generation, pending workers, error flag, the call's 10
+// shared arguments and the panels packed at a time, then per worker: ready flag, p0, p1, the generation its
+// range is for, and its own pack area. A worker acts on a
 // generation only when its slot names it: main stores arguments and ranges, then the slot's generation
 // (atomic), then bumps GEN — a worker that sees the generation sees the arguments written before it.
 const GEN = 0;
@@ -73,7 +76,7 @@ const PENDING = 1;
 const ERROR = 2;
 const ARGS = 3;
 const WORKER = 16;
-const SLOT = 4;
+const SLOT = 5;
 
 /**
  * The worker's whole program (runs as a classic script: Node `eval` worker or browser Blob worker). It
@@ -97,7 +100,7 @@ function start(d) {
     try {
       const a = ${ARGS};
       f(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8],
-        ctl[a + 9], ctl[a + 10], p0, p1);
+        ctl[a + 9], ctl[s + 4], p0, p1, ctl[a + 10]);
     } catch (e) {
       Atomics.store(ctl, ${ERROR}, 1);
     }
@@ -110,6 +113,19 @@ if (typeof self === "undefined" || typeof self.postMessage !== "function" || typ
   self.onmessage = (e) => start(e.data);
 }
 `;
+
+/**
+ * Bytes of packed B per thread at a time (panels are packed and used this many at a time): bounded scratch,
+ * whatever the size of B — the paper-size model trains with the 4 GiB wasm heap nearly full.
+ */
+let PACK_BYTES = 2 * 1024 * 1024;
+
+/** Test hook: set the bytes of packed B per thread at a time (1 → one panel at a time); returns the previous. */
+export function _setParallelGemmPackBytes(bytes: number): number {
+  const prev = PACK_BYTES;
+  PACK_BYTES = bytes;
+  return prev;
+}
 
 /** How long the calling thread waits for workers after its own share before giving up on them. */
 const WORKER_TIMEOUT_MS = 120_000;
@@ -247,22 +263,26 @@ function bind(backend: WasmBackend): ParallelGemm | null {
     gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
       CALLS++;
       const panels = (n + 7) >> 3;
-      const packOff = pack.ensure(k * panels * 8 * 4);
       const workers = panels >= 2 ? readyWorkers() : [];
       const used = Math.min(workers.length, panels - 1);
+      const share = panels / (used + 1);
+      // panels packed at a time per thread, and each thread's pack area
+      const np = Math.max(1, Math.min(Math.ceil(share), Math.floor(PACK_BYTES / (k * 32))));
+      const area = k * np * 32;
+      const packOff = pack.ensure(area * (used + 1));
       if (used === 0 || pool === undefined) {
-        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, panels);
+        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, panels, np);
         return;
       }
       const p = pool;
       const ctl = p.ctl;
-      const share = panels / (used + 1);
-      const args = [a, ras, cas, b, rbs, cbs, c, m, k, n, packOff];
+      const args = [a, ras, cas, b, rbs, cbs, c, m, k, n, np];
       for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i]!;
       for (let w = 0; w < used; w++) {
         const s = WORKER + SLOT * workers[w]!;
         ctl[s + 1] = Math.round(share * (w + 1));
         ctl[s + 2] = Math.round(share * (w + 2));
+        ctl[s + 4] = packOff + area * (w + 1);
       }
       Atomics.store(ctl, ERROR, 0);
       Atomics.store(ctl, PENDING, used);
@@ -272,7 +292,7 @@ function bind(backend: WasmBackend): ParallelGemm | null {
       Atomics.notify(ctl, GEN);
       let mine: unknown;
       try {
-        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, Math.round(share));
+        run(a, ras, cas, b, rbs, cbs, c, m, k, n, packOff, 0, Math.round(share), np);
       } catch (e) {
         mine = e;
       }
