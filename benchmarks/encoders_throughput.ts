@@ -11,10 +11,11 @@
  * 2 threads unless `--threads N`. PyTorch: `torch.set_num_threads(n)` with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS
  * = n, n = 1 and 2. Then one `tf.profile` of each wasm model: where the time goes, per kernel.
  *
- * `--no-winograd` turns off the runtime's Winograd 3 × 3 convolutions (`initBackend({ winograd: false })`);
+ * `--no-winograd` turns off the runtime's Winograd 3 × 3 convolutions (`initBackend({ winograd: false })`),
+ * `--no-parallel-gemm` its parallel GEMM (`initBackend({ parallelGemm: false })`: XNNPACK for every GEMM);
  * `--models a,b` runs a subset (vit_b32, resnet50, clip_text).
  *
- * Run: npx tsx benchmarks/encoders_throughput.ts [--reps R] [--threads N] [--no-profile] [--no-winograd] [--models …]
+ * Run: npx tsx benchmarks/encoders_throughput.ts [--reps R] [--threads N] [--no-profile] [--no-winograd] [--no-parallel-gemm] [--models …]
  * (writes results/encoders-throughput.json). Needs `@pir/runtime`'s dist to be current (`npm run build`).
  */
 import os from 'node:os';
@@ -42,6 +43,7 @@ const REPS = arg('--reps', 3);
 const THREADS = arg('--threads', 2);
 const PROFILE = !args.includes('--no-profile');
 const WINOGRAD = !args.includes('--no-winograd');
+const PARALLEL_GEMM = !args.includes('--no-parallel-gemm');
 const MODELS = (() => {
   const i = args.indexOf('--models');
   return i >= 0 ? String(args[i + 1]).split(',') : ['vit_b32', 'resnet50', 'clip_text'];
@@ -114,7 +116,12 @@ async function profile(m: Model): Promise<{ kernel: string; ms: number; calls: n
 
 async function main(): Promise<void> {
   const { load0, quiet } = quietStart();
-  const info = await initBackend({ backend: 'wasm', threads: THREADS, winograd: WINOGRAD });
+  const info = await initBackend({
+    backend: 'wasm',
+    threads: THREADS,
+    winograd: WINOGRAD,
+    parallelGemm: PARALLEL_GEMM,
+  });
   console.error(`wasm: ${JSON.stringify(info)}`);
   const wasm: Record<string, Timing> = {};
   const profiles: Record<string, { kernel: string; ms: number; calls: number }[]> = {};
@@ -187,6 +194,7 @@ async function main(): Promise<void> {
       threads: info.threads,
       simd: info.simd,
       winograd: WINOGRAD,
+      parallelGemm: PARALLEL_GEMM,
       repairedKernels: info.repairedKernels,
       results: wasm,
       profiles,

@@ -6,6 +6,7 @@
  * backend; both SIMD with the same thread count. Each engine and model runs in a fresh page.
  *
  *   npm run build && npx tsx benchmarks/ort_web.ts [--threads 2] [--reps 3] [--force]
+ *     [--models clip_text,…] [--tfjs-only] [--no-parallel-gemm]   (partial / A/B runs: printed, not recorded)
  *
  * Refuses to start on a busy machine (load ≥ 0.5) unless --force. Writes `results/ort-web.json`.
  */
@@ -22,6 +23,11 @@ const arg = (name: string, dflt: number) => {
 const { load0, quiet } = quietStart();
 const threads = arg('threads', 2);
 const reps = arg('reps', 3);
+const parallelGemm = !process.argv.includes('--no-parallel-gemm');
+const only = process.argv.includes('--models')
+  ? String(process.argv[process.argv.indexOf('--models') + 1]).split(',')
+  : ['vit_b32', 'resnet50', 'clip_text'];
+const engines = process.argv.includes('--tfjs-only') ? (['tfjs'] as const) : (['ort', 'tfjs'] as const);
 const here = import.meta.dirname;
 const served = await buildAndServe(resolve(here, 'browser/ort'));
 try {
@@ -35,14 +41,15 @@ try {
   const browser = await launchChromium();
   const rows: Record<string, unknown>[] = [];
   for (const model of ['vit_b32', 'resnet50', 'clip_text'] as const) {
+    if (!only.includes(model)) continue;
     const row: Record<string, unknown> = { model, batch: model === 'clip_text' ? 32 : 8 };
-    for (const engine of ['ort', 'tfjs'] as const) {
+    for (const engine of engines) {
       const page = await browser.newPage();
       page.on('pageerror', (e) => console.error('page error:', e.message));
       page.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}:`, m.text());
       });
-      await page.goto(`${served.url}?threads=${threads}`);
+      await page.goto(`${served.url}?threads=${threads}${parallelGemm ? '' : '&parallelGemm=0'}`);
       await page.waitForFunction(() => 'bench' in window);
       if (!(await page.evaluate(() => crossOriginIsolated)))
         throw new Error('the page is not cross-origin isolated');
@@ -54,22 +61,28 @@ try {
       console.log(`${model} ${engine}: median ${r.medianMs.toFixed(0)} ms, min ${r.minMs.toFixed(0)} ms`);
       await page.close();
     }
-    const o = row.ort as { medianMs: number };
+    const o = row.ort as { medianMs: number } | undefined;
     const t = row.tfjs as { medianMs: number };
-    row.tfjsOverOrt = t.medianMs / o.medianMs;
-    console.log(`${model}: @pir/* time ÷ onnxruntime-web time = ${(t.medianMs / o.medianMs).toFixed(2)}`);
+    if (o !== undefined) {
+      row.tfjsOverOrt = t.medianMs / o.medianMs;
+      console.log(`${model}: @pir/* time ÷ onnxruntime-web time = ${(t.medianMs / o.medianMs).toFixed(2)}`);
+    }
     rows.push(row);
   }
-  writeResult('ort-web', {
-    quiet,
-    loadBefore: load0,
-    loadAfter: os.loadavg()[0],
-    threads,
-    reps,
-    chromium: browser.version(),
-    onnxruntimeWeb: '1.30.0 (wasm execution provider, SIMD, threads)',
-    rows,
-  });
+  // a partial or A/B run is printed, not recorded over the full comparison
+  const record = engines.length === 2 && only.length === 3 && parallelGemm;
+  if (record) {
+    writeResult('ort-web', {
+      quiet,
+      loadBefore: load0,
+      loadAfter: os.loadavg()[0],
+      threads,
+      reps,
+      chromium: browser.version(),
+      onnxruntimeWeb: '1.30.0 (wasm execution provider, SIMD, threads)',
+      rows,
+    });
+  }
   await browser.close();
 } finally {
   await served.close();

@@ -9,6 +9,7 @@
  * the paper size's rate the time of one RSITMD epoch (17,175 captions) follows.
  *
  *   npx tsx benchmarks/pir_training.ts [--sizes tiny,base,paper] [--reps 3] [--threads 1,2] [--out name] [--force]
+ *     [--no-parallel-gemm]   (every GEMM on XNNPACK: `initBackend({ parallelGemm: false })`)
  *
  * Needs the packages built (`npm run build`) and a quiet machine: refused at load average ≥ 0.5 unless `--force`.
  */
@@ -57,6 +58,8 @@ async function child(): Promise<void> {
     threads: Number(arg('threads', '1')),
     // the low-memory mode (pir train --gradient-checkpointing): no packed copy of every weight matrix
     ...(ckpt ? { cachePackedWeights: false } : {}),
+    // --no-parallel-gemm: every GEMM on XNNPACK (the runtime's parallel GEMM off), for A/B runs
+    ...(process.argv.includes('--no-parallel-gemm') ? { parallelGemm: false } : {}),
   });
   const model = createModel(`pir-itr-${size}` as 'pir-itr-tiny', { seed: 1 }) as unknown as PirItr;
   if (ckpt) model.setGradientCheckpointing(true);
@@ -155,6 +158,7 @@ function runChild(
       String(micro),
       '--ckpt',
       ckpt ? '1' : '0',
+      ...(process.argv.includes('--no-parallel-gemm') ? ['--no-parallel-gemm'] : []),
     ],
     { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
   );

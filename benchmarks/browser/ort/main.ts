@@ -25,6 +25,8 @@ type Engine = 'ort' | 'tfjs';
 type ModelName = 'vit_b32' | 'resnet50' | 'clip_text';
 
 const threads = Number(new URLSearchParams(location.search).get('threads') ?? '2');
+/** `?parallelGemm=0`: every GEMM on XNNPACK (`initBackend({ parallelGemm: false })`), for A/B runs. */
+const parallelGemm = new URLSearchParams(location.search).get('parallelGemm') !== '0';
 
 async function timed(run: () => Promise<void>, reps: number): Promise<{ medianMs: number; minMs: number }> {
   await run(); // warm-up
@@ -86,6 +88,7 @@ async function benchTfjs(model: ModelName, reps: number) {
   await initBackend({
     backend: 'wasm',
     threads,
+    parallelGemm,
     wasmPaths: {
       'tfjs-backend-wasm.wasm': wasmPlain,
       'tfjs-backend-wasm-simd.wasm': wasmSimd,

@@ -297,6 +297,17 @@ describe('wasm BatchMatMul repair, every GEMM on the parallel kernel (one thread
     } finally {
       _setParallelGemmMin(off);
     }
+    await initBackend({ backend: 'wasm', threads: 1, parallelGemm: false });
+    try {
+      const mid = _parallelGemmCalls();
+      tf.tidy(() => tf.matMul(tf.ones([70, 33]), tf.ones([33, 29])));
+      expect(_parallelGemmCalls()).toBe(mid); // initBackend({ parallelGemm: false }): XNNPACK
+    } finally {
+      await initBackend({ backend: 'wasm', threads: 1 });
+    }
+    const last = _parallelGemmCalls();
+    tf.tidy(() => tf.matMul(tf.ones([70, 33]), tf.ones([33, 29])));
+    expect(_parallelGemmCalls()).toBe(last + 1);
   });
 
   it('leaks no tensor (values and gradients, transposed operands)', async () => {

@@ -457,9 +457,21 @@ export function _setParallelGemmMin(min: { rows: number; flops: number }): { row
   return prev;
 }
 
+let PARALLEL_ON = true;
+
+/**
+ * Run large GEMMs on the parallel kernel (`true`, default) or keep XNNPACK for all (`false`; see
+ * `initBackend({ parallelGemm })`). @returns the previous setting
+ */
+export function setParallelGemm(on: boolean): boolean {
+  const prev = PARALLEL_ON;
+  PARALLEL_ON = on;
+  return prev;
+}
+
 /** The parallel kernel when `[M, K] × [K, N]` is large enough for it and it can run here, else `undefined`. */
 function parallelFor(backend: WasmBackend, m: number, k: number, n: number) {
-  if (m < PARALLEL_MIN.rows || 2 * m * k * n < PARALLEL_MIN.flops) return undefined;
+  if (!PARALLEL_ON || m < PARALLEL_MIN.rows || 2 * m * k * n < PARALLEL_MIN.flops) return undefined;
   return parallelGemmFor(backend);
 }
 

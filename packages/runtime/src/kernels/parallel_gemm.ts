@@ -2,24 +2,25 @@
  * The large GEMMs of the wasm backend on our own SIMD kernel, split by column panels over threads that share
  * tfjs-backend-wasm's heap.
  *
- * Why: XNNPACK's f32 GEMM in tfjs-backend-wasm 4.22 runs at ~27 GFLOP/s per thread on this project's machines
- * (`[2464, 512] × [512, 2048]`, the CLIP text tower's MLP at batch 32) and ~42 on two threads; the 4 × 8
- * register-blocked kernel of `batched_gemm.c`, which walks B one 8-column panel at a time (the panel stays in
- * L1 while every row of A streams past it), runs the same product at ~50 GFLOP/s on one thread. This module
- * runs it on every thread the backend was given: the calling thread takes the first range of panels, worker
- * threads (the same wasm module instantiated on the same shared memory) take the others, and each packs only
- * its own panels of B, a bounded number at a time into its own area — no barrier, no copy, bytes written by
- * one thread are never touched by another. Every
- * output element is computed by the same code whatever the thread count, so results do not depend on it.
+ * Why: XNNPACK's f32 GEMM in tfjs-backend-wasm 4.22 runs at ~27–37 GFLOP/s per thread on this project's machines
+ * (2-core AMD EPYC; `benchmarks/gemm_sizes.ts`); the 4 × 8 register-blocked, cache-blocked kernel of
+ * `batched_gemm.c` (a 256-deep slice of an 8-column panel of B stays in L1 while a 128-row block of A in L2 streams
+ * past it) runs the same products at ~45–47, near the ceiling of 128-bit wasm SIMD. This module runs it on
+ * every thread the backend was given: the calling thread takes the first range of panels, worker threads (the same
+ * wasm module instantiated on the same shared memory) take the others, and each packs only its own panels of B, a
+ * bounded number at a time into its own area — no barrier, no copy, bytes written by one thread are never touched by
+ * another. Every output element is computed by the same code whatever the thread count, so results do not depend on
+ * it.
  *
- * Threads: `threads − 1` workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are
- * started the first time a GEMM is large enough; until they report ready, GEMMs run on the calling thread
- * alone. They sleep in `Atomics.wait` between calls. The calling thread waits for them with `Atomics.wait`
- * where that is allowed (Node, a Web Worker) and by spinning on a browser's main thread. A worker that cannot
- * start (no shared memory, a CSP refusing Blob workers) leaves the kernel single-threaded; a worker whose
- * call throws makes that GEMM throw and turns the workers off. The single-threaded tfjs build (no shared
- * memory) runs the kernel on the calling thread.
+ * Threads: as many as the wasm backend's XNNPACK pool (`getThreadsCount()`), the caller included. The `threads − 1`
+ * workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are started the first time a GEMM
+ * is large enough; until they report ready, GEMMs run on the calling thread alone. They sleep in `Atomics.wait`
+ * between calls. The calling thread waits for them with `Atomics.wait` where that is allowed (Node, a Web Worker)
+ * and by spinning on a browser's main thread. A worker that cannot start (no shared memory, a CSP refusing Blob
+ * workers) leaves the kernel single-threaded; a worker whose call throws makes that GEMM throw and turns the workers
+ * off. The single-threaded tfjs build (no shared memory) runs the kernel on the calling thread.
  */
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
 import { type HeapKernel, type HeapModuleSource, heapKernel, heapScratch } from './heap_module.js';
 import type { WasmBackend } from './wasm_internals.js';
@@ -201,17 +202,28 @@ function canBlock(): boolean {
   return g.WorkerGlobalScope !== undefined && g.document === undefined;
 }
 
-let THREADS = 1;
+let THREADS: number | undefined;
 
 /**
- * Set how many threads the parallel GEMM uses (`initBackend` passes the wasm backend's thread count).
- * Workers already started stay; a larger count starts more on the next GEMM bound to a new heap.
- * @returns the previous count
+ * Override how many threads the parallel GEMM uses (`undefined`: the wasm backend's own thread count, what
+ * `setThreadsCount` / `initBackend({ threads })` gave XNNPACK). Read when a heap's workers start (its first
+ * large GEMM); workers already started stay.
+ * @returns the previous override
  */
-export function setParallelGemmThreads(threads: number): number {
+export function setParallelGemmThreads(threads: number | undefined): number | undefined {
   const prev = THREADS;
-  THREADS = Math.max(1, Math.floor(threads));
+  THREADS = threads === undefined ? undefined : Math.max(1, Math.floor(threads));
   return prev;
+}
+
+/** The thread count for a heap's workers: the override, else the backend's. */
+function threadCount(): number {
+  if (THREADS !== undefined) return THREADS;
+  try {
+    return Math.max(1, getThreadsCount());
+  } catch {
+    return 1;
+  }
 }
 
 const bound = new WeakMap<object, ParallelGemm | null>();
@@ -232,9 +244,10 @@ function bind(backend: WasmBackend): ParallelGemm | null {
   const blocking = canBlock();
 
   function readyWorkers(): number[] {
-    if (!tried && THREADS > 1) {
+    if (!tried) {
       tried = true;
-      pool = startPool(kernel!, THREADS - 1);
+      const threads = threadCount();
+      if (threads > 1) pool = startPool(kernel!, threads - 1);
     }
     if (pool === undefined || pool.dead) return [];
     const out: number[] = [];
