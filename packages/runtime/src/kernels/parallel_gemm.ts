@@ -15,10 +15,11 @@
  * Threads: as many as the wasm backend's XNNPACK pool (`getThreadsCount()`), the caller included. The `threads − 1`
  * workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are started the first time a GEMM
  * is large enough; until they report ready, GEMMs run on the calling thread alone. They sleep in `Atomics.wait`
- * between calls. The calling thread waits for them with `Atomics.wait` where that is allowed (Node, a Web Worker)
- * and by spinning on a browser's main thread. A worker that cannot start (no shared memory, a CSP refusing Blob
- * workers) leaves the kernel single-threaded; a worker whose call throws makes that GEMM throw and turns the workers
- * off. The single-threaded tfjs build (no shared memory) runs the kernel on the calling thread.
+ * between calls, and so does the calling thread while it waits for them (Node, a Web Worker). On a browser's main
+ * thread, which may not block, the kernel stays off when the backend has threads (XNNPACK runs every GEMM: see
+ * `bind`) and runs on the main thread alone when it has one. A worker that cannot start (no shared memory, a CSP
+ * refusing Blob workers) leaves the kernel single-threaded; a worker whose call throws makes that GEMM throw and
+ * turns the workers off. The single-threaded tfjs build (no shared memory) runs the kernel on the calling thread.
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
@@ -235,13 +236,18 @@ export function _parallelGemmCalls(): number {
 }
 
 function bind(backend: WasmBackend): ParallelGemm | null {
+  // A browser's main thread cannot block in Atomics.wait; measured there (Chromium 150, CLIP text tower, 2
+  // threads) the kernel and its spinning wait took 6.4 s where XNNPACK's own thread pool took 3.3 s (in a probe
+  // of back-to-back products the worker did not help at all; cause not found). So with threads there it stays
+  // off and XNNPACK runs every GEMM; single-threaded (a page that is not cross-origin isolated) it runs on the
+  // main thread, faster than XNNPACK there (4.2 vs 5.3 s).
+  if (!canBlock() && threadCount() > 1) return null;
   const kernel = heapKernel(backend, SOURCE);
   if (kernel === undefined) return null;
   const run = kernel.instance.exports.gemm_panels as PanelsExport;
   const pack = heapScratch(backend, 'parallel GEMM packing');
   let pool: Pool | undefined;
   let tried = false;
-  const blocking = canBlock();
 
   function readyWorkers(): number[] {
     if (!tried) {
@@ -267,7 +273,7 @@ function bind(backend: WasmBackend): ParallelGemm | null {
           `parallel GEMM (wasm, @pir/runtime): ${left} worker thread(s) did not finish within ${WORKER_TIMEOUT_MS / 1000} s; workers turned off (initBackend({ threads: 1 }) avoids them)`,
         );
       }
-      if (blocking && ++spins > 2000) Atomics.wait(p.ctl, PENDING, left, 50);
+      if (++spins > 2000) Atomics.wait(p.ctl, PENDING, left, 50);
     }
   }
 
