@@ -3,10 +3,12 @@
  * ViT-B/32 image tower and ResNet-50 (batch 8) and the CLIP text tower (batch 32 × 77) with random weights, in one
  * cross-origin-isolated page in headless Chromium: onnxruntime-web 1.30 on PyTorch's ONNX export of the
  * reference modules (`ort_web_export.py`, graph optimisation 'all'), `@pir/encoders` on `@pir/runtime`'s wasm
- * backend; both SIMD with the same thread count. Each engine and model runs in a fresh page.
+ * backend, on the page's main thread (`tfjs`) and in a module Worker (`tfjs-worker`); all SIMD with the same
+ * thread count. Each engine and model runs in a fresh page.
  *
  *   npm run build && npx tsx benchmarks/ort_web.ts [--threads 2] [--reps 3] [--force]
- *     [--models clip_text,…] [--tfjs-only] [--no-parallel-gemm]   (partial / A/B runs: printed, not recorded)
+ *     [--models clip_text,…] [--engines ort,tfjs,tfjs-worker] [--no-parallel-gemm]   (partial / A/B runs:
+ *     printed, not recorded)
  *
  * Refuses to start on a busy machine (load ≥ 0.5) unless --force. Writes `results/ort-web.json`.
  */
@@ -27,7 +29,10 @@ const parallelGemm = !process.argv.includes('--no-parallel-gemm');
 const only = process.argv.includes('--models')
   ? String(process.argv[process.argv.indexOf('--models') + 1]).split(',')
   : ['vit_b32', 'resnet50', 'clip_text'];
-const engines = process.argv.includes('--tfjs-only') ? (['tfjs'] as const) : (['ort', 'tfjs'] as const);
+const ENGINES = ['ort', 'tfjs', 'tfjs-worker'] as const;
+const engines = process.argv.includes('--engines')
+  ? (String(process.argv[process.argv.indexOf('--engines') + 1]).split(',') as (typeof ENGINES)[number][])
+  : ENGINES;
 const here = import.meta.dirname;
 const served = await buildAndServe(resolve(here, 'browser/ort'));
 try {
@@ -62,15 +67,24 @@ try {
       await page.close();
     }
     const o = row.ort as { medianMs: number } | undefined;
-    const t = row.tfjs as { medianMs: number };
-    if (o !== undefined) {
+    const t = row.tfjs as { medianMs: number } | undefined;
+    const tw = row['tfjs-worker'] as { medianMs: number } | undefined;
+    if (o !== undefined && t !== undefined) {
       row.tfjsOverOrt = t.medianMs / o.medianMs;
-      console.log(`${model}: @pir/* time ÷ onnxruntime-web time = ${(t.medianMs / o.medianMs).toFixed(2)}`);
+      console.log(
+        `${model}: @pir/* (page) time ÷ onnxruntime-web time = ${(t.medianMs / o.medianMs).toFixed(2)}`,
+      );
+    }
+    if (o !== undefined && tw !== undefined) {
+      row.tfjsWorkerOverOrt = tw.medianMs / o.medianMs;
+      console.log(
+        `${model}: @pir/* (Worker) time ÷ onnxruntime-web time = ${(tw.medianMs / o.medianMs).toFixed(2)}`,
+      );
     }
     rows.push(row);
   }
   // a partial or A/B run is printed, not recorded over the full comparison
-  const record = engines.length === 2 && only.length === 3 && parallelGemm;
+  const record = engines.length === ENGINES.length && only.length === 3 && parallelGemm;
   if (record) {
     writeResult('ort-web', {
       quiet,

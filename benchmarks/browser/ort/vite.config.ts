@@ -11,5 +11,6 @@ export default defineConfig({
   appType: 'mpa',
   server: { headers: isolation },
   preview: { headers: isolation },
+  worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 8192, reportCompressedSize: false },
 });

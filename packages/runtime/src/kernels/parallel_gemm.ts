@@ -1,6 +1,6 @@
 /**
  * The large GEMMs of the wasm backend on our own SIMD kernel, split by column panels over threads that share
- * tfjs-backend-wasm's heap.
+ * tfjs-backend-wasm's heap (Node; one thread in browsers).
  *
  * Why: XNNPACK's f32 GEMM in tfjs-backend-wasm 4.22 runs at ~27–37 GFLOP/s per thread on this project's machines
  * (2-core AMD EPYC; `benchmarks/gemm_sizes.ts`); the 4 × 8 register-blocked, cache-blocked kernel of
@@ -12,14 +12,14 @@
  * another. Every output element is computed by the same code whatever the thread count, so results do not depend on
  * it.
  *
- * Threads: as many as the wasm backend's XNNPACK pool (`getThreadsCount()`), the caller included. The `threads − 1`
- * workers (`node:worker_threads` in Node, a `Worker` from a Blob URL in browsers) are started the first time a GEMM
- * is large enough; until they report ready, GEMMs run on the calling thread alone. They sleep in `Atomics.wait`
- * between calls, and so does the calling thread while it waits for them (Node, a Web Worker). On a browser's main
- * thread, which may not block, the kernel stays off when the backend has threads (XNNPACK runs every GEMM: see
- * `bind`) and runs on the main thread alone when it has one. A worker that cannot start (no shared memory, a CSP
- * refusing Blob workers) leaves the kernel single-threaded; a worker whose call throws makes that GEMM throw and
- * turns the workers off. The single-threaded tfjs build (no shared memory) runs the kernel on the calling thread.
+ * Threads (Node): as many as the wasm backend's XNNPACK pool (`getThreadsCount()`), the caller included. The
+ * `threads − 1` workers (`node:worker_threads`) are started the first time a GEMM is large enough; until they report
+ * ready, GEMMs run on the calling thread alone. They sleep in `Atomics.wait` between calls, and so does the calling
+ * thread while it waits for them; they never keep the process alive. A worker that cannot start leaves the kernel
+ * single-threaded; a worker whose call throws makes that GEMM throw and turns the workers off. Browsers: with
+ * threads every GEMM stays on XNNPACK (the kernel with a Blob worker measured slower there, see `bind`); a
+ * single-threaded backend (no shared memory: a page that is not cross-origin isolated) runs the kernel on the
+ * calling thread.
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
@@ -81,7 +81,7 @@ const WORKER = 16;
 const SLOT = 5;
 
 /**
- * The worker's whole program (runs as a classic script: Node `eval` worker or browser Blob worker). It
+ * The worker's whole program (a Node `eval` worker, CommonJS). It
  * instantiates the kernel on the shared heap, marks itself ready, and runs its panel range on every
  * generation in which it was given one.
  */
@@ -109,11 +109,7 @@ function start(d) {
     if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
   }
 }
-if (typeof self === "undefined" || typeof self.postMessage !== "function" || typeof require === "function") {
-  start(require("node:worker_threads").workerData);
-} else {
-  self.onmessage = (e) => start(e.data);
-}
+start(require("node:worker_threads").workerData);
 `;
 
 /**
@@ -175,32 +171,10 @@ function startPool(kernel: HeapKernel, size: number): Pool | undefined {
       }
       return pool;
     }
-    const g = globalThis as {
-      Worker?: new (url: string) => { postMessage(m: unknown): void; onerror: unknown };
-      Blob?: typeof Blob;
-      URL?: typeof URL;
-    };
-    if (g.Worker === undefined || g.Blob === undefined || g.URL?.createObjectURL === undefined)
-      return undefined;
-    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-    for (let i = 0; i < size; i++) {
-      const w = new g.Worker(url);
-      w.onerror = () => {
-        pool.dead = true;
-      };
-      w.postMessage(data(i));
-    }
-    return pool;
+    return undefined;
   } catch {
     return undefined;
   }
-}
-
-/** Whether this thread may block in `Atomics.wait` (not on a browser's main thread). */
-function canBlock(): boolean {
-  if (nodeProcess() !== undefined) return true;
-  const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
-  return g.WorkerGlobalScope !== undefined && g.document === undefined;
 }
 
 let THREADS: number | undefined;
@@ -236,12 +210,12 @@ export function _parallelGemmCalls(): number {
 }
 
 function bind(backend: WasmBackend): ParallelGemm | null {
-  // A browser's main thread cannot block in Atomics.wait; measured there (Chromium 150, CLIP text tower, 2
-  // threads) the kernel and its spinning wait took 6.4 s where XNNPACK's own thread pool took 3.3 s (in a probe
-  // of back-to-back products the worker did not help at all; cause not found). So with threads there it stays
-  // off and XNNPACK runs every GEMM; single-threaded (a page that is not cross-origin isolated) it runs on the
-  // main thread, faster than XNNPACK there (4.2 vs 5.3 s).
-  if (!canBlock() && threadCount() > 1) return null;
+  // Browsers: measured in Chromium 150 (CLIP text tower, 2 threads), the kernel with a Blob worker took 6.4 s on
+  // a page's main thread (which cannot block; it spins) and 4.3 s in a module Worker, where XNNPACK's own thread
+  // pool took 3.1–3.3 s; in a probe of back-to-back products the worker did not help at all (cause not found).
+  // So in a browser with threads XNNPACK runs every GEMM; single-threaded (a page that is not cross-origin
+  // isolated) the kernel runs on the calling thread, faster than XNNPACK there (4.2 vs 5.3 s).
+  if (nodeProcess() === undefined && threadCount() > 1) return null;
   const kernel = heapKernel(backend, SOURCE);
   if (kernel === undefined) return null;
   const run = kernel.instance.exports.gemm_panels as PanelsExport;
