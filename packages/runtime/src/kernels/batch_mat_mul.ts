@@ -448,12 +448,21 @@ function useSimdKernel(m: number, k: number, n: number): boolean {
  * XNNPACK. The kernel packs B on every call (O(K·N)) where XNNPACK reuses a cached packed copy of weights, so
  * it pays from a few dozen rows on (measured: `benchmarks/gemm_sizes.ts`).
  */
-let PARALLEL_MIN = { rows: 64, flops: 2 * 64 * 256 * 256 };
+let PARALLEL_MIN = { rows: 64, flops: 2 * 64 * 256 * 256, threadedFlops: 2 * 256 * 512 * 512 };
 
-/** Test/benchmark hook: set the smallest GEMM run by the parallel kernel (`Infinity` turns it off). */
-export function _setParallelGemmMin(min: { rows: number; flops: number }): { rows: number; flops: number } {
+/**
+ * Test/benchmark hook: set the smallest GEMM run by the parallel kernel (`Infinity` turns it off);
+ * `threadedFlops`: the smallest when the backend has threads. Below that XNNPACK's own pool wins: waking the
+ * kernel's workers for medium products cost more than they gave (PIR-ITR tiny training step, 2 threads, with
+ * the single-threaded threshold: 741–800 ms against XNNPACK's 572–697).
+ */
+export function _setParallelGemmMin(min: { rows: number; flops: number; threadedFlops?: number }): {
+  rows: number;
+  flops: number;
+  threadedFlops: number;
+} {
   const prev = PARALLEL_MIN;
-  PARALLEL_MIN = min;
+  PARALLEL_MIN = { ...min, threadedFlops: min.threadedFlops ?? min.flops };
   return prev;
 }
 
@@ -472,7 +481,9 @@ export function setParallelGemm(on: boolean): boolean {
 /** The parallel kernel when `[M, K] × [K, N]` is large enough for it and it can run here, else `undefined`. */
 function parallelFor(backend: WasmBackend, m: number, k: number, n: number) {
   if (!PARALLEL_ON || m < PARALLEL_MIN.rows || 2 * m * k * n < PARALLEL_MIN.flops) return undefined;
-  return parallelGemmFor(backend);
+  const par = parallelGemmFor(backend);
+  if (par !== undefined && par.configured > 1 && 2 * m * k * n < PARALLEL_MIN.threadedFlops) return undefined;
+  return par;
 }
 
 function offsetOf(backend: WasmBackend, t: TensorInfo): number {

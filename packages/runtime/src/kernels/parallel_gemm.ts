@@ -64,6 +64,8 @@ export interface ParallelGemm {
   ): void;
   /** Threads a call uses now: 1 + the workers that are ready. */
   threads(): number;
+  /** Threads it is configured for (the backend's count in Node; 1 in browsers). */
+  readonly configured: number;
 }
 
 const SOURCE: HeapModuleSource = { name: 'batched_gemm', plain: PLAIN_WASM, shared: SHARED_WASM };
@@ -252,6 +254,7 @@ function bind(backend: WasmBackend): ParallelGemm | null {
   }
 
   return {
+    configured: nodeProcess() === undefined ? 1 : threadCount(),
     threads: () => 1 + readyWorkers().length,
     gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
       CALLS++;
