@@ -8,21 +8,9 @@ Prints one JSON line: {"threads", "torch", "rows": [{"name", "medianMs", "minMs"
 
 import argparse
 import json
-import time
 
 import torch
-
-
-def timed(fn, warmup, reps):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-    ts.sort()
-    return ts[len(ts) // 2], ts[0]
+from attention_matmul_torch import timed  # the same warm-up + median/min timing
 
 
 def main():

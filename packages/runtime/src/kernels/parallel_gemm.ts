@@ -22,6 +22,7 @@
  * calling thread.
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { BatchedGemm } from './batched_gemm.js';
 import { PLAIN_WASM, SHARED_WASM } from './batched_gemm_wasm.js';
 import { type HeapKernel, type HeapModuleSource, heapKernel, heapScratch } from './heap_module.js';
 import type { WasmBackend } from './wasm_internals.js';
@@ -44,24 +45,11 @@ type PanelsExport = (
   np: number,
 ) => void;
 
-/** The parallel kernel bound to one Emscripten module. */
-export interface ParallelGemm {
-  /**
-   * `C[M, N] = op(A) · op(B)` with `A(i, k) = heap[a + 4·(i·ras + k·cas)]`, `B(k, j) = heap[b + 4·(k·rbs +
-   * j·cbs)]`, `C` row-major at byte offset `c` (written, not accumulated). Offsets in bytes, strides in floats.
-   */
-  gemm(
-    a: number,
-    ras: number,
-    cas: number,
-    b: number,
-    rbs: number,
-    cbs: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-  ): void;
+/**
+ * The parallel kernel bound to one Emscripten module: `gemm` as {@link BatchedGemm}'s (`C[M, N] = op(A) · op(B)`,
+ * heap byte offsets, strides in floats), split over the threads.
+ */
+export interface ParallelGemm extends BatchedGemm {
   /** Threads a call uses now: 1 + the workers that are ready. */
   threads(): number;
   /** Threads it is configured for (the backend's count in Node; 1 in browsers). */
