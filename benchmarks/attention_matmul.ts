@@ -11,12 +11,11 @@
  *
  * Run: npx tsx benchmarks/attention_matmul.ts [--reps N]   (writes results/attention-matmul.json)
  */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { quietStart, runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, runSelfChild, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -116,13 +115,7 @@ async function child(threads: number, reps: number): Promise<Record<string, unkn
 // ----------------------------------------------------------------------------------------------- parent
 
 function runChild(threads: number, reps: number): { threads: number; rows: Record<string, Row[]> } {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--child', String(threads), '--reps', String(reps)],
-    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1] as string);
+  return runSelfChild(import.meta.url, ['--child', String(threads), '--reps', String(reps)]);
 }
 
 function torch(threads: number, reps: number): Row[] {

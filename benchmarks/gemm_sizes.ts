@@ -11,11 +11,10 @@
  *
  * Run: npx tsx benchmarks/gemm_sizes.ts [--reps N] [--force]   (writes results/gemm-sizes.json)
  */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quietStart, runPython, time, writeResult } from './lib/report.js';
+import { quietStart, runPython, runSelfChild, time, writeResult } from './lib/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -66,13 +65,10 @@ async function child(threads: number, reps: number): Promise<Record<string, unkn
   const { setupWasm } = await import('../packages/runtime/src/wasm/setup.js');
   const { repairWasmKernels } = await import('../packages/runtime/src/kernels/index.js');
   const { _setParallelGemmMin } = await import('../packages/runtime/src/kernels/batch_mat_mul.js');
-  const { parallelGemmFor, setParallelGemmThreads } = await import(
-    '../packages/runtime/src/kernels/parallel_gemm.js'
-  );
+  const { parallelGemmFor } = await import('../packages/runtime/src/kernels/parallel_gemm.js');
   const state = await setupWasm({ threads, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
   repairWasmKernels();
-  setParallelGemmThreads(state.threads);
   const par = parallelGemmFor(tf.backend() as never);
   if (par === undefined) throw new Error('the parallel GEMM did not load on this backend');
   _setParallelGemmMin({ rows: 1, flops: 0 });
@@ -107,13 +103,7 @@ function runChild(
   threads: number,
   reps: number,
 ): { threads: number; workers: number; rows: Record<string, Row[]> } {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--child', String(threads), '--reps', String(reps)],
-    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1] as string);
+  return runSelfChild(import.meta.url, ['--child', String(threads), '--reps', String(reps)]);
 }
 
 async function main(): Promise<void> {

@@ -44,6 +44,20 @@ export async function time(
   };
 }
 
+/**
+ * Run this benchmark script again in a child process (`script`: its `import.meta.url`; the wasm backend
+ * initialises once per process) with `args`; returns its last stdout line parsed as JSON.
+ */
+export function runSelfChild<T>(script: string, args: string[]): T {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(script), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] as string) as T;
+}
+
 /** Run a Python script with Debian's interpreter (PyTorch/numpy baselines); returns its stdout parsed as JSON. */
 export function runPython(script: string, args: string[] = [], env: Record<string, string> = {}): unknown {
   const out = execFileSync('/usr/bin/python3', [script, ...args], {

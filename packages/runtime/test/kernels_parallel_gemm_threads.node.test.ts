@@ -36,11 +36,10 @@ const SETUP = `
   const { setupWasm } = await import('./packages/runtime/src/wasm/setup.ts');
   const { repairWasmKernels } = await import('./packages/runtime/src/kernels/index.ts');
   const { _setParallelGemmMin } = await import('./packages/runtime/src/kernels/batch_mat_mul.ts');
-  const { parallelGemmFor, setParallelGemmThreads, _setParallelGemmPackBytes } = await import('./packages/runtime/src/kernels/parallel_gemm.ts');
+  const { parallelGemmFor, _setParallelGemmPackBytes } = await import('./packages/runtime/src/kernels/parallel_gemm.ts');
   const state = await setupWasm({ threads: 2, simd: true });
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');
   repairWasmKernels();
-  setParallelGemmThreads(state.threads);
 `;
 
 const CHILD = `

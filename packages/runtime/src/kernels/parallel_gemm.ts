@@ -52,7 +52,7 @@ type PanelsExport = (
 export interface ParallelGemm extends BatchedGemm {
   /** Threads a call uses now: 1 + the workers that are ready. */
   threads(): number;
-  /** Threads it is configured for (the backend's count in Node; 1 in browsers). */
+  /** Threads it is configured for: the backend's count (in browsers the kernel exists only with 1). */
   readonly configured: number;
 }
 
@@ -145,45 +145,26 @@ function startPool(kernel: HeapKernel, size: number): Pool | undefined {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (WORKER + SLOT * size)));
   const pool: Pool = { ctl, size, dead: false };
   const data = (index: number) => ({ ctl: ctl.buffer, module: kernel.module, memory: kernel.memory, index });
+  const wt = nodeProcess()?.getBuiltinModule?.('node:worker_threads') as
+    | { Worker: new (src: string, o: object) => NodeWorker }
+    | undefined;
+  if (wt === undefined) return undefined; // a browser, or Node < 20.16: no synchronous way to reach worker_threads
   try {
-    const proc = nodeProcess();
-    if (proc !== undefined) {
-      const wt = proc.getBuiltinModule?.('node:worker_threads') as
-        | { Worker: new (src: string, o: object) => NodeWorker }
-        | undefined;
-      if (wt === undefined) return undefined; // Node < 20.16: no synchronous way to reach worker_threads
-      for (let i = 0; i < size; i++) {
-        const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data(i) });
-        w.on('error', () => {
-          pool.dead = true;
-        });
-        w.unref(); // a sleeping worker must not keep the process alive
-      }
-      return pool;
+    for (let i = 0; i < size; i++) {
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data(i) });
+      w.on('error', () => {
+        pool.dead = true;
+      });
+      w.unref(); // a sleeping worker must not keep the process alive
     }
-    return undefined;
+    return pool;
   } catch {
     return undefined;
   }
 }
 
-let THREADS: number | undefined;
-
-/**
- * Override how many threads the parallel GEMM uses (`undefined`: the wasm backend's own thread count, what
- * `setThreadsCount` / `initBackend({ threads })` gave XNNPACK). Read when a heap's workers start (its first
- * large GEMM); workers already started stay.
- * @returns the previous override
- */
-export function setParallelGemmThreads(threads: number | undefined): number | undefined {
-  const prev = THREADS;
-  THREADS = threads === undefined ? undefined : Math.max(1, Math.floor(threads));
-  return prev;
-}
-
-/** The thread count for a heap's workers: the override, else the backend's. */
+/** The thread count for a heap's workers: the backend's (what `initBackend({ threads })` gave XNNPACK). */
 function threadCount(): number {
-  if (THREADS !== undefined) return THREADS;
   try {
     return Math.max(1, getThreadsCount());
   } catch {
@@ -242,7 +223,7 @@ function bind(backend: WasmBackend): ParallelGemm | null {
   }
 
   return {
-    configured: nodeProcess() === undefined ? 1 : threadCount(),
+    configured: threadCount(),
     threads: () => 1 + readyWorkers().length,
     gemm(a, ras, cas, b, rbs, cbs, c, m, k, n) {
       CALLS++;
